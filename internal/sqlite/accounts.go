@@ -1,0 +1,159 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/vonage/vonage-go-sdk/internal/account"
+)
+
+const accountColumns = `api_key, primary_api_key, balance, reload_threshold, reload_amount,
+	max_outbound_request, max_inbound_request, max_calls_per_second,
+	mo_callback_url, dr_callback_url, created_at`
+
+// scanAccount reads one row of accountColumns.
+func scanAccount(row interface{ Scan(...any) error }) (account.Account, error) {
+	var (
+		a                 account.Account
+		primary           sql.NullString
+		threshold, amount sql.NullInt64
+		created           int64
+	)
+	err := row.Scan(&a.APIKey, &primary, &a.Balance, &threshold, &amount,
+		&a.Limits.MaxOutboundRequest, &a.Limits.MaxInboundRequest, &a.Limits.MaxCallsPerSecond,
+		&a.Settings.MoCallbackURL, &a.Settings.DrCallbackURL, &created)
+	if err != nil {
+		return account.Account{}, err
+	}
+	a.PrimaryAPIKey = primary.String
+	if threshold.Valid && amount.Valid {
+		a.AutoReload = &account.AutoReload{Threshold: account.Money(threshold.Int64), Amount: account.Money(amount.Int64)}
+	}
+	a.CreatedAt = fromDB(created)
+	return a, nil
+}
+
+func notFound(apiKey string) error {
+	return account.Errorf(account.ENOTFOUND, "API key %q not found", apiKey)
+}
+
+// accountExists reports whether apiKey names an account, inside tx.
+func accountExists(ctx context.Context, tx *sql.Tx, apiKey string) (bool, error) {
+	var ok bool
+	err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM accounts WHERE api_key = ?)`, apiKey).Scan(&ok)
+	return ok, err
+}
+
+// CreateAccount inserts the account, its first secret (slot 1) and, for a
+// positive balance, the opening credit, in one transaction.
+func (s *Store) CreateAccount(ctx context.Context, acct account.Account, first account.Secret) error {
+	if acct.Balance < 0 {
+		return account.Invalid("balance", "must not be negative")
+	}
+	if first.APIKey != "" && first.APIKey != acct.APIKey {
+		return fmt.Errorf("sqlite: create account: first secret belongs to %q, not %q", first.APIKey, acct.APIKey)
+	}
+	var threshold, amount sql.NullInt64
+	if ar := acct.AutoReload; ar != nil {
+		threshold = sql.NullInt64{Int64: int64(ar.Threshold), Valid: true}
+		amount = sql.NullInt64{Int64: int64(ar.Amount), Valid: true}
+	}
+	return s.write(ctx, "create account", func(tx *sql.Tx) error {
+		if acct.PrimaryAPIKey != "" {
+			ok, err := accountExists(ctx, tx, acct.PrimaryAPIKey)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return account.Errorf(account.ENOTFOUND, "primary API key %q not found", acct.PrimaryAPIKey)
+			}
+		}
+		// The balance starts at zero; the opening credit below sets it, so
+		// that it equals the sum of the ledger from the first moment.
+		_, err := tx.ExecContext(ctx, `INSERT INTO accounts (`+accountColumns+`)
+			VALUES (?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			acct.APIKey, nullString(acct.PrimaryAPIKey), threshold, amount,
+			acct.Limits.MaxOutboundRequest, acct.Limits.MaxInboundRequest, acct.Limits.MaxCallsPerSecond,
+			acct.Settings.MoCallbackURL, acct.Settings.DrCallbackURL, toDB(acct.CreatedAt))
+		if isUnique(err) {
+			return account.Errorf(account.ECONFLICT, "API key %q already exists", acct.APIKey)
+		}
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO secrets (id, api_key, slot, hash, created_at)
+			VALUES (?, ?, 1, ?, ?)`, first.ID, acct.APIKey, first.Hash, toDB(first.CreatedAt)); err != nil {
+			if isUnique(err) {
+				return account.Errorf(account.ECONFLICT, "secret id already exists")
+			}
+			return err
+		}
+		if acct.Balance > 0 {
+			_, err := insertTx(ctx, tx, account.Transaction{
+				APIKey:       acct.APIKey,
+				Kind:         account.KindCredit,
+				Amount:       acct.Balance,
+				BalanceAfter: acct.Balance,
+				Reference:    "opening balance",
+				CreatedAt:    acct.CreatedAt,
+			})
+			return err
+		}
+		return nil
+	})
+}
+
+// Account returns the account with that key.
+func (s *Store) Account(ctx context.Context, apiKey string) (account.Account, error) {
+	a, err := scanAccount(s.r.QueryRowContext(ctx,
+		`SELECT `+accountColumns+` FROM accounts WHERE api_key = ?`, apiKey))
+	if errors.Is(err, sql.ErrNoRows) {
+		return account.Account{}, notFound(apiKey)
+	}
+	if err != nil {
+		return account.Account{}, fmt.Errorf("sqlite: account: %w", err)
+	}
+	return a, nil
+}
+
+// AccountCount returns the number of accounts.
+func (s *Store) AccountCount(ctx context.Context) (int, error) {
+	var n int
+	if err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM accounts`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("sqlite: account count: %w", err)
+	}
+	return n, nil
+}
+
+// UpdateSettings sets the callback URLs upd names and returns the account.
+func (s *Store) UpdateSettings(ctx context.Context, apiKey string, upd account.SettingsUpdate) (account.Account, error) {
+	var a account.Account
+	err := s.write(ctx, "update settings", func(tx *sql.Tx) error {
+		// COALESCE(NULL, x) is x: a nil field leaves the setting alone.
+		var err error
+		a, err = scanAccount(tx.QueryRowContext(ctx, `UPDATE accounts SET
+				mo_callback_url = COALESCE(?, mo_callback_url),
+				dr_callback_url = COALESCE(?, dr_callback_url)
+			WHERE api_key = ?
+			RETURNING `+accountColumns,
+			optString(upd.MoCallbackURL), optString(upd.DrCallbackURL), apiKey))
+		if errors.Is(err, sql.ErrNoRows) {
+			return notFound(apiKey)
+		}
+		return err
+	})
+	if err != nil {
+		return account.Account{}, err
+	}
+	return a, nil
+}
+
+// optString maps a nil *string to NULL.
+func optString(p *string) sql.NullString {
+	if p == nil {
+		return sql.NullString{}
+	}
+	return sql.NullString{String: *p, Valid: true}
+}

@@ -1,0 +1,115 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	"github.com/vonage/vonage-go-sdk/internal/account"
+)
+
+// lastSecretMsg is part of the message of the secrets_keep_last trigger.
+const lastSecretMsg = "an account must keep at least one secret"
+
+// Secrets returns the account's secrets in creation order.
+func (s *Store) Secrets(ctx context.Context, apiKey string) ([]account.Secret, error) {
+	// The LEFT JOIN tells an unknown account (no row at all) from a known
+	// one in a single query, so both answers come from one snapshot.
+	rows, err := s.r.QueryContext(ctx, `SELECT s.id, s.hash, s.created_at
+		FROM accounts a LEFT JOIN secrets s ON s.api_key = a.api_key
+		WHERE a.api_key = ?
+		ORDER BY s.seq`, apiKey)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: secrets: %w", err)
+	}
+	defer rows.Close()
+	found := false
+	secrets := []account.Secret{}
+	for rows.Next() {
+		found = true
+		var (
+			id, hash sql.NullString
+			created  sql.NullInt64
+		)
+		if err := rows.Scan(&id, &hash, &created); err != nil {
+			return nil, fmt.Errorf("sqlite: secrets: %w", err)
+		}
+		if !id.Valid {
+			continue // an account without secrets, which the schema forbids
+		}
+		secrets = append(secrets, account.Secret{ID: id.String, APIKey: apiKey, Hash: hash.String, CreatedAt: fromDB(created.Int64)})
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: secrets: %w", err)
+	}
+	if !found {
+		return nil, notFound(apiKey)
+	}
+	return secrets, nil
+}
+
+// SecretExists reports whether the account still has the secret.
+func (s *Store) SecretExists(ctx context.Context, apiKey, id string) (bool, error) {
+	var ok bool
+	err := s.r.QueryRowContext(ctx,
+		`SELECT EXISTS (SELECT 1 FROM secrets WHERE api_key = ? AND id = ?)`, apiKey, id).Scan(&ok)
+	if err != nil {
+		return false, fmt.Errorf("sqlite: secret exists: %w", err)
+	}
+	return ok, nil
+}
+
+// AddSecret stores sec in the account's free slot. The schema has two
+// slots per account, so a third secret is refused by the UNIQUE (api_key,
+// slot) constraint whatever the Go code does.
+func (s *Store) AddSecret(ctx context.Context, sec account.Secret) error {
+	return s.write(ctx, "add secret", func(tx *sql.Tx) error {
+		ok, err := accountExists(ctx, tx, sec.APIKey)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return notFound(sec.APIKey)
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO secrets (id, api_key, slot, hash, created_at)
+			VALUES (?1, ?2,
+				CASE WHEN EXISTS (SELECT 1 FROM secrets WHERE api_key = ?2 AND slot = 1) THEN 2 ELSE 1 END,
+				?3, ?4)`,
+			sec.ID, sec.APIKey, sec.Hash, toDB(sec.CreatedAt))
+		if isUnique(err) {
+			// Either both slots are taken or the id is not new; the
+			// failed statement left the transaction usable to tell which.
+			var dup bool
+			if qerr := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM secrets WHERE id = ?)`, sec.ID).Scan(&dup); qerr != nil {
+				return qerr
+			}
+			if dup {
+				return account.Errorf(account.ECONFLICT, "secret id already exists")
+			}
+			return account.Errorf(account.ESECRETLIMIT, "account %q already has the maximum of %d secrets", sec.APIKey, account.MaxSecrets)
+		}
+		return err
+	})
+}
+
+// RevokeSecret deletes the secret. The secrets_keep_last trigger refuses
+// to delete an account's only secret, also when two revokes race.
+func (s *Store) RevokeSecret(ctx context.Context, apiKey, id string) error {
+	return s.write(ctx, "revoke secret", func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM secrets WHERE api_key = ? AND id = ?`, apiKey, id)
+		if isTrigger(err, lastSecretMsg) {
+			return account.Errorf(account.ELASTSECRET, "cannot revoke the last secret of an account")
+		}
+		if err != nil {
+			return err
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return account.Errorf(account.ESECRETNOTFOUND, "ID %q could not be found", id)
+		}
+		return nil
+	})
+}

@@ -1,0 +1,162 @@
+package storetest
+
+import (
+	"testing"
+
+	"github.com/vonage/vonage-go-sdk/internal/account"
+)
+
+var accountTests = []test{
+	{"CreateAndRead", testCreateAndRead},
+	{"CreateDuplicateKey", testCreateDuplicateKey},
+	{"CreateUnknownPrimary", testCreateUnknownPrimary},
+	{"UnknownAccount", testUnknownAccount},
+	{"AccountCount", testAccountCount},
+	{"UpdateSettings", testUpdateSettings},
+	{"Ping", testPing},
+}
+
+func testCreateAndRead(t *testing.T, s account.Store) {
+	primary := account.Account{
+		APIKey:     "primary01",
+		Balance:    eur(12) + 34_567_890, // 12.3456789 EUR
+		AutoReload: &account.AutoReload{Threshold: eur(5), Amount: eur(20) + 1},
+		Limits:     account.Limits{MaxOutboundRequest: 1, MaxInboundRequest: 2, MaxCallsPerSecond: 3},
+		Settings:   account.Settings{MoCallbackURL: "https://example.com/mo", DrCallbackURL: "https://example.com/dr"},
+		CreatedAt:  t0,
+	}
+	sec := create(t, s, primary)
+	checkAccount(t, mustAccount(t, s, primary.APIKey), primary)
+	checkSecrets(t, mustSecrets(t, s, primary.APIKey), []account.Secret{sec})
+
+	sub := account.Account{
+		APIKey:        "sub00001",
+		PrimaryAPIKey: primary.APIKey,
+		Limits:        account.Limits{MaxOutboundRequest: 0, MaxInboundRequest: 1_000_000, MaxCallsPerSecond: 30},
+		CreatedAt:     at(1),
+	}
+	create(t, s, sub)
+	checkAccount(t, mustAccount(t, s, sub.APIKey), sub)
+	// The primary is unchanged by its subaccount.
+	checkAccount(t, mustAccount(t, s, primary.APIKey), primary)
+}
+
+func testCreateDuplicateKey(t *testing.T, s account.Store) {
+	orig := newAccount("dupkey01")
+	orig.Balance = eur(3)
+	sec := create(t, s, orig)
+
+	again := newAccount("dupkey01")
+	again.Balance = eur(100)
+	again.CreatedAt = at(5)
+	err := s.CreateAccount(t.Context(), again, newSecret(again.APIKey, again.CreatedAt))
+	wantCode(t, "CreateAccount(existing key)", err, account.ECONFLICT)
+
+	checkAccount(t, mustAccount(t, s, orig.APIKey), orig)
+	checkSecrets(t, mustSecrets(t, s, orig.APIKey), []account.Secret{sec})
+	if rows := checkLedger(t, s, orig.APIKey); len(rows) != 1 {
+		t.Errorf("%d ledger rows after the refused duplicate, want 1", len(rows))
+	}
+}
+
+func testCreateUnknownPrimary(t *testing.T, s account.Store) {
+	sub := newAccount("orphan01")
+	sub.PrimaryAPIKey = "nobody01"
+	sub.Balance = eur(1)
+	err := s.CreateAccount(t.Context(), sub, newSecret(sub.APIKey, t0))
+	wantCode(t, "CreateAccount(unknown primary)", err, account.ENOTFOUND)
+
+	_, err = s.Account(t.Context(), sub.APIKey)
+	wantCode(t, "Account after the refused create", err, account.ENOTFOUND)
+	if n, err := s.AccountCount(t.Context()); err != nil || n != 0 {
+		t.Errorf("AccountCount = %d, %v; want 0", n, err)
+	}
+}
+
+func testUnknownAccount(t *testing.T, s account.Store) {
+	create(t, s, newAccount("known001"))
+	ctx := t.Context()
+	const key = "unknown1"
+
+	_, err := s.Account(ctx, key)
+	wantCode(t, "Account", err, account.ENOTFOUND)
+	_, err = s.Secrets(ctx, key)
+	wantCode(t, "Secrets", err, account.ENOTFOUND)
+	mo := "https://example.com/mo"
+	_, err = s.UpdateSettings(ctx, key, account.SettingsUpdate{MoCallbackURL: &mo})
+	wantCode(t, "UpdateSettings", err, account.ENOTFOUND)
+	err = s.AddSecret(ctx, newSecret(key, t0))
+	wantCode(t, "AddSecret", err, account.ENOTFOUND)
+	_, err = s.Credit(ctx, key, eur(1), "", t0)
+	wantCode(t, "Credit", err, account.ENOTFOUND)
+	_, _, err = s.Charge(ctx, key, eur(1), "", t0)
+	wantCode(t, "Charge", err, account.ENOTFOUND)
+	_, err = s.TopUp(ctx, key, account.NewTrx(), t0)
+	wantCode(t, "TopUp", err, account.ENOTFOUND)
+	_, err = s.Transactions(ctx, key, 0, 10)
+	wantCode(t, "Transactions", err, account.ENOTFOUND)
+	err = s.RevokeSecret(ctx, key, account.NewID())
+	wantCode(t, "RevokeSecret", err, account.ESECRETNOTFOUND)
+	if ok, err := s.SecretExists(ctx, key, account.NewID()); ok || err != nil {
+		t.Errorf("SecretExists = %v, %v; want false, nil", ok, err)
+	}
+	if n, err := s.AccountCount(ctx); err != nil || n != 1 {
+		t.Errorf("AccountCount = %d, %v; want 1", n, err)
+	}
+}
+
+func testAccountCount(t *testing.T, s account.Store) {
+	count := func(want int) {
+		t.Helper()
+		n, err := s.AccountCount(t.Context())
+		if err != nil || n != want {
+			t.Fatalf("AccountCount = %d, %v; want %d", n, err, want)
+		}
+	}
+	count(0)
+	create(t, s, newAccount("count001"))
+	count(1)
+	sub := newAccount("count002")
+	sub.PrimaryAPIKey = "count001"
+	create(t, s, sub)
+	count(2)
+	_ = s.CreateAccount(t.Context(), newAccount("count001"), newSecret("count001", t0))
+	count(2)
+}
+
+func testUpdateSettings(t *testing.T, s account.Store) {
+	ctx := t.Context()
+	want := newAccount("settings")
+	want.AutoReload = &account.AutoReload{Threshold: eur(1), Amount: eur(2)}
+	create(t, s, want)
+	str := func(v string) *string { return &v }
+
+	steps := []struct {
+		name string
+		upd  account.SettingsUpdate
+		mo   string
+		dr   string
+	}{
+		{"set mo", account.SettingsUpdate{MoCallbackURL: str("https://example.com/mo")}, "https://example.com/mo", ""},
+		{"set dr, mo untouched", account.SettingsUpdate{DrCallbackURL: str("http://example.com:8080/dr?x=1")}, "https://example.com/mo", "http://example.com:8080/dr?x=1"},
+		{"nothing", account.SettingsUpdate{}, "https://example.com/mo", "http://example.com:8080/dr?x=1"},
+		{"clear mo", account.SettingsUpdate{MoCallbackURL: str("")}, "", "http://example.com:8080/dr?x=1"},
+		{"set both", account.SettingsUpdate{MoCallbackURL: str("https://a.example/1"), DrCallbackURL: str("https://b.example/2")}, "https://a.example/1", "https://b.example/2"},
+		{"clear both", account.SettingsUpdate{MoCallbackURL: str(""), DrCallbackURL: str("")}, "", ""},
+	}
+	for _, st := range steps {
+		got, err := s.UpdateSettings(ctx, want.APIKey, st.upd)
+		if err != nil {
+			t.Fatalf("%s: UpdateSettings: %v", st.name, err)
+		}
+		want.Settings = account.Settings{MoCallbackURL: st.mo, DrCallbackURL: st.dr}
+		checkAccount(t, got, want)
+		checkAccount(t, mustAccount(t, s, want.APIKey), want)
+	}
+}
+
+func testPing(t *testing.T, s account.Store) {
+	if err := s.Ping(t.Context()); err != nil {
+		t.Fatalf("Ping: %v", err)
+	}
+}

@@ -1,0 +1,228 @@
+package storetest
+
+import (
+	"fmt"
+	"sync"
+	"testing"
+
+	"github.com/vonage/vonage-go-sdk/internal/account"
+)
+
+var secretTests = []test{
+	{"AddSecondThenLimit", testAddSecondThenLimit},
+	{"CreationOrder", testCreationOrder},
+	{"Revoke", testRevoke},
+	{"RevokeLast", testRevokeLast},
+	{"RevokeUnknown", testRevokeUnknown},
+	{"RevokeOtherAccounts", testRevokeOtherAccounts},
+	{"RaceAdd", testRaceAdd},
+	{"RaceRevoke", testRaceRevoke},
+}
+
+func testAddSecondThenLimit(t *testing.T, s account.Store) {
+	ctx := t.Context()
+	first := create(t, s, newAccount("secrets1"))
+	second := newSecret("secrets1", at(1))
+	if err := s.AddSecret(ctx, second); err != nil {
+		t.Fatalf("AddSecret(second): %v", err)
+	}
+	checkSecrets(t, mustSecrets(t, s, "secrets1"), []account.Secret{first, second})
+	for _, sec := range []account.Secret{first, second} {
+		if ok, err := s.SecretExists(ctx, "secrets1", sec.ID); !ok || err != nil {
+			t.Errorf("SecretExists(%s) = %v, %v; want true, nil", sec.ID, ok, err)
+		}
+	}
+
+	third := newSecret("secrets1", at(2))
+	wantCode(t, "AddSecret(third)", s.AddSecret(ctx, third), account.ESECRETLIMIT)
+	checkSecrets(t, mustSecrets(t, s, "secrets1"), []account.Secret{first, second})
+	if ok, err := s.SecretExists(ctx, "secrets1", third.ID); ok || err != nil {
+		t.Errorf("SecretExists(refused third) = %v, %v; want false, nil", ok, err)
+	}
+}
+
+// testCreationOrder gives secrets the same timestamp and ids that sort the
+// other way, and reuses a freed place, so only the true creation order can
+// pass.
+func testCreationOrder(t *testing.T, s account.Store) {
+	ctx := t.Context()
+	acct := newAccount("ordering")
+	a := account.Secret{ID: "ffffffff-ffff-4fff-bfff-ffffffffffff", APIKey: acct.APIKey, Hash: "$argon2id$test$a", CreatedAt: t0}
+	if err := s.CreateAccount(ctx, acct, a); err != nil {
+		t.Fatal(err)
+	}
+	b := account.Secret{ID: "88888888-8888-4888-8888-888888888888", APIKey: acct.APIKey, Hash: "$argon2id$test$b", CreatedAt: t0}
+	if err := s.AddSecret(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	checkSecrets(t, mustSecrets(t, s, acct.APIKey), []account.Secret{a, b})
+
+	if err := s.RevokeSecret(ctx, acct.APIKey, a.ID); err != nil {
+		t.Fatal(err)
+	}
+	c := account.Secret{ID: "00000000-0000-4000-8000-000000000000", APIKey: acct.APIKey, Hash: "$argon2id$test$c", CreatedAt: t0}
+	if err := s.AddSecret(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	checkSecrets(t, mustSecrets(t, s, acct.APIKey), []account.Secret{b, c})
+
+	if err := s.RevokeSecret(ctx, acct.APIKey, b.ID); err != nil {
+		t.Fatal(err)
+	}
+	d := account.Secret{ID: "99999999-9999-4999-9999-999999999999", APIKey: acct.APIKey, Hash: "$argon2id$test$d", CreatedAt: t0}
+	if err := s.AddSecret(ctx, d); err != nil {
+		t.Fatal(err)
+	}
+	checkSecrets(t, mustSecrets(t, s, acct.APIKey), []account.Secret{c, d})
+}
+
+func testRevoke(t *testing.T, s account.Store) {
+	ctx := t.Context()
+	first := create(t, s, newAccount("revoke01"))
+	second := newSecret("revoke01", at(1))
+	if err := s.AddSecret(ctx, second); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RevokeSecret(ctx, "revoke01", first.ID); err != nil {
+		t.Fatalf("RevokeSecret(first): %v", err)
+	}
+	checkSecrets(t, mustSecrets(t, s, "revoke01"), []account.Secret{second})
+	if ok, err := s.SecretExists(ctx, "revoke01", first.ID); ok || err != nil {
+		t.Errorf("SecretExists(revoked) = %v, %v; want false, nil", ok, err)
+	}
+	if ok, err := s.SecretExists(ctx, "revoke01", second.ID); !ok || err != nil {
+		t.Errorf("SecretExists(kept) = %v, %v; want true, nil", ok, err)
+	}
+	wantCode(t, "RevokeSecret(already revoked)", s.RevokeSecret(ctx, "revoke01", first.ID), account.ESECRETNOTFOUND)
+}
+
+func testRevokeLast(t *testing.T, s account.Store) {
+	ctx := t.Context()
+	only := create(t, s, newAccount("lastone1"))
+	wantCode(t, "RevokeSecret(only)", s.RevokeSecret(ctx, "lastone1", only.ID), account.ELASTSECRET)
+	checkSecrets(t, mustSecrets(t, s, "lastone1"), []account.Secret{only})
+	if ok, err := s.SecretExists(ctx, "lastone1", only.ID); !ok || err != nil {
+		t.Errorf("SecretExists(only) = %v, %v; want true, nil", ok, err)
+	}
+}
+
+func testRevokeUnknown(t *testing.T, s account.Store) {
+	ctx := t.Context()
+	only := create(t, s, newAccount("unknown2"))
+	// With one secret left, an unknown id must still be "not found", not
+	// "last secret".
+	wantCode(t, "RevokeSecret(unknown id)", s.RevokeSecret(ctx, "unknown2", account.NewID()), account.ESECRETNOTFOUND)
+	second := newSecret("unknown2", at(1))
+	if err := s.AddSecret(ctx, second); err != nil {
+		t.Fatal(err)
+	}
+	wantCode(t, "RevokeSecret(unknown id, two secrets)", s.RevokeSecret(ctx, "unknown2", account.NewID()), account.ESECRETNOTFOUND)
+	checkSecrets(t, mustSecrets(t, s, "unknown2"), []account.Secret{only, second})
+}
+
+func testRevokeOtherAccounts(t *testing.T, s account.Store) {
+	ctx := t.Context()
+	mine := create(t, s, newAccount("mine0001"))
+	theirs := create(t, s, newAccount("theirs01"))
+	theirs2 := newSecret("theirs01", at(1))
+	if err := s.AddSecret(ctx, theirs2); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{theirs.ID, theirs2.ID} {
+		wantCode(t, "RevokeSecret(another account's id)", s.RevokeSecret(ctx, "mine0001", id), account.ESECRETNOTFOUND)
+		if ok, err := s.SecretExists(ctx, "mine0001", id); ok || err != nil {
+			t.Errorf("SecretExists(mine, their id) = %v, %v; want false, nil", ok, err)
+		}
+	}
+	checkSecrets(t, mustSecrets(t, s, "theirs01"), []account.Secret{theirs, theirs2})
+	checkSecrets(t, mustSecrets(t, s, "mine0001"), []account.Secret{mine})
+}
+
+// race starts n goroutines at once and returns their errors.
+func race(n int, fn func(i int) error) []error {
+	errs := make([]error, n)
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			<-start
+			errs[i] = fn(i)
+		})
+	}
+	close(start)
+	wg.Wait()
+	return errs
+}
+
+// testRaceAdd: concurrent adds to an account with one secret; exactly one
+// may win.
+func testRaceAdd(t *testing.T, s account.Store) {
+	const rounds, racers = 20, 8
+	for round := range rounds {
+		key := fmt.Sprintf("raceadd%02d", round)
+		create(t, s, newAccount(key))
+		errs := race(racers, func(i int) error {
+			return s.AddSecret(t.Context(), newSecret(key, at(i)))
+		})
+		ok := 0
+		for _, err := range errs {
+			switch account.ErrorCode(err) {
+			case "":
+				ok++
+			case account.ESECRETLIMIT:
+			default:
+				t.Errorf("round %d: AddSecret: %v, want nil or %s", round, err, account.ESECRETLIMIT)
+			}
+		}
+		if ok != 1 {
+			t.Errorf("round %d: %d adds succeeded, want exactly 1", round, ok)
+		}
+		if secs := mustSecrets(t, s, key); len(secs) != 2 {
+			t.Errorf("round %d: %d secrets, want 2", round, len(secs))
+		}
+	}
+}
+
+// testRaceRevoke: two concurrent revokes of an account's two secrets; one
+// must fail with ELASTSECRET.
+func testRaceRevoke(t *testing.T, s account.Store) {
+	const rounds = 20
+	for round := range rounds {
+		key := fmt.Sprintf("racerev%02d", round)
+		first := create(t, s, newAccount(key))
+		second := newSecret(key, at(1))
+		if err := s.AddSecret(t.Context(), second); err != nil {
+			t.Fatal(err)
+		}
+		targets := []string{first.ID, second.ID}
+		errs := race(2, func(i int) error {
+			return s.RevokeSecret(t.Context(), key, targets[i])
+		})
+		ok, last := 0, 0
+		for _, err := range errs {
+			switch account.ErrorCode(err) {
+			case "":
+				ok++
+			case account.ELASTSECRET:
+				last++
+			default:
+				t.Errorf("round %d: RevokeSecret: %v, want nil or %s", round, err, account.ELASTSECRET)
+			}
+		}
+		if ok != 1 || last != 1 {
+			t.Errorf("round %d: %d revokes succeeded and %d got %s, want 1 and 1", round, ok, last, account.ELASTSECRET)
+		}
+		secs := mustSecrets(t, s, key)
+		if len(secs) != 1 {
+			t.Fatalf("round %d: %d secrets, want 1", round, len(secs))
+		}
+		// The survivor is the one whose revoke failed.
+		survivor := targets[0]
+		if errs[0] == nil {
+			survivor = targets[1]
+		}
+		if secs[0].ID != survivor {
+			t.Errorf("round %d: secret %s survived, want %s (its revoke failed)", round, secs[0].ID, survivor)
+		}
+	}
+}
