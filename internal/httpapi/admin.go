@@ -1,0 +1,250 @@
+package httpapi
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/vonage/vonage-go-sdk/internal/account"
+)
+
+// The admin API is our own, not Vonage's (contract section 6): JSON in and
+// out, errors as RFC 7807 problem details, bearer-token authentication.
+// Bodies are strict: unknown members, wrong types and trailing data are
+// 400s, so an operator's typo never silently does something else.
+
+// requireAdmin lets a request through only with Authorization: Bearer and
+// the configured token. The SHA-256 digests of the two tokens are compared
+// in constant time, so neither the token's content nor its length leaks
+// through timing.
+func (s *server) requireAdmin(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		scheme, token, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+		token = strings.TrimSpace(token)
+		stateOf(r).noteSecret(token)
+		got := sha256.Sum256([]byte(token))
+		match := subtle.ConstantTimeCompare(got[:], s.adminDigest[:]) == 1
+		if !strings.EqualFold(scheme, "Bearer") || token == "" || !match {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="vonage-admin"`)
+			s.writeError(w, r, account.Errorf(account.EUNAUTHORIZED, `a valid "Authorization: Bearer <token>" header is required`))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// adminAccountBody is an account as the admin API shows it. Money is a
+// decimal string ("10.50"), never a JSON number, so no client parses it
+// into a float.
+type adminAccountBody struct {
+	APIKey        string          `json:"api_key"`
+	PrimaryAPIKey string          `json:"primary_api_key,omitempty"`
+	Balance       string          `json:"balance"`
+	AutoReload    *autoReloadBody `json:"auto_reload"` // null when off
+	Limits        limitsBody      `json:"limits"`
+	Settings      adminSettings   `json:"settings"`
+	Secrets       []adminSecret   `json:"secrets"`
+	CreatedAt     string          `json:"created_at"`
+}
+
+type autoReloadBody struct {
+	Threshold string `json:"threshold"`
+	Amount    string `json:"amount"`
+}
+
+type adminSettings struct {
+	MoCallbackURL string `json:"mo-callback-url"`
+	DrCallbackURL string `json:"dr-callback-url"`
+}
+
+// adminSecret identifies a secret; its value is never shown.
+type adminSecret struct {
+	ID        string `json:"id"`
+	CreatedAt string `json:"created_at"`
+}
+
+func newAdminAccountBody(acct account.Account, secrets []account.Secret) adminAccountBody {
+	body := adminAccountBody{
+		APIKey:        acct.APIKey,
+		PrimaryAPIKey: acct.PrimaryAPIKey,
+		Balance:       acct.Balance.String(),
+		Limits:        newLimitsBody(acct.Limits),
+		Settings:      adminSettings{MoCallbackURL: acct.Settings.MoCallbackURL, DrCallbackURL: acct.Settings.DrCallbackURL},
+		Secrets:       make([]adminSecret, 0, len(secrets)),
+		CreatedAt:     timestamp(acct.CreatedAt),
+	}
+	if ar := acct.AutoReload; ar != nil {
+		body.AutoReload = &autoReloadBody{Threshold: ar.Threshold.String(), Amount: ar.Amount.String()}
+	}
+	for _, sec := range secrets {
+		body.Secrets = append(body.Secrets, adminSecret{ID: sec.ID, CreatedAt: timestamp(sec.CreatedAt)})
+	}
+	return body
+}
+
+// createdAccountBody is the 201 answer of POST /admin/accounts. APISecret is
+// present only when the server generated the secret: this is the one time
+// it is shown.
+type createdAccountBody struct {
+	APIKey    string           `json:"api_key"`
+	APISecret string           `json:"api_secret,omitempty"`
+	Account   adminAccountBody `json:"account"`
+}
+
+// createAccount implements POST /admin/accounts.
+func (s *server) createAccount(w http.ResponseWriter, r *http.Request) {
+	na, err := readNewAccount(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	acct, generated, err := s.svc.CreateAccount(r.Context(), na)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	stateOf(r).noteSecret(generated)
+	// Read the account back so the answer equals GET's. If that fails the
+	// account exists all the same and a generated secret would be lost
+	// with a 500, so answer 201 with what CreateAccount returned.
+	var secrets []account.Secret
+	if stored, storedSecrets, err := s.svc.AccountDetails(r.Context(), acct.APIKey); err == nil {
+		acct, secrets = stored, storedSecrets
+	} else {
+		st := stateOf(r)
+		s.log.LogAttrs(r.Context(), slogError, "reading back a created account",
+			attrRequestID(st.id), attrString("error", st.redact(err.Error())))
+	}
+	w.Header().Set("Location", "/admin/accounts/"+url.PathEscape(acct.APIKey))
+	w.Header().Set("Cache-Control", "no-store") // the body may hold a secret
+	s.writeJSON(w, r, http.StatusCreated, createdAccountBody{
+		APIKey:    acct.APIKey,
+		APISecret: generated,
+		Account:   newAdminAccountBody(acct, secrets),
+	})
+}
+
+// showAccount implements GET /admin/accounts/{api_key}.
+func (s *server) showAccount(w http.ResponseWriter, r *http.Request) {
+	acct, secrets, err := s.svc.AccountDetails(r.Context(), r.PathValue("api_key"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.writeJSON(w, r, http.StatusOK, newAdminAccountBody(acct, secrets))
+}
+
+// readNewAccount reads the body of POST /admin/accounts. Errors are
+// EINVALIDs naming the member at fault and never quote the request.
+func readNewAccount(r *http.Request) (account.NewAccount, error) {
+	var na account.NewAccount
+	data, err := readBody(r)
+	if err != nil {
+		return na, err
+	}
+	obj, err := readJSONObject(data)
+	if err != nil {
+		return na, badRequest("body", "must be one JSON object")
+	}
+	st := stateOf(r)
+	secret, _, err := jsonString(obj, "secret", "secret")
+	st.noteSecret(secret)
+	if err != nil {
+		return na, err
+	}
+	na.Secret = secret
+	if unknownMember(obj, "api_key", "secret", "primary_api_key", "balance", "auto_reload", "limits") {
+		return na, badRequest("body", "has an unknown member; allowed: api_key, secret, primary_api_key, balance, auto_reload, limits")
+	}
+	if na.APIKey, _, err = jsonString(obj, "api_key", "api_key"); err != nil {
+		return na, err
+	}
+	if na.PrimaryAPIKey, _, err = jsonString(obj, "primary_api_key", "primary_api_key"); err != nil {
+		return na, err
+	}
+	if bal, present, err := jsonString(obj, "balance", "balance"); err != nil {
+		return na, err
+	} else if present {
+		if na.Balance, err = account.ParseMoney("balance", bal); err != nil {
+			return na, err
+		}
+	}
+	if na.AutoReload, err = readAutoReload(obj["auto_reload"]); err != nil {
+		return na, err
+	}
+	if na.Limits, err = readLimits(obj["limits"]); err != nil {
+		return na, err
+	}
+	return na, nil
+}
+
+// readAutoReload reads {"threshold":"5.00","amount":"20.00"}; absent or
+// null means auto-reload off.
+func readAutoReload(raw json.RawMessage) (*account.AutoReload, error) {
+	if raw == nil || isNull(raw) {
+		return nil, nil
+	}
+	obj, err := readJSONObject(raw)
+	if err != nil || unknownMember(obj, "threshold", "amount") {
+		return nil, badRequest("auto_reload", `must be null or an object {"threshold":"5.00","amount":"20.00"}`)
+	}
+	var ar account.AutoReload
+	for _, m := range []struct {
+		key string
+		dst *account.Money
+	}{{"threshold", &ar.Threshold}, {"amount", &ar.Amount}} {
+		field := "auto_reload." + m.key
+		v, present, err := jsonString(obj, m.key, field)
+		if err != nil {
+			return nil, err
+		}
+		if !present {
+			return nil, badRequest(field, "is required")
+		}
+		if *m.dst, err = account.ParseMoney(field, v); err != nil {
+			return nil, err
+		}
+	}
+	return &ar, nil
+}
+
+// readLimits reads the limits object; a missing key keeps its default
+// (account.DefaultLimits), absent or null limits are all defaults.
+func readLimits(raw json.RawMessage) (*account.Limits, error) {
+	if raw == nil || isNull(raw) {
+		return nil, nil
+	}
+	obj, err := readJSONObject(raw)
+	if err != nil || unknownMember(obj, "max-outbound-request", "max-inbound-request", "max-calls-per-second") {
+		return nil, badRequest("limits", "must be an object with only max-outbound-request, max-inbound-request and max-calls-per-second")
+	}
+	l := account.DefaultLimits
+	for _, m := range []struct {
+		key string
+		dst *int
+	}{
+		{"max-outbound-request", &l.MaxOutboundRequest},
+		{"max-inbound-request", &l.MaxInboundRequest},
+		{"max-calls-per-second", &l.MaxCallsPerSecond},
+	} {
+		v, ok := obj[m.key]
+		if !ok {
+			continue
+		}
+		n, err := strconv.Atoi(string(bytes.TrimSpace(v)))
+		if err != nil {
+			return nil, badRequest("limits."+m.key, "must be an integer from 0 to 1000000")
+		}
+		*m.dst = n
+	}
+	return &l, nil
+}
+
+func isNull(raw json.RawMessage) bool {
+	return string(bytes.TrimSpace(raw)) == "null"
+}

@@ -1,0 +1,52 @@
+// Package httpapi serves the Vonage Account API over HTTP, wire-compatible
+// with the real service so any Vonage SDK can point at it, plus the
+// operators' /admin API. The domain lives in internal/account; this package
+// only translates between HTTP and account.Service. routes.go lists every
+// route; errors.go holds the one table from error codes to statuses and
+// bodies.
+//
+// # Decisions where the contract is silent
+//
+// Parameters. E1–E3 read the query string and, on POST, an
+// application/x-www-form-urlencoded body (multipart is not read). Of
+// duplicate parameters the first value wins, body values counting before
+// query values (the order of http.Request.Form). E3's documented spelling
+// (moCallBackUrl) wins over its alias (moCallbackUrl) when both are sent.
+// In JSON bodies member names match exactly ("SECRET" is not "secret") and
+// of duplicate members the first wins.
+//
+// Legacy credentials. When a request to E1–E3 has an Authorization header,
+// it alone is used, and anything but valid Basic credentials is a 401;
+// otherwise api_key and api_secret come from the parameters. E4–E7 accept
+// only the Basic header. 401s on E4–E7 and /admin carry WWW-Authenticate.
+//
+// E5 reads a form-encoded body when Content-Type says so and JSON
+// otherwise. Bad bodies are 400 validation problems whose
+// invalid_parameters entry is named "secret" when the secret is missing or
+// not a string and "body" when the body is not one JSON object with only
+// that member. A created secret's answer carries Location.
+//
+// Statuses the contract does not list use the same problem prefix: 404
+// "#not-found" for unknown paths, 405 "#method-not-allowed" (legacy body on
+// E1–E3 paths), 413 "#payload-too-large" for bodies over
+// Config.MaxBodyBytes, 402 "#insufficient-funds", 409 "#conflict", 503
+// "#unavailable" from /readyz, 500 "#internal-error". A legacy 500 is
+// {"error-code":"500","error-code-label":"internal error (request id
+// <id>)"}. EINVALID has one type everywhere, the secret-management
+// validation URL, admin included. A 429 carries Retry-After from the
+// error's optional RetryAfter() method, else 1 second.
+//
+// Logging. One Info line per request (method, path without query,
+// status, duration, request_id, bytes). Error lines carry only the cause
+// of a 500 or a failed readiness check, scrubbed of every credential the
+// request carried; parser errors, which quote their input, are never
+// logged nor sent. An incoming X-Request-Id is ignored.
+//
+// Paths. A trailing slash is accepted everywhere. An unclean path ("//",
+// "/./", "/../") is a 404 rather than ServeMux's redirect, which would echo
+// the query string (api_secret included) in Location and make clients
+// retry a POST as a GET.
+//
+// Not served: XML (Accept: application/xml) and the admin routes beyond
+// POST /admin/accounts and GET /admin/accounts/{api_key}.
+package httpapi

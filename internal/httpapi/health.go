@@ -1,0 +1,40 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/vonage/vonage-go-sdk/internal/account"
+)
+
+// readyTimeout bounds the database ping of /readyz, so a hung database makes
+// the probe fail rather than hang.
+const readyTimeout = 2 * time.Second
+
+// statusBody is the body of a passing health check.
+type statusBody struct {
+	Status string `json:"status"`
+}
+
+// healthz answers 200 while the process serves requests (contract section
+// 7): a liveness probe that never touches the database.
+func (s *server) healthz(w http.ResponseWriter, r *http.Request) {
+	s.writeJSON(w, r, http.StatusOK, statusBody{Status: "ok"})
+}
+
+// readyz answers 200 only when the database answers a ping, else 503, so a
+// load balancer stops sending traffic to an instance that cannot serve it.
+// The ping's error goes to the log, not to the (unauthenticated) caller.
+func (s *server) readyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), readyTimeout)
+	defer cancel()
+	if err := s.svc.Store().Ping(ctx); err != nil {
+		st := stateOf(r)
+		s.log.LogAttrs(r.Context(), slogError, "readiness check failed",
+			attrRequestID(st.id), attrString("error", st.redact(err.Error())))
+		s.writeError(w, r, &account.Error{Code: codeUnavailable, Message: "the database does not answer"})
+		return
+	}
+	s.writeJSON(w, r, http.StatusOK, statusBody{Status: "ready"})
+}

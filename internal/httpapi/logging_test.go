@@ -1,0 +1,174 @@
+package httpapi_test
+
+import (
+	"bufio"
+	"encoding/base64"
+	"encoding/json"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/vonage/vonage-go-sdk/internal/account"
+)
+
+// The canaries are distinctive, valid secrets: whatever a client does with
+// them, they must never reach a log line or a response body.
+const (
+	canary      = "Cz7CanaryQx9Lv"
+	canaryNew   = "Dq8CanaryZz1Mm"
+	canaryAdmin = "Ew5CanaryYy2Nn"
+)
+
+func canaryRequests(key, trx string) []request {
+	basic := []string{key, canary}
+	secrets := "/accounts/" + key + "/secrets"
+	q := func(kv ...string) url.Values {
+		v := url.Values{}
+		for i := 0; i < len(kv); i += 2 {
+			v.Add(kv[i], kv[i+1])
+		}
+		return v
+	}
+	return []request{
+		// Legacy credentials in the query, the form and a Basic header,
+		// right and wrong.
+		{method: "GET", path: "/account/get-balance", query: q("api_key", key, "api_secret", canary)},
+		{method: "GET", path: "/account/get-balance", query: q("api_key", "wrongkey", "api_secret", canary)},
+		{method: "GET", path: "/account/get-balance", query: q("api_key", key, "api_secret", canary+"x")},
+		{method: "GET", path: "/account/get-balance", rawQuery: "api_key=" + key + "&api_secret=" + canary + "&bad=%zz"},
+		{method: "GET", path: "/account/get-balance", basic: basic},
+		{method: "GET", path: "/account/get-balance", basic: []string{"wrongkey", canary}},
+		{method: "GET", path: "/account/get-balance", header: map[string]string{"Authorization": "Basic " + canary}},
+		{method: "POST", path: "/account/top-up", form: q("api_key", key, "api_secret", canary, "trx", trx)},
+		{method: "POST", path: "/account/top-up", form: q("api_key", key, "api_secret", canary, "trx", canary)},
+		{method: "POST", path: "/account/top-up", query: q("trx", canary), basic: basic},
+		{method: "POST", path: "/account/settings", form: q("api_key", key, "api_secret", canary, "moCallBackUrl", "https://example.com/mo")},
+		{method: "POST", path: "/account/settings", form: q("api_key", key, "api_secret", canary, "moCallBackUrl", "ftp://"+canary)},
+		{method: "POST", path: "/account/settings", contentType: "application/x-www-form-urlencoded", body: "api_key=" + key + "&api_secret=" + canary + "&x=%"},
+		{method: "POST", path: "/account/settings", form: q("api_key", key, "api_secret", canary, "pad", strings.Repeat("p", 70<<10))},
+		// Secret management: Basic headers and JSON or form bodies.
+		{method: "GET", path: secrets, basic: basic},
+		{method: "GET", path: secrets, basic: []string{key, canary + "x"}},
+		{method: "POST", path: secrets, basic: basic, body: `{"secret":"` + canaryNew + `"}`},
+		{method: "POST", path: secrets, basic: basic, body: `{"secret":"` + canaryNew + `"}`}, // over the limit now
+		{method: "POST", path: secrets, basic: basic, body: `{"secret":"` + canaryNew + `",}`},
+		{method: "POST", path: secrets, basic: basic, body: `{"` + canaryNew + `":"x"}`},
+		{method: "POST", path: secrets, basic: basic, body: `{"secret":"` + canaryNew + `","extra":1}`},
+		{method: "POST", path: secrets, basic: basic, body: `{"secret":"` + canaryNew + `"} ` + canaryNew},
+		{method: "POST", path: secrets, basic: basic, body: `{"secret":["` + canaryNew + `"]}`},
+		{method: "POST", path: secrets, basic: basic, body: canaryNew},
+		{method: "POST", path: secrets, basic: basic, contentType: "application/x-www-form-urlencoded", body: "secret=" + canaryNew + "&x=%zz"},
+		{method: "POST", path: secrets, basic: basic, body: `{"secret":"` + canaryNew + strings.Repeat("p", 70<<10) + `"}`},
+		{method: "DELETE", path: secrets + "/not-a-uuid", basic: basic},
+		{method: "PUT", path: secrets, basic: basic, body: `{"secret":"` + canaryNew + `"}`},
+		// Admin.
+		{method: "POST", path: "/admin/accounts", bearer: adminToken, body: `{"api_key":"canarysub","secret":"` + canaryAdmin + `"}`},
+		{method: "POST", path: "/admin/accounts", bearer: adminToken, body: `{"secret":"` + canaryAdmin + `","bogus":true}`},
+		{method: "POST", path: "/admin/accounts", bearer: adminToken, body: `{"secret":"` + canaryAdmin + `"`},
+		{method: "POST", path: "/admin/accounts", bearer: canary, body: `{"secret":"` + canaryAdmin + `"}`},
+		// Unknown path with the secret in the query.
+		{method: "GET", path: "/nowhere", query: q("api_secret", canary)},
+	}
+}
+
+func TestSecretsNeverLogged(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	key, _ := e.newAccount(t, account.NewAccount{
+		APIKey: "canary01", Secret: canary, Balance: eur("10"),
+		AutoReload: &account.AutoReload{Threshold: eur("5"), Amount: eur("20")},
+	})
+	trx := e.reloadTrx(t, key)
+	reqs := canaryRequests(key, trx)
+	var statuses []int
+	for _, req := range reqs {
+		r := e.do(t, req)
+		statuses = append(statuses, r.status)
+		assertNoCanary(t, "response to "+req.method+" "+req.path, string(r.body))
+		for k, vs := range r.header {
+			assertNoCanary(t, "response header "+k, strings.Join(vs, " "))
+		}
+	}
+	// Some variants must have succeeded, or the test proves little.
+	for _, want := range []int{200, 201, 400, 401, 403, 404, 405, 413} {
+		if !slices.Contains(statuses, want) {
+			t.Errorf("no request answered %d: %v", want, statuses)
+		}
+	}
+
+	// A request whose handling fails inside the store logs its cause: still
+	// no secret.
+	e.store.Close()
+	for _, req := range []request{
+		{method: "GET", path: "/account/get-balance", query: url.Values{"api_key": {key}, "api_secret": {canary}}, allow500: true},
+		{method: "POST", path: "/accounts/" + key + "/secrets", basic: []string{key, canary}, body: `{"secret":"` + canaryNew + `"}`, allow500: true},
+		{method: "GET", path: "/readyz", allow500: true},
+	} {
+		r := e.do(t, req)
+		assertNoCanary(t, "response", string(r.body))
+	}
+
+	logs := e.logs.String()
+	assertNoCanary(t, "logs", logs)
+	checkLogLines(t, logs, len(reqs)+3)
+	if !strings.Contains(logs, `"level":"ERROR"`) {
+		t.Error("the store failure was not logged")
+	}
+}
+
+func assertNoCanary(t *testing.T, where, s string) {
+	t.Helper()
+	for _, c := range []string{canary, canaryNew, canaryAdmin} {
+		for _, form := range []string{
+			c,
+			base64.StdEncoding.EncodeToString([]byte("canary01:" + c)),
+			base64.StdEncoding.EncodeToString([]byte("wrongkey:" + c)),
+		} {
+			if strings.Contains(s, form) {
+				t.Errorf("%s contains a secret (%q)", where, form[:6]+"...")
+			}
+		}
+	}
+}
+
+// checkLogLines checks that there is exactly one Info line per request,
+// with the documented attributes and a path without query string, and
+// nothing that looks like a header, a form or a body.
+func checkLogLines(t *testing.T, logs string, requests int) {
+	t.Helper()
+	n := 0
+	sc := bufio.NewScanner(strings.NewReader(logs))
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		var line map[string]any
+		if err := json.Unmarshal(sc.Bytes(), &line); err != nil {
+			t.Fatalf("log line %q: %v", sc.Text(), err)
+		}
+		if line["msg"] != "request" {
+			continue
+		}
+		n++
+		want := []string{"bytes", "duration", "level", "method", "msg", "path", "request_id", "status", "time"}
+		if got := keys(line); !slices.Equal(got, want) {
+			t.Errorf("request line has %v, want %v", got, want)
+		}
+		if line["level"] != "INFO" {
+			t.Errorf("request line at %v", line["level"])
+		}
+		if p, _ := line["path"].(string); strings.ContainsAny(p, "?") {
+			t.Errorf("logged path %q has a query", p)
+		}
+		if id, _ := line["request_id"].(string); !requestIDRE.MatchString(id) {
+			t.Errorf("request_id %q", id)
+		}
+	}
+	if n != requests {
+		t.Errorf("%d request lines for %d requests", n, requests)
+	}
+	for _, s := range []string{"Authorization", "api_secret", "api_key=", `"secret"`, "Basic "} {
+		if strings.Contains(logs, s) {
+			t.Errorf("logs mention %q", s)
+		}
+	}
+}

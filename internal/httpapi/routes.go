@@ -1,0 +1,151 @@
+package httpapi
+
+import (
+	"net/http"
+	"path"
+	"strings"
+
+	"github.com/vonage/vonage-go-sdk/internal/account"
+)
+
+// routes lists every route the server answers: the whole API surface in one
+// place. Each path is also served with a trailing slash; another method on a
+// known path is a 405 with an Allow header; any other path is a 404 problem.
+// The Vonage API reference for E1–E7 is
+// https://developer.vonage.com/en/api/account (contract section 1).
+func (s *server) routes() http.Handler {
+	rt := newRouter(s)
+
+	// Legacy account API (rest.nexmo.com); legacy credentials and error bodies.
+	rt.handle(legacyFamily, "GET", "/account/get-balance", s.getBalance)   // E1
+	rt.handle(legacyFamily, "POST", "/account/top-up", s.topUp)            // E2
+	rt.handle(legacyFamily, "POST", "/account/settings", s.changeSettings) // E3
+
+	// Secret management (api.nexmo.com); Basic auth, problem details.
+	rt.handle(problemFamily, "GET", "/accounts/{api_key}/secrets", s.listSecrets)                 // E4
+	rt.handle(problemFamily, "POST", "/accounts/{api_key}/secrets", s.createSecret)               // E5
+	rt.handle(problemFamily, "GET", "/accounts/{api_key}/secrets/{secret_id}", s.getSecret)       // E6
+	rt.handle(problemFamily, "DELETE", "/accounts/{api_key}/secrets/{secret_id}", s.revokeSecret) // E7
+
+	// Process health (contract section 7); no authentication.
+	rt.handle(problemFamily, "GET", "/healthz", s.healthz)
+	rt.handle(problemFamily, "GET", "/readyz", s.readyz)
+
+	// Administration (contract section 6), only when a token is configured;
+	// otherwise these paths fall through to the 404 below. The bearer check
+	// also guards their 405s: without the token a caller learns nothing of
+	// which methods exist.
+	if s.adminDigest != nil {
+		admin := rt.guarded(s.requireAdmin)
+		admin.handle(problemFamily, "POST", "/admin/accounts", s.createAccount)
+		admin.handle(problemFamily, "GET", "/admin/accounts/{api_key}", s.showAccount)
+	}
+
+	return rt.finish()
+}
+
+// router registers routes on a ServeMux and adds what ServeMux does not do
+// the way the contract wants: the trailing-slash twin of each path, and 405
+// and 404 answers in the contract's body shapes.
+type router struct {
+	*routeTable
+	guard func(http.Handler) http.Handler // applied to the routes this router registers
+}
+
+// routeTable is shared by a router and its guarded copies.
+type routeTable struct {
+	s     *server
+	mux   *http.ServeMux
+	paths map[string]*pathRoutes // by path pattern
+	order []string               // path patterns in registration order
+}
+
+// pathRoutes collects the methods registered on one path.
+type pathRoutes struct {
+	family  family
+	methods []string
+	guard   func(http.Handler) http.Handler
+}
+
+func newRouter(s *server) *router {
+	return &router{routeTable: &routeTable{s: s, mux: http.NewServeMux(), paths: make(map[string]*pathRoutes)}}
+}
+
+// guarded returns a router sharing rt's routes whose handlers (and 405
+// answers) all pass through guard first.
+func (rt *router) guarded(guard func(http.Handler) http.Handler) *router {
+	return &router{routeTable: rt.routeTable, guard: guard}
+}
+
+// handle registers h for method on path and on path with a trailing slash.
+func (rt *router) handle(fam family, method, path string, h http.HandlerFunc) {
+	pr, ok := rt.paths[path]
+	if !ok {
+		pr = &pathRoutes{family: fam, guard: rt.guard}
+		rt.paths[path] = pr
+		rt.order = append(rt.order, path)
+	}
+	pr.methods = append(pr.methods, method)
+	if method == http.MethodGet { // ServeMux also routes HEAD to GET patterns
+		pr.methods = append(pr.methods, http.MethodHead)
+	}
+	handler := rt.wrap(fam, rt.guard, h)
+	rt.mux.Handle(method+" "+path, handler)
+	rt.mux.Handle(method+" "+path+"/{$}", handler)
+}
+
+// wrap marks the request with its route's error body shape, then applies
+// the guard.
+func (rt *router) wrap(fam family, guard func(http.Handler) http.Handler, h http.Handler) http.Handler {
+	if guard != nil {
+		h = guard(h)
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		stateOf(r).family = fam
+		h.ServeHTTP(w, r)
+	})
+}
+
+// finish registers the 405 answer of every known path (a method-less
+// pattern, which ServeMux ranks below the method-specific ones) and the 404
+// answer of every other path.
+func (rt *router) finish() http.Handler {
+	for _, path := range rt.order {
+		pr := rt.paths[path]
+		allow := strings.Join(pr.methods, ", ")
+		h := rt.wrap(pr.family, pr.guard, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Allow", allow)
+			rt.s.writeError(w, r, &account.Error{Code: codeMethod, Message: "this resource allows " + allow})
+		}))
+		rt.mux.Handle(path, h)
+		rt.mux.Handle(path+"/{$}", h)
+	}
+	notFound := rt.wrap(problemFamily, nil, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rt.s.writeError(w, r, &account.Error{Code: codeNoRoute, Message: "no such resource"})
+	}))
+	rt.mux.Handle("/", notFound)
+	// ServeMux would answer an unclean path ("//account/get-balance",
+	// "/a/../b") with a redirect that echoes the query string, api_secret
+	// included, in Location, and that clients follow by turning a POST into
+	// a GET. A clear 404 is safer.
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !cleanPath(r.URL.Path) {
+			notFound.ServeHTTP(w, r)
+			return
+		}
+		rt.mux.ServeHTTP(w, r)
+	})
+}
+
+// cleanPath reports whether p is absolute and already in the form
+// ServeMux would redirect to: no empty, "." or ".." segments.
+func cleanPath(p string) bool {
+	if p == "" || p[0] != '/' {
+		return false
+	}
+	c := path.Clean(p)
+	if p[len(p)-1] == '/' && c != "/" {
+		c += "/"
+	}
+	return c == p
+}

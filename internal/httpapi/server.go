@@ -1,0 +1,185 @@
+package httpapi
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/vonage/vonage-go-sdk/internal/account"
+)
+
+// DefaultMaxBodyBytes bounds a request body when Config.MaxBodyBytes is zero.
+// The largest legitimate body (an admin account creation) is a few hundred
+// bytes.
+const DefaultMaxBodyBytes int64 = 64 << 10
+
+// Config holds every dependency of the HTTP server.
+type Config struct {
+	// Service is the account domain; required.
+	Service *account.Service
+	// Logger receives one line per request and the causes of internal
+	// errors; nil means slog.Default().
+	Logger *slog.Logger
+	// AdminToken is the bearer token of the /admin API (contract section
+	// 6). Empty turns the admin routes off: they answer 404 like any
+	// unknown path.
+	AdminToken string
+	// MaxBodyBytes bounds request bodies; larger ones get a 413. Zero
+	// means DefaultMaxBodyBytes.
+	MaxBodyBytes int64
+}
+
+// server carries the dependencies the handlers share.
+type server struct {
+	svc         *account.Service
+	log         *slog.Logger
+	adminDigest *[sha256.Size]byte // nil when the admin API is off
+	maxBody     int64
+}
+
+// NewServer returns the HTTP handler serving the whole API: the legacy
+// account endpoints, secret management, health checks and, when
+// cfg.AdminToken is set, the admin API. It panics if cfg.Service is nil,
+// which is a wiring mistake rather than a runtime condition.
+func NewServer(cfg Config) http.Handler {
+	if cfg.Service == nil {
+		panic("httpapi.NewServer: Config.Service is nil")
+	}
+	s := &server{svc: cfg.Service, log: cfg.Logger, maxBody: cfg.MaxBodyBytes}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	if s.maxBody <= 0 {
+		s.maxBody = DefaultMaxBodyBytes
+	}
+	if cfg.AdminToken != "" {
+		// Only the digest is kept: comparing fixed-length digests keeps the
+		// comparison constant-time whatever the length of either token.
+		d := sha256.Sum256([]byte(cfg.AdminToken))
+		s.adminDigest = &d
+	}
+	// Outermost first: every response gets a request id, is logged, is
+	// protected from panics, and reads a bounded body.
+	return s.withRequestState(s.logRequests(s.recoverPanics(s.limitBodies(s.routes()))))
+}
+
+// writeJSON sends v as a JSON response. HTML escaping is off so callback
+// URLs keep their '&' readable; the output is still valid JSON.
+func (s *server) writeJSON(w http.ResponseWriter, r *http.Request, status int, v any) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	writeRaw(w, status, buf.Bytes())
+}
+
+// writeRaw sends an already encoded JSON body.
+func writeRaw(w http.ResponseWriter, status int, body []byte) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(body) // a failed write means the client went away
+}
+
+// readBody reads the whole (already size-limited) request body. The error
+// is either tooLarge() or a read failure; neither carries request text.
+func readBody(r *http.Request) ([]byte, error) {
+	data, err := io.ReadAll(r.Body)
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, tooLarge()
+		}
+		return nil, badRequest("body", "could not be read")
+	}
+	return data, nil
+}
+
+// errNotObject and errTrailing are the only errors readJSONObject returns,
+// so no decoder message (which may quote the input) ever reaches a client
+// or a log.
+var (
+	errNotObject = errors.New("not a JSON object")
+	errTrailing  = errors.New("data after the JSON object")
+)
+
+// readJSONObject parses data as exactly one JSON object and returns its
+// members undecoded. Keys match exactly (encoding/json would also accept
+// "SECRET" for "secret"); of duplicate keys the first wins, as for query
+// and form parameters; anything but white space after the object is
+// refused.
+func readJSONObject(data []byte) (map[string]json.RawMessage, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return nil, errNotObject
+	}
+	obj := make(map[string]json.RawMessage)
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, errNotObject
+		}
+		key, ok := tok.(string)
+		if !ok {
+			return nil, errNotObject
+		}
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return nil, errNotObject
+		}
+		if _, dup := obj[key]; !dup {
+			obj[key] = v
+		}
+	}
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('}') {
+		return nil, errNotObject
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, errTrailing
+	}
+	return obj, nil
+}
+
+// jsonString decodes member key of obj as a string. present is false when
+// the member is absent; a member of another type (null included) is an
+// EINVALID naming field.
+func jsonString(obj map[string]json.RawMessage, key, field string) (v string, present bool, err error) {
+	raw, ok := obj[key]
+	if !ok {
+		return "", false, nil
+	}
+	if len(raw) == 0 || raw[0] != '"' || json.Unmarshal(raw, &v) != nil {
+		return "", true, account.Invalid(field, "must be a string")
+	}
+	return v, true, nil
+}
+
+// unknownMember reports whether obj has a member not in allowed. Which one
+// is never echoed: a client may have put a secret in a key.
+func unknownMember(obj map[string]json.RawMessage, allowed ...string) bool {
+	for k := range obj {
+		known := false
+		for _, a := range allowed {
+			if k == a {
+				known = true
+				break
+			}
+		}
+		if !known {
+			return true
+		}
+	}
+	return false
+}
+
+// timestamp renders t as the API does: RFC 3339, UTC, whole seconds, "Z".
+func timestamp(t time.Time) string {
+	return t.UTC().Truncate(time.Second).Format("2006-01-02T15:04:05Z")
+}
