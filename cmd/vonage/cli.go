@@ -1,0 +1,271 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	vonage "github.com/vonage/vonage-go-sdk"
+)
+
+// Vonage's own hosts, the client's defaults. The CLI passes them explicitly
+// so that the SDK never falls back to the process environment: everything the
+// CLI knows comes through run's getenv.
+const (
+	defaultRESTBaseURL = "https://rest.nexmo.com"
+	defaultAPIBaseURL  = "https://api.nexmo.com"
+)
+
+// Environment variables the CLI reads (through run's getenv only).
+const (
+	envAPIKey     = "VONAGE_API_KEY"
+	envAPISecret  = "VONAGE_API_SECRET"
+	envBaseURL    = "VONAGE_BASE_URL"
+	envAdminToken = "VONAGE_ADMIN_TOKEN"
+)
+
+// cli is what every command writes to and reads from: run's arguments.
+type cli struct {
+	getenv func(string) string
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
+}
+
+// command describes one command for its -h text.
+type command struct {
+	usage   string // after "usage: vonage "
+	summary string // a paragraph under the usage line
+}
+
+// newFlagSet returns a flag set whose -h prints cmd's help to stdout and
+// whose mistakes print it to stderr (see parse).
+func (c *cli) newFlagSet(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard) // parse prints usage itself, once
+	fs.Usage = func() {}
+	return fs
+}
+
+// parse parses args with fs, allowing flags after positional arguments
+// ("secrets get ID --json"); a "--" ends the flags. It returns the positional
+// arguments. -h prints the help to stdout and returns flag.ErrHelp (exit 0);
+// a bad flag prints it to stderr and returns a usageError.
+func (c *cli) parse(fs *flag.FlagSet, cmd command, args []string) ([]string, error) {
+	var pos []string
+	for {
+		err := fs.Parse(args)
+		if errors.Is(err, flag.ErrHelp) {
+			printCommandHelp(c.stdout, fs, cmd)
+			return nil, flag.ErrHelp
+		}
+		if err != nil {
+			printCommandHelp(c.stderr, fs, cmd)
+			return nil, usageError{err}
+		}
+		rest := fs.Args()
+		if n := len(args) - len(rest); n > 0 && args[n-1] == "--" {
+			return append(pos, rest...), nil
+		}
+		if len(rest) == 0 {
+			return pos, nil
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
+	}
+}
+
+// parseN is parse for a command that takes exactly the named positional
+// arguments.
+func (c *cli) parseN(fs *flag.FlagSet, cmd command, args []string, names ...string) ([]string, error) {
+	pos, err := c.parse(fs, cmd, args)
+	if err != nil {
+		return nil, err
+	}
+	// The arguments are not echoed: someone may have typed a secret there.
+	if len(pos) != len(names) {
+		printCommandHelp(c.stderr, fs, cmd)
+		if len(names) == 0 {
+			return nil, usageError{fmt.Errorf("%s takes no arguments, got %d", fs.Name(), len(pos))}
+		}
+		return nil, usageError{fmt.Errorf("%s takes %s, got %d argument(s)", fs.Name(), strings.Join(names, " "), len(pos))}
+	}
+	for i, p := range pos {
+		if p == "" {
+			printCommandHelp(c.stderr, fs, cmd)
+			return nil, usageError{fmt.Errorf("%s must not be empty", names[i])}
+		}
+	}
+	return pos, nil
+}
+
+func printCommandHelp(w io.Writer, fs *flag.FlagSet, cmd command) {
+	fmt.Fprintf(w, "usage: vonage %s\n\n%s\n", cmd.usage, cmd.summary)
+	n := 0
+	fs.VisitAll(func(*flag.Flag) { n++ })
+	if n > 0 {
+		fmt.Fprintln(w, "\nFlags:")
+		fs.SetOutput(w)
+		fs.PrintDefaults()
+		fs.SetOutput(io.Discard)
+	}
+}
+
+// commonFlags are the flags of every command that calls the account API.
+// Their defaults come from the environment after parsing, so -h never prints
+// a secret as a default value.
+type commonFlags struct {
+	apiKey, apiSecret, baseURL string
+	json                       bool
+}
+
+func (f *commonFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.apiKey, "api-key", "", "API key (default $"+envAPIKey+")")
+	fs.StringVar(&f.apiSecret, "api-secret", "", "API secret (default $"+envAPISecret+"); prefer the variable, since flags land in shell history")
+	fs.StringVar(&f.baseURL, "base-url", "", "server URL for every endpoint (default $"+envBaseURL+", else Vonage's own hosts)")
+	fs.BoolVar(&f.json, "json", false, "print JSON for scripts instead of a table")
+}
+
+// client returns an account client with the key, secret and base URL from
+// the flags, else from the environment. Every value is passed explicitly, so
+// the SDK never reads the process environment behind run's back.
+func (c *cli) client(f *commonFlags) (*vonage.AccountClient, error) {
+	key := strings.TrimSpace(orEnv(f.apiKey, c.getenv, envAPIKey))
+	secret := orEnv(f.apiSecret, c.getenv, envAPISecret)
+	if key == "" {
+		return nil, usageError{errors.New("no API key: set " + envAPIKey + " or pass --api-key")}
+	}
+	if secret == "" {
+		return nil, usageError{errors.New("no API secret: set " + envAPISecret + " (or pass --api-secret)")}
+	}
+	return c.clientFor(key, secret, f), nil
+}
+
+// clientFor returns a client for the given credentials and f's base URL.
+func (c *cli) clientFor(key, secret string, f *commonFlags) *vonage.AccountClient {
+	opts := []vonage.ClientOption{
+		vonage.WithRESTBaseURL(defaultRESTBaseURL),
+		vonage.WithAPIBaseURL(defaultAPIBaseURL),
+		vonage.WithUserAgent("vonage-cli/" + vonage.Version),
+	}
+	if base := strings.TrimSpace(orEnv(f.baseURL, c.getenv, envBaseURL)); base != "" {
+		opts = append(opts, vonage.WithBaseURL(base))
+	}
+	return vonage.NewAccountClient(vonage.CreateAuthFromKeySecret(key, secret), opts...)
+}
+
+// orEnv returns v, or the environment variable name when v is empty.
+func orEnv(v string, getenv func(string) string, name string) string {
+	if v != "" {
+		return v
+	}
+	return getenv(name)
+}
+
+// cmdError is a failure printed as "vonage: <title>: <detail>". It wraps the
+// cause so exitCode can classify it with errors.Is.
+type cmdError struct {
+	title, detail string
+	err           error
+}
+
+func (e *cmdError) Error() string {
+	if e.detail == "" || e.detail == e.title {
+		return e.title
+	}
+	return e.title + ": " + e.detail
+}
+
+func (e *cmdError) Unwrap() error { return e.err }
+
+// apiFailure turns an SDK error into the one line the CLI prints: the title
+// and detail of the server's answer (or of the client's own failure). The SDK
+// already keeps the API secret out of them; secrets also scrubs any other
+// secret the command handled, to be sure.
+func apiFailure(err error, secrets ...string) error {
+	var ae *vonage.APIError
+	if !errors.As(err, &ae) {
+		return err
+	}
+	r := ae.Response()
+	detail := r.Detail
+	for _, p := range r.InvalidParameters {
+		if !strings.Contains(detail, p.Reason) {
+			detail += " (" + p.Name + ": " + p.Reason + ")"
+		}
+	}
+	return &cmdError{title: scrub(r.Title, secrets...), detail: scrub(detail, secrets...), err: err}
+}
+
+// scrub replaces every non-empty secret in text with REDACTED.
+func scrub(text string, secrets ...string) string {
+	for _, s := range secrets {
+		if s != "" {
+			text = strings.ReplaceAll(text, s, "REDACTED")
+		}
+	}
+	return text
+}
+
+// writeJSON prints v indented, with '&' and '<' left readable in URLs.
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// field is one "Name:  value" line of a single object's table.
+type field struct{ name, value string }
+
+// writeFields prints one object as aligned "Name:  value" lines; a field
+// without a name continues the one above (a list of values).
+func writeFields(w io.Writer, fields ...field) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for _, f := range fields {
+		if f.name == "" {
+			fmt.Fprintf(tw, "\t%s\n", f.value)
+			continue
+		}
+		fmt.Fprintf(tw, "%s:\t%s\n", f.name, f.value)
+	}
+	return tw.Flush()
+}
+
+// writeTable prints rows under a header as aligned columns.
+func writeTable(w io.Writer, header []string, rows [][]string) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, strings.Join(header, "\t"))
+	for _, row := range rows {
+		fmt.Fprintln(tw, strings.Join(row, "\t"))
+	}
+	return tw.Flush()
+}
+
+// timestamp renders a time as the API does: RFC 3339 in UTC.
+func timestamp(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+// orNone shows an empty value as "(none)" in tables.
+func orNone(s string) string {
+	if s == "" {
+		return "(none)"
+	}
+	return s
+}
+
+func onOff(b bool) string {
+	if b {
+		return "on"
+	}
+	return "off"
+}

@@ -1,0 +1,229 @@
+package main
+
+import (
+	"encoding/json"
+	"io"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// secretsJSON runs "secrets list --json" and returns the list.
+func secretsJSON(t *testing.T, env map[string]string) []secretJSON {
+	t.Helper()
+	r := cliRun(t, env, "secrets", "list", "--json").want(t, exitOK)
+	var got []secretJSON
+	if err := json.Unmarshal([]byte(r.stdout), &got); err != nil {
+		t.Fatalf("secrets list --json: %v\n%s", err, r.stdout)
+	}
+	return got
+}
+
+func TestSecretsLifecycle(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	key := s.newAccount(t, userSecret, 0, nil)
+	env := s.env(key, userSecret)
+
+	list := secretsJSON(t, env)
+	if len(list) != 1 {
+		t.Fatalf("a new account has %d secrets, want 1", len(list))
+	}
+	first := list[0]
+	if _, err := time.Parse(time.RFC3339, first.CreatedAt); err != nil || !strings.HasSuffix(first.CreatedAt, "Z") {
+		t.Errorf("created_at %q is not RFC 3339 UTC", first.CreatedAt)
+	}
+	r := cliRun(t, env, "secrets", "list").want(t, exitOK)
+	if !regexp.MustCompile(`(?m)^ID\s+CREATED\n` + first.ID + `\s+` + first.CreatedAt + `\n$`).MatchString(r.stdout) {
+		t.Errorf("secrets list table:\n%s", r.stdout)
+	}
+
+	// Flags may follow the id.
+	r = cliRun(t, env, "secrets", "get", first.ID, "--json").want(t, exitOK)
+	var got secretJSON
+	if err := json.Unmarshal([]byte(r.stdout), &got); err != nil || got != first {
+		t.Errorf("secrets get --json = %q, want %+v (%v)", r.stdout, first, err)
+	}
+	r = cliRun(t, env, "secrets", "get", first.ID).want(t, exitOK)
+	if !strings.Contains(r.stdout, first.ID) || !strings.Contains(r.stdout, first.CreatedAt) {
+		t.Errorf("secrets get table:\n%s", r.stdout)
+	}
+
+	// The new secret comes from stdin's first line, without its CRLF; the
+	// rest of stdin is ignored.
+	const newSecret = "N3wSecretFromPipe"
+	r = invoke(t, env, strings.NewReader(newSecret+"\r\nignored line\n"), "secrets", "create", "--json").want(t, exitOK)
+	var created secretJSON
+	if err := json.Unmarshal([]byte(r.stdout), &created); err != nil || created.ID == "" || created.ID == first.ID || created.CreatedAt == "" {
+		t.Fatalf("secrets create --json = %q (%v)", r.stdout, err)
+	}
+	newEnv := s.env(key, newSecret)
+	if list := secretsJSON(t, newEnv); len(list) != 2 || list[1] != created {
+		t.Errorf("after create, list = %+v, want the new secret second", list)
+	}
+
+	// A third secret is refused by the server.
+	invoke(t, env, strings.NewReader("Th1rdSecretXyz\n"), "secrets", "create").
+		wantErr(t, exitError, "Secret Addition Forbidden")
+
+	// Revoke the first with the new secret; the old one then fails with 3.
+	r = cliRun(t, newEnv, "secrets", "revoke", first.ID).want(t, exitOK)
+	if !strings.Contains(r.stdout, first.ID) {
+		t.Errorf("secrets revoke output:\n%s", r.stdout)
+	}
+	cliRun(t, env, "secrets", "list").want(t, exitAuth)
+	cliRun(t, newEnv, "secrets", "get", first.ID).wantErr(t, exitNotFound, "Invalid ID")
+	cliRun(t, newEnv, "secrets", "revoke", first.ID).want(t, exitNotFound)
+	cliRun(t, newEnv, "secrets", "get", "00000000-0000-4000-8000-000000000000").want(t, exitNotFound)
+
+	// The last secret cannot be revoked.
+	cliRun(t, newEnv, "secrets", "revoke", created.ID, "--json").wantErr(t, exitError, "Secret Deletion Forbidden")
+	if list := secretsJSON(t, newEnv); len(list) != 1 {
+		t.Errorf("after refusing to revoke the last secret, list = %+v", list)
+	}
+}
+
+func TestSecretsCreateInput(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	key := s.newAccount(t, userSecret, 0, nil)
+	env := s.env(key, userSecret)
+
+	// Nothing to read, or an empty first line: refused before any request.
+	for _, in := range []string{"", "\n", "\r\n", "\nS3condLineSecret\n"} {
+		invoke(t, env, strings.NewReader(in), "secrets", "create").wantErr(t, exitError, "no secret given")
+	}
+	// A secret the server refuses: its rule, never the secret.
+	invoke(t, env, strings.NewReader("short\n"), "secrets", "create").wantErr(t, exitError, "Bad Request", "secret")
+
+	// At a terminal the secret is typed twice; two different entries are
+	// refused, and so is an empty one.
+	tty := &fakeTerminal{entries: []string{"Typ3dSecretOne", "Typ3dSecretTwo"}}
+	r := invoke(t, env, tty, "secrets", "create").wantErr(t, exitError, "differ")
+	if tty.reads != 2 || !strings.Contains(r.stderr, "New secret: ") || !strings.Contains(r.stderr, "Repeat the secret: ") {
+		t.Errorf("prompted %d times; stderr:\n%s", tty.reads, r.stderr)
+	}
+	invoke(t, env, &fakeTerminal{entries: []string{""}}, "secrets", "create").wantErr(t, exitError, "no secret given")
+	if list := secretsJSON(t, env); len(list) != 1 {
+		t.Fatalf("refused input created a secret: %+v", list)
+	}
+
+	tty = &fakeTerminal{entries: []string{"Typ3dSecretOne", "Typ3dSecretOne"}}
+	r = invoke(t, env, tty, "secrets", "create", "--json").want(t, exitOK)
+	var created secretJSON
+	if err := json.Unmarshal([]byte(r.stdout), &created); err != nil {
+		t.Fatalf("secrets create --json: %v\n%s", err, r.stdout)
+	}
+	cliRun(t, s.env(key, "Typ3dSecretOne"), "secrets", "get", created.ID).want(t, exitOK)
+
+	// There is no way to give the secret as an argument or a flag.
+	// Nor is a mistaken attempt echoed.
+	for _, args := range [][]string{
+		{"secrets", "create", "Arg5ecretXyz"},
+		{"secrets", "create", "--secret", "Arg5ecretXyz"},
+		{"secrets", "create", "--secret=Arg5ecretXyz"},
+	} {
+		r := invoke(t, env, strings.NewReader("Fl4gSecretXyz\n"), args...).want(t, exitUsage)
+		if strings.Contains(r.all(), "Arg5ecretXyz") {
+			t.Errorf("vonage %q echoes its argument:\n%s", args, r.all())
+		}
+	}
+}
+
+func TestSecretsRotate(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	key := s.newAccount(t, userSecret, 0, nil)
+	env := s.env(key, userSecret)
+	old := secretsJSON(t, env)[0]
+
+	const rotated = "R0tatedSecretXyz"
+	r := invoke(t, env, strings.NewReader(rotated+"\n"), "secrets", "rotate", "--json").want(t, exitOK)
+	var got rotateJSON
+	if err := json.Unmarshal([]byte(r.stdout), &got); err != nil || got.Revoked != old.ID || got.Created.ID == "" {
+		t.Fatalf("secrets rotate --json = %q (%v)", r.stdout, err)
+	}
+	cliRun(t, env, "balance").want(t, exitAuth)
+	newEnv := s.env(key, rotated)
+	if list := secretsJSON(t, newEnv); len(list) != 1 || list[0] != got.Created {
+		t.Errorf("after rotation, list = %+v, want only %+v", list, got.Created)
+	}
+
+	// With two secrets, rotation would have to guess which one to revoke.
+	invoke(t, newEnv, strings.NewReader("Sec0ndSecretXyz\n"), "secrets", "create").want(t, exitOK)
+	invoke(t, newEnv, strings.NewReader("Th1rdSecretXyz\n"), "secrets", "rotate").wantErr(t, exitError, "2 secrets")
+}
+
+func TestUsage(t *testing.T) {
+	t.Parallel()
+	env := map[string]string{"VONAGE_API_KEY": "abcdef12", "VONAGE_API_SECRET": "Unus3dSecret", "VONAGE_BASE_URL": "http://127.0.0.1:1"}
+	for _, args := range [][]string{
+		{},
+		{"nosuchcommand"},
+		{"balance", "extra"},
+		{"balance", "--nosuchflag"},
+		{"settings", "--mo-url"},
+		{"topup"},
+		{"topup", "a", "b"},
+		{"topup", ""},
+		{"secrets"},
+		{"secrets", "nosuch"},
+		{"secrets", "get"},
+		{"secrets", "revoke"},
+		{"secrets", "list", "--json=maybe"},
+		{"admin"},
+		{"admin", "nosuch"},
+		{"admin", "account"},
+		{"admin", "account", "delete"},
+		{"admin", "account", "show"},
+		{"serve", "--nosuchflag"},
+	} {
+		r := cliRun(t, env, args...).want(t, exitUsage)
+		if r.stdout != "" || !strings.Contains(r.stderr, "usage: vonage") {
+			t.Errorf("vonage %q: want usage on stderr only, got stdout %q, stderr %q", args, r.stdout, r.stderr)
+		}
+	}
+
+	for _, args := range [][]string{
+		{"help"},
+		{"-h"},
+		{"--help"},
+		{"help", "balance"},
+		{"help", "secrets", "create"},
+		{"balance", "-h"},
+		{"settings", "--help"},
+		{"topup", "-h"},
+		{"secrets", "-h"},
+		{"secrets", "help"},
+		{"secrets", "list", "-h"},
+		{"secrets", "get", "-h"},
+		{"secrets", "create", "-h"},
+		{"secrets", "rotate", "-h"},
+		{"secrets", "revoke", "-h"},
+		{"admin", "-h"},
+		{"admin", "account", "-h"},
+		{"admin", "account", "create", "-h"},
+		{"admin", "account", "show", "-h"},
+	} {
+		r := cliRun(t, env, args...).want(t, exitOK)
+		if !strings.Contains(r.stdout, "usage: vonage") || r.stderr != "" {
+			t.Errorf("vonage %q: want help on stdout only, got stdout %q, stderr %q", args, r.stdout, r.stderr)
+		}
+	}
+	// serve's help is the lead's; it only has to exit 0.
+	cliRun(t, env, "serve", "-h").want(t, exitOK)
+
+	// -h never shows a credential from the environment as a default.
+	r := cliRun(t, env, "secrets", "create", "-h")
+	if strings.Contains(r.stdout, env["VONAGE_API_KEY"]) {
+		t.Errorf("secrets create -h shows the key from the environment:\n%s", r.stdout)
+	}
+	for _, want := range []string{"-api-key", "-api-secret", "-base-url", "-json", "shell history"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("secrets create -h lacks %q:\n%s", want, r.stdout)
+		}
+	}
+}
+
+var _ io.Reader = (*fakeTerminal)(nil)

@@ -1,0 +1,233 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// serving is one "vonage serve" started through run, with the lines it
+// printed to stdout up to and including "Listening on http://...".
+type serving struct {
+	url    string
+	out    string
+	logs   *logWatch
+	cancel context.CancelFunc
+	done   chan error
+	once   sync.Once
+	err    error
+}
+
+// startServe runs "vonage serve" on a random port and waits, by reading its
+// stdout, until it listens.
+func startServe(t *testing.T, db string, env map[string]string) *serving {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	s := &serving{logs: &logWatch{}, cancel: cancel, done: make(chan error, 1)}
+	getenv := func(name string) string { return env[name] }
+	go func() {
+		err := run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--db", db}, getenv, strings.NewReader(""), pw, s.logs)
+		pw.CloseWithError(fmt.Errorf("serve returned %v", err)) // unblocks the reader below
+		s.done <- err
+	}()
+	t.Cleanup(func() { _ = s.stop() })
+
+	sc := bufio.NewScanner(pr)
+	var out strings.Builder
+	for sc.Scan() {
+		line := sc.Text()
+		out.WriteString(line + "\n")
+		if addr, ok := strings.CutPrefix(line, "Listening on "); ok {
+			s.url = addr
+			break
+		}
+	}
+	s.out = out.String()
+	if s.url == "" {
+		t.Fatalf("serve never listened: %v\nstdout:\n%s\nstderr:\n%s", sc.Err(), s.out, s.logs)
+	}
+	go func() { _, _ = io.Copy(io.Discard, pr) }()
+	return s
+}
+
+// stop cancels serve's context (main's SIGTERM) and returns what run returned.
+func (s *serving) stop() error {
+	s.cancel()
+	return s.wait()
+}
+
+func (s *serving) wait() error {
+	s.once.Do(func() { s.err = <-s.done })
+	return s.err
+}
+
+// logWatch collects serve's log and tells when a text has appeared in it.
+type logWatch struct {
+	mu      sync.Mutex
+	buf     strings.Builder
+	waiters []logWaiter
+}
+
+type logWaiter struct {
+	text string
+	ch   chan struct{}
+}
+
+func (w *logWatch) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.buf.Write(p)
+	kept := w.waiters[:0]
+	for _, wt := range w.waiters {
+		if strings.Contains(w.buf.String(), wt.text) {
+			close(wt.ch)
+		} else {
+			kept = append(kept, wt)
+		}
+	}
+	w.waiters = kept
+	return len(p), nil
+}
+
+// waitFor returns a channel closed once text is in the log.
+func (w *logWatch) waitFor(text string) <-chan struct{} {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	ch := make(chan struct{})
+	if strings.Contains(w.buf.String(), text) {
+		close(ch)
+	} else {
+		w.waiters = append(w.waiters, logWaiter{text, ch})
+	}
+	return ch
+}
+
+func (w *logWatch) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.String()
+}
+
+func getStatus(t *testing.T, u string) int {
+	t.Helper()
+	resp, err := http.Get(u)
+	if err != nil {
+		t.Fatalf("GET %s: %v", u, err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// TestServe runs the real "vonage serve" (with the OWASP argon2 cost, so it
+// makes few authenticated calls): bootstrap, health, draining on shutdown,
+// restart, and a chosen bootstrap account.
+func TestServe(t *testing.T) {
+	t.Parallel()
+	db := filepath.Join(t.TempDir(), "vonage.db")
+
+	// On an empty database the first account is created and its secret
+	// printed, once.
+	s := startServe(t, db, nil)
+	k := regexp.MustCompile(`(?m)^\s*API key:\s+(\S+)$`).FindStringSubmatch(s.out)
+	m := regexp.MustCompile(`(?m)^\s*API secret:\s+(\S+)$`).FindStringSubmatch(s.out)
+	if k == nil || m == nil {
+		t.Fatalf("no bootstrap key and secret on stdout:\n%s", s.out)
+	}
+	key, secret := k[1], m[1]
+	if strings.Count(s.out, secret) != 1 {
+		t.Errorf("the bootstrap secret is printed %d times:\n%s", strings.Count(s.out, secret), s.out)
+	}
+	for _, path := range []string{"/healthz", "/readyz"} {
+		if code := getStatus(t, s.url+path); code != http.StatusOK {
+			t.Errorf("GET %s = %d, want 200", path, code)
+		}
+	}
+
+	// Draining: a request whose body is still arriving when shutdown starts
+	// is answered in full, and run then returns nil (exit 0). The request
+	// asks for "100 Continue", whose arrival proves its handler is running
+	// before the context is cancelled.
+	u, _ := url.Parse(s.url)
+	conn, err := net.Dial("tcp", u.Host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	br := bufio.NewReader(conn)
+	body := url.Values{"api_key": {key}, "api_secret": {secret}, "moCallBackUrl": {"https://example.com/drained"}}.Encode()
+	head := fmt.Sprintf("POST /account/settings HTTP/1.1\r\nHost: %s\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: %d\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n", u.Host, len(body))
+	if _, err := io.WriteString(conn, head); err != nil {
+		t.Fatal(err)
+	}
+	if resp, err := http.ReadResponse(br, nil); err != nil || resp.StatusCode != http.StatusContinue {
+		t.Fatalf("want 100 Continue, got %v, %v", resp, err)
+	}
+	if _, err := io.WriteString(conn, body[:len(body)-1]); err != nil {
+		t.Fatal(err)
+	}
+	draining := s.logs.waitFor("shutting down")
+	s.cancel()
+	<-draining
+	if _, err := io.WriteString(conn, body[len(body)-1:]); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatalf("reading the drained response: %v\nlogs:\n%s", err, s.logs)
+	}
+	data, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil || resp.StatusCode != http.StatusOK || !strings.Contains(string(data), "https://example.com/drained") {
+		t.Errorf("drained response: %d %q (%v)", resp.StatusCode, data, err)
+	}
+	if err := s.wait(); err != nil {
+		t.Errorf("run returned %v after draining, want nil", err)
+	}
+	if code := exitCode(s.wait()); code != exitOK {
+		t.Errorf("exit code %d, want 0", code)
+	}
+	if strings.Contains(s.logs.String(), secret) {
+		t.Errorf("the log shows the bootstrap secret")
+	}
+
+	// A second start on the same database creates nothing and prints no
+	// secret; the drained change was kept.
+	s = startServe(t, db, nil)
+	if strings.Contains(s.out, "secret") || strings.Contains(s.out, "Created") {
+		t.Errorf("second start printed:\n%s", s.out)
+	}
+	r := cliRun(t, map[string]string{"VONAGE_API_KEY": key, "VONAGE_API_SECRET": secret, "VONAGE_BASE_URL": s.url}, "settings", "--json").want(t, exitOK)
+	if !strings.Contains(r.stdout, "https://example.com/drained") {
+		t.Errorf("settings after restart:\n%s", r.stdout)
+	}
+	if err := s.stop(); err != nil {
+		t.Errorf("run returned %v on cancel, want nil", err)
+	}
+
+	// VONAGE_BOOTSTRAP_API_KEY/SECRET create exactly that account, and
+	// print no secret.
+	const bootKey, bootSecret = "bootkey01", "B00tSecretXyz"
+	s = startServe(t, filepath.Join(t.TempDir(), "chosen.db"), map[string]string{
+		"VONAGE_BOOTSTRAP_API_KEY": bootKey, "VONAGE_BOOTSTRAP_API_SECRET": bootSecret,
+	})
+	if strings.Contains(s.out, bootSecret) || strings.Contains(s.out, "API secret") {
+		t.Errorf("chosen bootstrap printed:\n%s", s.out)
+	}
+	cliRun(t, map[string]string{"VONAGE_API_KEY": bootKey, "VONAGE_API_SECRET": bootSecret, "VONAGE_BASE_URL": s.url}, "balance").want(t, exitOK)
+	if err := s.stop(); err != nil {
+		t.Errorf("run returned %v on cancel, want nil", err)
+	}
+	if strings.Contains(s.logs.String(), bootSecret) {
+		t.Errorf("the log shows the bootstrap secret")
+	}
+}
