@@ -117,7 +117,7 @@ func (s *Service) resolveKey(ctx context.Context, caller Account, pathKey string
 	if pathKey == caller.APIKey {
 		return nil
 	}
-	notFound := Errorf(ENOTFOUND, "API key %q not found", pathKey)
+	notFound := Errorf(ENOTFOUND, "API key '%s' not found", quotable(pathKey))
 	if pathKey == "" || len(pathKey) > 64 {
 		return notFound
 	}
@@ -163,11 +163,28 @@ func (s *Service) GetSecret(ctx context.Context, caller Account, pathKey, id str
 	return Secret{}, secretNotFound(id)
 }
 
+// secretNotFound words the error as the real service does.
 func secretNotFound(id string) *Error {
-	if len(id) > 64 {
-		id = id[:64] + "..."
+	return Errorf(ESECRETNOTFOUND, "ID '%s' could not be found", quotable(id))
+}
+
+// quotable makes a caller-supplied path value safe to repeat in a message:
+// at most 64 bytes of printable ASCII, anything else replaced by '?'.
+func quotable(s string) string {
+	truncated := len(s) > 64
+	if truncated {
+		s = s[:64]
 	}
-	return Errorf(ESECRETNOTFOUND, "ID %q could not be found", id)
+	b := []byte(s)
+	for i, c := range b {
+		if c < 0x20 || c > 0x7e || c == '\'' {
+			b[i] = '?'
+		}
+	}
+	if truncated {
+		return string(b) + "..."
+	}
+	return string(b)
 }
 
 // CreateSecret adds a secret to pathKey's account, hashing it first.

@@ -232,7 +232,7 @@ func TestSubaccountSecrets(t *testing.T) {
 	} {
 		r := e.do(t, request{method: "GET", path: "/accounts/" + c.target + "/secrets", basic: c.caller})
 		m := wantProblem(t, r, 404, "#invalid-api-key", "Invalid API Key")
-		if want := `API key "` + c.target + `" not found`; m["detail"] != want {
+		if want := "API key '" + c.target + "' not found"; m["detail"] != want {
 			t.Errorf("detail %q, want %q", m["detail"], want)
 		}
 	}
