@@ -56,15 +56,22 @@ type Store interface {
 	// such secret; ELASTSECRET if it is the account's only one.
 	RevokeSecret(ctx context.Context, apiKey, id string) error
 
-	// Credit adds amount (> 0) to the balance and records a credit.
-	Credit(ctx context.Context, apiKey string, amount Money, reference string, now time.Time) (Transaction, error)
+	// UpdateAccount changes auto-reload and limits (already validated) and
+	// returns the account as it is afterwards.
+	UpdateAccount(ctx context.Context, apiKey string, upd AccountUpdate) (Account, error)
 
-	// Charge takes amount (> 0) from the balance and records a charge. When
-	// auto-reload is on and the charge takes the balance below the
+	// Credit adds m.Amount (> 0) to the balance and records a credit.
+	// With m.IdempotencyKey set, see Movement.
+	Credit(ctx context.Context, m Movement) (MoveResult, error)
+
+	// Charge takes m.Amount (> 0) from the balance and records a charge.
+	// When auto-reload is on and the charge takes the balance below the
 	// threshold, a reload of the configured amount with a fresh trx is
-	// recorded in the same database transaction and returned as well. EFUNDS
-	// if the balance (with any reload) would go below zero; nothing changes.
-	Charge(ctx context.Context, apiKey string, amount Money, reference string, now time.Time) (charge Transaction, reload *Transaction, err error)
+	// recorded first, in the same database transaction, and returned in
+	// MoveResult.Reload. EFUNDS if the balance (with any reload) would go
+	// below zero; no ledger row is written. With m.IdempotencyKey set, see
+	// Movement.
+	Charge(ctx context.Context, m Movement) (MoveResult, error)
 
 	// TopUp repeats the reload with that trx: its amount is added again as a
 	// top-up row with a fresh trx pointing at the original. EAUTORELOADOFF if
@@ -76,9 +83,65 @@ type Store interface {
 	// below before (0 means from the newest); limit is clamped to 1..1000.
 	Transactions(ctx context.Context, apiKey string, before int64, limit int) ([]Transaction, error)
 
+	// VerifyLedger checks every account: its balance equals the sum of its
+	// ledger rows, each row's balance_after follows from the one before and
+	// is never negative. It returns what it checked and every problem found.
+	VerifyLedger(ctx context.Context) (LedgerReport, error)
+
+	// PruneIdempotencyKeys forgets idempotency keys created before cutoff
+	// and returns how many it removed.
+	PruneIdempotencyKeys(ctx context.Context, cutoff time.Time) (int, error)
+
 	// Ping reports whether the database answers.
 	Ping(ctx context.Context) error
 
 	// Close releases the database.
 	Close() error
+}
+
+// AccountUpdate changes an account's operator-set properties. Nil fields
+// are left alone; with SetAutoReload, AutoReload replaces the setting (nil
+// turns auto-reload off).
+type AccountUpdate struct {
+	SetAutoReload bool
+	AutoReload    *AutoReload
+	Limits        *Limits
+}
+
+// Movement asks the store to move money on one account.
+//
+// With IdempotencyKey set, the store records the key with Fingerprint and
+// the outcome in the same database transaction as the movement: a repeat
+// with the same key and fingerprint returns the first outcome again (the
+// same transactions, or the same EFUNDS) with Replayed set and moves no
+// money; a repeat with another fingerprint is ECONFLICT. A repeat racing the
+// first waits for it and then replays it. Keys are scoped to the account.
+type Movement struct {
+	APIKey         string
+	Amount         Money
+	Reference      string
+	Now            time.Time
+	IdempotencyKey string
+	Fingerprint    string
+}
+
+// MoveResult is the outcome of a Credit or Charge.
+type MoveResult struct {
+	Transaction Transaction
+	Reload      *Transaction // the auto-reload a charge triggered, if any
+	Replayed    bool         // an idempotent repeat: no money moved this time
+}
+
+// LedgerReport is what VerifyLedger found.
+type LedgerReport struct {
+	Accounts int
+	Rows     int
+	Problems []LedgerProblem
+}
+
+// LedgerProblem is one inconsistency between an account and its ledger.
+type LedgerProblem struct {
+	APIKey        string
+	TransactionID int64 // 0 when the problem is the account's balance
+	Message       string
 }

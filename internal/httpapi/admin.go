@@ -177,8 +177,13 @@ func readNewAccount(r *http.Request) (account.NewAccount, error) {
 	if na.AutoReload, err = readAutoReload(obj["auto_reload"]); err != nil {
 		return na, err
 	}
-	if na.Limits, err = readLimits(obj["limits"]); err != nil {
+	limits, err := readLimits(obj["limits"])
+	if err != nil {
 		return na, err
+	}
+	if limits != nil {
+		l := limits.apply(account.DefaultLimits)
+		na.Limits = &l
 	}
 	return na, nil
 }
@@ -213,9 +218,28 @@ func readAutoReload(raw json.RawMessage) (*account.AutoReload, error) {
 	return &ar, nil
 }
 
-// readLimits reads the limits object; a missing key keeps its default
-// (account.DefaultLimits), absent or null limits are all defaults.
-func readLimits(raw json.RawMessage) (*account.Limits, error) {
+// limitsPatch is a limits object as sent: the limits it names. A new
+// account applies it over account.DefaultLimits, a PATCH over the
+// account's current limits.
+type limitsPatch struct {
+	outbound, inbound, perSecond *int
+}
+
+func (p *limitsPatch) apply(l account.Limits) account.Limits {
+	for _, m := range []struct {
+		v   *int
+		dst *int
+	}{{p.outbound, &l.MaxOutboundRequest}, {p.inbound, &l.MaxInboundRequest}, {p.perSecond, &l.MaxCallsPerSecond}} {
+		if m.v != nil {
+			*m.dst = *m.v
+		}
+	}
+	return l
+}
+
+// readLimits reads the limits object; absent or null is nil. Each value
+// must be a JSON integer (its range is the domain's to check).
+func readLimits(raw json.RawMessage) (*limitsPatch, error) {
 	if raw == nil || isNull(raw) {
 		return nil, nil
 	}
@@ -223,14 +247,14 @@ func readLimits(raw json.RawMessage) (*account.Limits, error) {
 	if err != nil || unknownMember(obj, "max-outbound-request", "max-inbound-request", "max-calls-per-second") {
 		return nil, badRequest("limits", "must be an object with only max-outbound-request, max-inbound-request and max-calls-per-second")
 	}
-	l := account.DefaultLimits
+	var p limitsPatch
 	for _, m := range []struct {
 		key string
-		dst *int
+		dst **int
 	}{
-		{"max-outbound-request", &l.MaxOutboundRequest},
-		{"max-inbound-request", &l.MaxInboundRequest},
-		{"max-calls-per-second", &l.MaxCallsPerSecond},
+		{"max-outbound-request", &p.outbound},
+		{"max-inbound-request", &p.inbound},
+		{"max-calls-per-second", &p.perSecond},
 	} {
 		v, ok := obj[m.key]
 		if !ok {
@@ -240,9 +264,9 @@ func readLimits(raw json.RawMessage) (*account.Limits, error) {
 		if err != nil {
 			return nil, badRequest("limits."+m.key, "must be an integer from 0 to 1000000")
 		}
-		*m.dst = n
+		*m.dst = &n
 	}
-	return &l, nil
+	return &p, nil
 }
 
 func isNull(raw json.RawMessage) bool {

@@ -47,6 +47,22 @@
 // the query string (api_secret included) in Location and make clients
 // retry a POST as a GET.
 //
-// Not served: XML (Accept: application/xml) and the admin routes beyond
-// POST /admin/accounts and GET /admin/accounts/{api_key}.
+// Money (admin). Credits and charges take {"amount":"10.00","reference":
+// "..."}; amount is required, reference optional. Every amount in and out
+// is a decimal string; a ledger row's amount is signed (charges negative).
+// A 201 answers {"transaction", "reload" (null unless the charge triggered
+// an auto-reload), "balance"}, where balance is the last row's
+// balance_after rather than a fresh read, so a replay can repeat the first
+// answer byte for byte. A replay is marked Idempotent-Replayed: true, a
+// replayed refusal too (a 402 whose "instance" is the new request's id).
+// An Idempotency-Key header sent twice, or empty, is a 400. The ledger
+// pages newest first (limit 1–1000, default 50); next_cursor is the id of
+// the page's last row, absent on the last page; unknown query parameters
+// are a 400 naming "query". PATCH changes only the members it names:
+// auto_reload null turns auto-reload off, limits null is a 400, and a limit
+// left out of limits keeps its value. GET /admin/ledger/verify reports
+// problems with a 200 and "ok": false; transaction_id is 0 on a problem
+// with the account's balance.
+//
+// Not served: XML (Accept: application/xml).
 package httpapi

@@ -56,6 +56,7 @@ type env struct {
 	srv   *httptest.Server
 	svc   *account.Service
 	store *sqlite.Store
+	path  string // the database file
 	logs  *lockedBuffer
 }
 
@@ -67,7 +68,8 @@ func withMaxBody(n int64) envOption { return func(c *httpapi.Config) { c.MaxBody
 func newEnv(t *testing.T, opts ...envOption) *env {
 	t.Helper()
 	ctx := context.Background()
-	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "db"))
+	path := filepath.Join(t.TempDir(), "db")
+	store, err := sqlite.Open(ctx, path)
 	if err != nil {
 		t.Fatalf("sqlite.Open: %v", err)
 	}
@@ -88,7 +90,7 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 		srv.Close()
 		store.Close()
 	})
-	return &env{srv: srv, svc: svc, store: store, logs: logs}
+	return &env{srv: srv, svc: svc, store: store, path: path, logs: logs}
 }
 
 // newAccount creates an account through the service; a zero Secret
@@ -109,11 +111,11 @@ func (e *env) newAccount(t *testing.T, na account.NewAccount) (string, string) {
 // auto-reload once and returns the reload's trx.
 func (e *env) reloadTrx(t *testing.T, key string) string {
 	t.Helper()
-	_, reload, err := e.store.Charge(context.Background(), key, 6*account.Scale, "test", clock)
-	if err != nil || reload == nil {
-		t.Fatalf("Charge: reload %v, err %v", reload, err)
+	res, err := e.store.Charge(context.Background(), account.Movement{APIKey: key, Amount: 6 * account.Scale, Reference: "test", Now: clock})
+	if err != nil || res.Reload == nil {
+		t.Fatalf("Charge: reload %v, err %v", res.Reload, err)
 	}
-	return reload.Trx
+	return res.Reload.Trx
 }
 
 // snapshot is what hostile requests must not change.

@@ -157,3 +157,51 @@ func optString(p *string) sql.NullString {
 	}
 	return sql.NullString{String: *p, Valid: true}
 }
+
+// UpdateAccount sets auto-reload (when upd.SetAutoReload) and limits (when
+// given) and returns the account as it is afterwards.
+func (s *Store) UpdateAccount(ctx context.Context, apiKey string, upd account.AccountUpdate) (account.Account, error) {
+	// The service validates; these checks only keep a bad value from
+	// reaching the schema's CHECKs as an unexplained failure.
+	var threshold, amount sql.NullInt64
+	if ar := upd.AutoReload; upd.SetAutoReload && ar != nil {
+		if ar.Threshold < 0 {
+			return account.Account{}, account.Invalid("auto_reload.threshold", "must not be negative")
+		}
+		if ar.Amount <= 0 {
+			return account.Account{}, account.Invalid("auto_reload.amount", "must be greater than zero")
+		}
+		threshold = sql.NullInt64{Int64: int64(ar.Threshold), Valid: true}
+		amount = sql.NullInt64{Int64: int64(ar.Amount), Valid: true}
+	}
+	var outbound, inbound, perSecond sql.NullInt64
+	if l := upd.Limits; l != nil {
+		if err := account.ValidateLimits(*l); err != nil {
+			return account.Account{}, err
+		}
+		outbound = sql.NullInt64{Int64: int64(l.MaxOutboundRequest), Valid: true}
+		inbound = sql.NullInt64{Int64: int64(l.MaxInboundRequest), Valid: true}
+		perSecond = sql.NullInt64{Int64: int64(l.MaxCallsPerSecond), Valid: true}
+	}
+	var a account.Account
+	err := s.write(ctx, "update account", func(tx *sql.Tx) error {
+		var err error
+		a, err = scanAccount(tx.QueryRowContext(ctx, `UPDATE accounts SET
+				reload_threshold     = CASE WHEN ?1 THEN ?2 ELSE reload_threshold END,
+				reload_amount        = CASE WHEN ?1 THEN ?3 ELSE reload_amount END,
+				max_outbound_request = COALESCE(?4, max_outbound_request),
+				max_inbound_request  = COALESCE(?5, max_inbound_request),
+				max_calls_per_second = COALESCE(?6, max_calls_per_second)
+			WHERE api_key = ?7
+			RETURNING `+accountColumns,
+			upd.SetAutoReload, threshold, amount, outbound, inbound, perSecond, apiKey))
+		if errors.Is(err, sql.ErrNoRows) {
+			return notFound(apiKey)
+		}
+		return err
+	})
+	if err != nil {
+		return account.Account{}, err
+	}
+	return a, nil
+}

@@ -15,6 +15,21 @@ import (
 // balance_after against the balance and move the balance with it, so the Go
 // code below only decides which rows to write.
 
+const txColumns = `id, api_key, kind, amount, balance_after, reference,
+	COALESCE(trx, ''), COALESCE(related_trx, ''), created_at`
+
+// scanTx reads one row of txColumns.
+func scanTx(row interface{ Scan(...any) error }) (account.Transaction, error) {
+	var (
+		t       account.Transaction
+		created int64
+	)
+	err := row.Scan(&t.ID, &t.APIKey, &t.Kind, &t.Amount, &t.BalanceAfter, &t.Reference,
+		&t.Trx, &t.RelatedTrx, &created)
+	t.CreatedAt = fromDB(created)
+	return t, err
+}
+
 // insertTx appends t to the ledger and returns it with its ID.
 func insertTx(ctx context.Context, tx *sql.Tx, t account.Transaction) (account.Transaction, error) {
 	err := tx.QueryRowContext(ctx, `INSERT INTO transactions
@@ -63,83 +78,70 @@ func add(balance, amount account.Money) (account.Money, error) {
 	return balance + amount, nil
 }
 
-// Credit adds amount to the balance.
-func (s *Store) Credit(ctx context.Context, apiKey string, amount account.Money, reference string, now time.Time) (account.Transaction, error) {
-	if err := positive(amount); err != nil {
-		return account.Transaction{}, err
-	}
-	var t account.Transaction
-	err := s.write(ctx, "credit", func(tx *sql.Tx) error {
-		balance, _, err := balanceOf(ctx, tx, apiKey)
-		if err != nil {
-			return err
-		}
-		after, err := add(balance, amount)
-		if err != nil {
-			return err
-		}
-		t, err = insertTx(ctx, tx, account.Transaction{
-			APIKey: apiKey, Kind: account.KindCredit, Amount: amount, BalanceAfter: after,
-			Reference: reference, CreatedAt: now,
-		})
-		return err
-	})
-	if err != nil {
-		return account.Transaction{}, err
-	}
-	return t, nil
+// insufficient is the refusal of a charge of amount. A replayed refusal
+// builds it again from the same amount, so both answers read alike.
+func insufficient(amount account.Money) error {
+	return account.Errorf(account.EFUNDS, "insufficient funds for a charge of %s", amount)
 }
 
-// Charge takes amount from the balance, reloading first when auto-reload
+// Credit adds m.Amount to the balance.
+func (s *Store) Credit(ctx context.Context, m account.Movement) (account.MoveResult, error) {
+	return s.move(ctx, "credit", account.KindCredit, m, func(tx *sql.Tx) (account.MoveResult, error) {
+		balance, _, err := balanceOf(ctx, tx, m.APIKey)
+		if err != nil {
+			return account.MoveResult{}, err
+		}
+		after, err := add(balance, m.Amount)
+		if err != nil {
+			return account.MoveResult{}, err
+		}
+		t, err := insertTx(ctx, tx, account.Transaction{
+			APIKey: m.APIKey, Kind: account.KindCredit, Amount: m.Amount, BalanceAfter: after,
+			Reference: m.Reference, CreatedAt: m.Now,
+		})
+		return account.MoveResult{Transaction: t}, err
+	})
+}
+
+// Charge takes m.Amount from the balance, reloading first when auto-reload
 // is on and the charge takes the balance below the threshold. The reload
 // row comes first, so no row's balance_after is ever negative.
-func (s *Store) Charge(ctx context.Context, apiKey string, amount account.Money, reference string, now time.Time) (account.Transaction, *account.Transaction, error) {
-	if err := positive(amount); err != nil {
-		return account.Transaction{}, nil, err
-	}
-	var (
-		charge account.Transaction
-		reload *account.Transaction
-	)
-	err := s.write(ctx, "charge", func(tx *sql.Tx) error {
-		balance, ar, err := balanceOf(ctx, tx, apiKey)
+func (s *Store) Charge(ctx context.Context, m account.Movement) (account.MoveResult, error) {
+	return s.move(ctx, "charge", account.KindCharge, m, func(tx *sql.Tx) (account.MoveResult, error) {
+		var res account.MoveResult
+		balance, ar, err := balanceOf(ctx, tx, m.APIKey)
 		if err != nil {
-			return err
+			return res, err
 		}
-		after := balance - amount // both non-negative: cannot overflow
+		after := balance - m.Amount // both non-negative: cannot overflow
 		reloadBy := account.Money(0)
 		if ar != nil && after < ar.Threshold {
 			reloadBy = ar.Amount
 		}
 		final, err := add(after, reloadBy)
 		if err != nil {
-			return err
+			return res, err
 		}
 		if final < 0 {
-			// Nothing has been written yet; the deferred rollback ends the
-			// transaction.
-			return account.Errorf(account.EFUNDS, "insufficient funds for a charge of %s", amount)
+			// Nothing has been written by this movement.
+			return res, insufficient(m.Amount)
 		}
 		if reloadBy > 0 {
 			r, err := insertTx(ctx, tx, account.Transaction{
-				APIKey: apiKey, Kind: account.KindReload, Amount: reloadBy, BalanceAfter: balance + reloadBy,
-				Reference: "auto-reload", Trx: account.NewTrx(), CreatedAt: now,
+				APIKey: m.APIKey, Kind: account.KindReload, Amount: reloadBy, BalanceAfter: balance + reloadBy,
+				Reference: "auto-reload", Trx: account.NewTrx(), CreatedAt: m.Now,
 			})
 			if err != nil {
-				return err
+				return res, err
 			}
-			reload = &r
+			res.Reload = &r
 		}
-		charge, err = insertTx(ctx, tx, account.Transaction{
-			APIKey: apiKey, Kind: account.KindCharge, Amount: -amount, BalanceAfter: final,
-			Reference: reference, CreatedAt: now,
+		res.Transaction, err = insertTx(ctx, tx, account.Transaction{
+			APIKey: m.APIKey, Kind: account.KindCharge, Amount: -m.Amount, BalanceAfter: final,
+			Reference: m.Reference, CreatedAt: m.Now,
 		})
-		return err
+		return res, err
 	})
-	if err != nil {
-		return account.Transaction{}, nil, err
-	}
-	return charge, reload, nil
 }
 
 // TopUp adds the amount of the account's reload trx again, as a top-up row
@@ -199,8 +201,7 @@ func (s *Store) Transactions(ctx context.Context, apiKey string, before int64, l
 		if !ok {
 			return notFound(apiKey)
 		}
-		rows, err := tx.QueryContext(ctx, `SELECT id, kind, amount, balance_after, reference,
-				COALESCE(trx, ''), COALESCE(related_trx, ''), created_at
+		rows, err := tx.QueryContext(ctx, `SELECT `+txColumns+`
 			FROM transactions
 			WHERE api_key = ? AND id < ?
 			ORDER BY id DESC
@@ -210,13 +211,10 @@ func (s *Store) Transactions(ctx context.Context, apiKey string, before int64, l
 		}
 		defer rows.Close()
 		for rows.Next() {
-			t := account.Transaction{APIKey: apiKey}
-			var created int64
-			if err := rows.Scan(&t.ID, &t.Kind, &t.Amount, &t.BalanceAfter, &t.Reference,
-				&t.Trx, &t.RelatedTrx, &created); err != nil {
+			t, err := scanTx(rows)
+			if err != nil {
 				return err
 			}
-			t.CreatedAt = fromDB(created)
 			txs = append(txs, t)
 		}
 		return rows.Err()

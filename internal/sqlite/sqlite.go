@@ -3,7 +3,7 @@
 //
 // It uses modernc.org/sqlite, a pure-Go SQLite, so the binary needs no cgo.
 // The invariants of account.Store are enforced by the schema itself (see
-// migrations/0001_init.sql); the Go code maps the database's refusals to
+// the steps in migrations/); the Go code maps the database's refusals to
 // *account.Error values.
 package sqlite
 

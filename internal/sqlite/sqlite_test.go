@@ -268,10 +268,11 @@ func TestPersists(t *testing.T) {
 	if _, err := s.UpdateSettings(t.Context(), "persist1", account.SettingsUpdate{MoCallbackURL: &mo}); err != nil {
 		t.Fatal(err)
 	}
-	credit, err := s.Credit(t.Context(), "persist1", 3, "before close", t0)
+	res, err := s.Credit(t.Context(), account.Movement{APIKey: "persist1", Amount: 3, Reference: "before close", Now: t0})
 	if err != nil {
 		t.Fatal(err)
 	}
+	credit := res.Transaction
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -323,7 +324,7 @@ func TestTwoStoresOneFile(t *testing.T) {
 	for i := range n {
 		for _, s := range []*sqlite.Store{a, b} {
 			wg.Go(func() {
-				_, err := s.Credit(t.Context(), "shared01", account.Money(i+1), "", t0)
+				_, err := s.Credit(t.Context(), account.Movement{APIKey: "shared01", Amount: account.Money(i + 1), Now: t0})
 				errs <- err
 			})
 		}

@@ -13,6 +13,7 @@ var accountTests = []test{
 	{"UnknownAccount", testUnknownAccount},
 	{"AccountCount", testAccountCount},
 	{"UpdateSettings", testUpdateSettings},
+	{"UpdateAccount", testUpdateAccount},
 	{"Ping", testPing},
 }
 
@@ -87,14 +88,18 @@ func testUnknownAccount(t *testing.T, s account.Store) {
 	wantCode(t, "UpdateSettings", err, account.ENOTFOUND)
 	err = s.AddSecret(ctx, newSecret(key, t0))
 	wantCode(t, "AddSecret", err, account.ENOTFOUND)
-	_, err = s.Credit(ctx, key, eur(1), "", t0)
+	_, err = creditTx(t, s, key, eur(1), "", t0)
 	wantCode(t, "Credit", err, account.ENOTFOUND)
-	_, _, err = s.Charge(ctx, key, eur(1), "", t0)
+	_, _, err = chargeTx(t, s, key, eur(1), "", t0)
 	wantCode(t, "Charge", err, account.ENOTFOUND)
 	_, err = s.TopUp(ctx, key, account.NewTrx(), t0)
 	wantCode(t, "TopUp", err, account.ENOTFOUND)
 	_, err = s.Transactions(ctx, key, 0, 10)
 	wantCode(t, "Transactions", err, account.ENOTFOUND)
+	_, err = s.UpdateAccount(ctx, key, account.AccountUpdate{SetAutoReload: true})
+	wantCode(t, "UpdateAccount", err, account.ENOTFOUND)
+	_, err = s.UpdateAccount(ctx, key, account.AccountUpdate{Limits: &account.DefaultLimits})
+	wantCode(t, "UpdateAccount(limits)", err, account.ENOTFOUND)
 	err = s.RevokeSecret(ctx, key, account.NewID())
 	wantCode(t, "RevokeSecret", err, account.ESECRETNOTFOUND)
 	if ok, err := s.SecretExists(ctx, key, account.NewID()); ok || err != nil {
@@ -159,4 +164,64 @@ func testPing(t *testing.T, s account.Store) {
 	if err := s.Ping(t.Context()); err != nil {
 		t.Fatalf("Ping: %v", err)
 	}
+}
+
+func testUpdateAccount(t *testing.T, s account.Store) {
+	ctx := t.Context()
+	want := newAccount("update01")
+	want.Balance = eur(7)
+	want.Settings.MoCallbackURL = "https://example.com/mo"
+	create(t, s, want)
+	other := newAccount("update02")
+	other.AutoReload = &account.AutoReload{Threshold: eur(1), Amount: eur(1)}
+	create(t, s, other)
+
+	on := &account.AutoReload{Threshold: eur(5), Amount: eur(20) + 1}
+	changed := &account.AutoReload{Threshold: 0, Amount: 1}
+	limits := &account.Limits{MaxOutboundRequest: 0, MaxInboundRequest: 1_000_000, MaxCallsPerSecond: 3}
+	steps := []struct {
+		name   string
+		upd    account.AccountUpdate
+		ar     *account.AutoReload
+		limits account.Limits
+	}{
+		{"nothing", account.AccountUpdate{}, nil, account.DefaultLimits},
+		{"turn on", account.AccountUpdate{SetAutoReload: true, AutoReload: on}, on, account.DefaultLimits},
+		{"limits only, auto-reload untouched", account.AccountUpdate{Limits: limits}, on, *limits},
+		{"change auto-reload", account.AccountUpdate{SetAutoReload: true, AutoReload: changed}, changed, *limits},
+		{"turn off", account.AccountUpdate{SetAutoReload: true}, nil, *limits},
+		{"turn off again", account.AccountUpdate{SetAutoReload: true}, nil, *limits},
+		{"nil auto-reload without SetAutoReload leaves it", account.AccountUpdate{AutoReload: on}, nil, *limits},
+		{"both", account.AccountUpdate{SetAutoReload: true, AutoReload: on, Limits: &account.DefaultLimits}, on, account.DefaultLimits},
+	}
+	for _, st := range steps {
+		got, err := s.UpdateAccount(ctx, want.APIKey, st.upd)
+		if err != nil {
+			t.Fatalf("%s: UpdateAccount: %v", st.name, err)
+		}
+		want.AutoReload, want.Limits = st.ar, st.limits
+		checkAccount(t, got, want)
+		checkAccount(t, mustAccount(t, s, want.APIKey), want)
+	}
+	// The ledger is untouched and the other account unchanged.
+	if rows := checkLedger(t, s, want.APIKey); len(rows) != 1 {
+		t.Errorf("%d ledger rows, want only the opening credit", len(rows))
+	}
+	checkAccount(t, mustAccount(t, s, other.APIKey), other)
+
+	// What is set is what charges use.
+	if _, err := s.UpdateAccount(ctx, want.APIKey, account.AccountUpdate{SetAutoReload: true,
+		AutoReload: &account.AutoReload{Threshold: eur(7), Amount: eur(3)}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, reload, err := chargeTx(t, s, want.APIKey, 1, "below new threshold", at(1)); err != nil || reload == nil || reload.Amount != eur(3) {
+		t.Errorf("charge after turning auto-reload on: reload %+v, %v; want a reload of 3 EUR", reload, err)
+	}
+	if _, err := s.UpdateAccount(ctx, want.APIKey, account.AccountUpdate{SetAutoReload: true}); err != nil {
+		t.Fatal(err)
+	}
+	if _, reload, err := chargeTx(t, s, want.APIKey, 1, "auto-reload off", at(2)); err != nil || reload != nil {
+		t.Errorf("charge after turning auto-reload off: reload %+v, %v; want none", reload, err)
+	}
+	checkLedger(t, s, want.APIKey)
 }

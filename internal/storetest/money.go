@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/vonage/vonage-go-sdk/internal/account"
 )
@@ -75,11 +76,10 @@ func testOpeningBalance(t *testing.T, s account.Store) {
 }
 
 func testCredit(t *testing.T, s account.Store) {
-	ctx := t.Context()
 	acct := newAccount("credit01")
 	acct.Balance = eur(1)
 	create(t, s, acct)
-	got, err := s.Credit(ctx, acct.APIKey, 1, "smallest", at(1))
+	got, err := creditTx(t, s, acct.APIKey, 1, "smallest", at(1))
 	if err != nil {
 		t.Fatalf("Credit: %v", err)
 	}
@@ -87,7 +87,7 @@ func testCredit(t *testing.T, s account.Store) {
 		APIKey: acct.APIKey, Kind: account.KindCredit, Amount: 1, BalanceAfter: eur(1) + 1,
 		Reference: "smallest", CreatedAt: at(1),
 	})
-	got2, err := s.Credit(ctx, acct.APIKey, eur(2), "", at(2))
+	got2, err := creditTx(t, s, acct.APIKey, eur(2), "", at(2))
 	if err != nil {
 		t.Fatalf("Credit: %v", err)
 	}
@@ -104,11 +104,10 @@ func testCredit(t *testing.T, s account.Store) {
 }
 
 func testCharge(t *testing.T, s account.Store) {
-	ctx := t.Context()
 	acct := newAccount("charge01")
 	acct.Balance = eur(1)
 	create(t, s, acct)
-	charge, reload, err := s.Charge(ctx, acct.APIKey, 680_000, "sms", at(1)) // 0.0068 EUR
+	charge, reload, err := chargeTx(t, s, acct.APIKey, 680_000, "sms", at(1)) // 0.0068 EUR
 	if err != nil {
 		t.Fatalf("Charge: %v", err)
 	}
@@ -124,7 +123,7 @@ func testCharge(t *testing.T, s account.Store) {
 	}
 	// Charging everything that is left is allowed: the balance may be zero.
 	rest := eur(1) - 680_000
-	if _, _, err := s.Charge(ctx, acct.APIKey, rest, "all", at(2)); err != nil {
+	if _, _, err := chargeTx(t, s, acct.APIKey, rest, "all", at(2)); err != nil {
 		t.Fatalf("Charge(rest): %v", err)
 	}
 	if rows := checkLedger(t, s, acct.APIKey); len(rows) != 3 || rows[2].BalanceAfter != 0 {
@@ -133,12 +132,11 @@ func testCharge(t *testing.T, s account.Store) {
 }
 
 func testChargeInsufficient(t *testing.T, s account.Store) {
-	ctx := t.Context()
 	acct := newAccount("broke001")
 	acct.Balance = eur(1)
 	create(t, s, acct)
 	before := checkLedger(t, s, acct.APIKey)
-	_, reload, err := s.Charge(ctx, acct.APIKey, eur(1)+1, "too much", at(1))
+	_, reload, err := chargeTx(t, s, acct.APIKey, eur(1)+1, "too much", at(1))
 	wantCode(t, "Charge(beyond balance)", err, account.EFUNDS)
 	if reload != nil {
 		t.Errorf("reload %+v on a refused charge", reload)
@@ -147,26 +145,25 @@ func testChargeInsufficient(t *testing.T, s account.Store) {
 
 	empty := newAccount("broke002")
 	create(t, s, empty)
-	_, _, err = s.Charge(ctx, empty.APIKey, 1, "", at(1))
+	_, _, err = chargeTx(t, s, empty.APIKey, 1, "", at(1))
 	wantCode(t, "Charge(empty account)", err, account.EFUNDS)
 	checkUnchanged(t, s, empty.APIKey, nil)
 }
 
 func testChargeAutoReload(t *testing.T, s account.Store) {
-	ctx := t.Context()
 	acct := newAccount("reload01")
 	acct.Balance = eur(10)
 	acct.AutoReload = &account.AutoReload{Threshold: eur(5), Amount: eur(20)}
 	create(t, s, acct)
 
 	// Down to exactly the threshold: not below it, no reload.
-	_, reload, err := s.Charge(ctx, acct.APIKey, eur(5), "to threshold", at(1))
+	_, reload, err := chargeTx(t, s, acct.APIKey, eur(5), "to threshold", at(1))
 	if err != nil || reload != nil {
 		t.Fatalf("Charge(to threshold) = reload %+v, %v; want no reload", reload, err)
 	}
 
 	// One unit below the threshold: the reload comes first, then the charge.
-	charge, reload, err := s.Charge(ctx, acct.APIKey, 1, "below", at(2))
+	charge, reload, err := chargeTx(t, s, acct.APIKey, 1, "below", at(2))
 	if err != nil {
 		t.Fatalf("Charge(below threshold): %v", err)
 	}
@@ -189,7 +186,7 @@ func testChargeAutoReload(t *testing.T, s account.Store) {
 	}
 
 	// A charge larger than the balance that the reload covers.
-	_, reload2, err := s.Charge(ctx, acct.APIKey, eur(30), "covered by reload", at(3))
+	_, reload2, err := chargeTx(t, s, acct.APIKey, eur(30), "covered by reload", at(3))
 	if err != nil || reload2 == nil {
 		t.Fatalf("Charge(covered by reload) = reload %+v, %v; want a reload", reload2, err)
 	}
@@ -216,7 +213,7 @@ func testChargeNotCoveredByReload(t *testing.T, s account.Store) {
 	acct.AutoReload = &account.AutoReload{Threshold: eur(5), Amount: eur(2)}
 	create(t, s, acct)
 	before := checkLedger(t, s, acct.APIKey)
-	_, reload, err := s.Charge(t.Context(), acct.APIKey, eur(3)+1, "", at(1))
+	_, reload, err := chargeTx(t, s, acct.APIKey, eur(3)+1, "", at(1))
 	wantCode(t, "Charge(not covered by reload)", err, account.EFUNDS)
 	if reload != nil {
 		t.Errorf("reload %+v on a refused charge", reload)
@@ -225,17 +222,16 @@ func testChargeNotCoveredByReload(t *testing.T, s account.Store) {
 }
 
 func testNonPositiveAmounts(t *testing.T, s account.Store) {
-	ctx := t.Context()
 	acct := newAccount("nonpos01")
 	acct.Balance = eur(1)
 	create(t, s, acct)
 	before := checkLedger(t, s, acct.APIKey)
 	for _, amount := range []account.Money{0, -1} {
-		_, err := s.Credit(ctx, acct.APIKey, amount, "", t0)
+		_, err := creditTx(t, s, acct.APIKey, amount, "", t0)
 		if err == nil {
 			t.Errorf("Credit(%d) succeeded", amount)
 		}
-		_, _, err = s.Charge(ctx, acct.APIKey, amount, "", t0)
+		_, _, err = chargeTx(t, s, acct.APIKey, amount, "", t0)
 		if err == nil {
 			t.Errorf("Charge(%d) succeeded", amount)
 		}
@@ -247,7 +243,7 @@ func testNonPositiveAmounts(t *testing.T, s account.Store) {
 // the reload.
 func reloadOnce(t *testing.T, s account.Store, key string) account.Transaction {
 	t.Helper()
-	_, reload, err := s.Charge(t.Context(), key, 1, "trigger reload", at(1))
+	_, reload, err := chargeTx(t, s, key, 1, "trigger reload", at(1))
 	if err != nil || reload == nil {
 		t.Fatalf("Charge(%s) = reload %v, %v; want a reload", key, reload, err)
 	}
@@ -339,12 +335,12 @@ func testTransactions(t *testing.T, s account.Store) {
 
 	var want []account.Transaction // oldest first
 	for i := range 7 {
-		tx, err := s.Credit(ctx, acct.APIKey, account.Money(i+1), fmt.Sprintf("credit %d", i), at(i))
+		tx, err := creditTx(t, s, acct.APIKey, account.Money(i+1), fmt.Sprintf("credit %d", i), at(i))
 		if err != nil {
 			t.Fatal(err)
 		}
 		want = append(want, tx)
-		if _, err := s.Credit(ctx, other.APIKey, 1, "interleaved", at(i)); err != nil {
+		if _, err := creditTx(t, s, other.APIKey, 1, "interleaved", at(i)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -411,10 +407,10 @@ func testConcurrentMoney(t *testing.T, s account.Store) {
 		charge, credit := eur(1), account.Money(50_000_000)
 		errs := race(n, func(i int) error {
 			if i%2 == 0 {
-				_, _, err := s.Charge(t.Context(), tc.key, charge, fmt.Sprint("charge ", i), at(i))
+				_, _, err := chargeTx(t, s, tc.key, charge, fmt.Sprint("charge ", i), at(i))
 				return err
 			}
-			_, err := s.Credit(t.Context(), tc.key, credit, fmt.Sprint("credit ", i), at(i))
+			_, err := creditTx(t, s, tc.key, credit, fmt.Sprint("credit ", i), at(i))
 			return err
 		})
 		charged, funds := 0, 0
@@ -443,4 +439,27 @@ func testConcurrentMoney(t *testing.T, s account.Store) {
 		t.Logf("%s: %d charges, %d refused, %d reloads, final balance %s",
 			tc.key, charged, funds, counts[account.KindReload], rows[len(rows)-1].BalanceAfter)
 	}
+}
+
+// mv is a movement without an idempotency key.
+func mv(key string, amount account.Money, reference string, now time.Time) account.Movement {
+	return account.Movement{APIKey: key, Amount: amount, Reference: reference, Now: now}
+}
+
+// creditTx credits without an idempotency key and returns the row.
+func creditTx(t *testing.T, s account.Store, key string, amount account.Money, reference string, now time.Time) (account.Transaction, error) {
+	res, err := s.Credit(t.Context(), mv(key, amount, reference, now))
+	if err == nil && (res.Replayed || res.Reload != nil) {
+		t.Errorf("Credit without a key = %+v; want neither replayed nor a reload", res)
+	}
+	return res.Transaction, err
+}
+
+// chargeTx charges without an idempotency key and returns the rows.
+func chargeTx(t *testing.T, s account.Store, key string, amount account.Money, reference string, now time.Time) (account.Transaction, *account.Transaction, error) {
+	res, err := s.Charge(t.Context(), mv(key, amount, reference, now))
+	if res.Replayed {
+		t.Errorf("Charge without a key replayed: %+v, %v", res, err)
+	}
+	return res.Transaction, res.Reload, err
 }

@@ -27,6 +27,8 @@ func Run(t *testing.T, open func(t *testing.T) account.Store) {
 		{"accounts", accountTests},
 		{"secrets", secretTests},
 		{"money", moneyTests},
+		{"idempotency", idempotencyTests},
+		{"ledger", ledgerTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

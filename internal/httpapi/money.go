@@ -1,0 +1,329 @@
+package httpapi
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"github.com/vonage/vonage-go-sdk/internal/account"
+)
+
+// The admin money routes (contract sections 5 and 6): credits, charges, the
+// ledger, auto-reload and limits, and the ledger check. Money is always a
+// decimal string, parsed exactly by account.ParseMoney and written by
+// Money.String, so no amount ever passes through a float.
+
+// Header names of idempotent requests.
+const (
+	headerIdempotencyKey = "Idempotency-Key"
+	headerReplayed       = "Idempotent-Replayed"
+)
+
+// transactionBody is one ledger row as the admin API shows it. Amount is
+// signed: charges are negative.
+type transactionBody struct {
+	ID           int64  `json:"id"`
+	Kind         string `json:"kind"`
+	Amount       string `json:"amount"`
+	BalanceAfter string `json:"balance_after"`
+	Reference    string `json:"reference"`
+	Trx          string `json:"trx,omitempty"`
+	RelatedTrx   string `json:"related_trx,omitempty"`
+	CreatedAt    string `json:"created_at"`
+}
+
+func newTransactionBody(t account.Transaction) transactionBody {
+	return transactionBody{
+		ID:           t.ID,
+		Kind:         t.Kind,
+		Amount:       t.Amount.String(),
+		BalanceAfter: t.BalanceAfter.String(),
+		Reference:    t.Reference,
+		Trx:          t.Trx,
+		RelatedTrx:   t.RelatedTrx,
+		CreatedAt:    timestamp(t.CreatedAt),
+	}
+}
+
+// movedBody is the 201 answer of a credit or charge. Balance is the
+// balance right after the movement (its last row's balance_after), so a
+// replay answers byte for byte what the first attempt answered.
+type movedBody struct {
+	Transaction transactionBody  `json:"transaction"`
+	Reload      *transactionBody `json:"reload"` // the auto-reload a charge triggered; null otherwise
+	Balance     string           `json:"balance"`
+}
+
+// addCredit implements POST /admin/accounts/{api_key}/credits.
+func (s *server) addCredit(w http.ResponseWriter, r *http.Request) { s.moveMoney(w, r, false) }
+
+// addCharge implements POST /admin/accounts/{api_key}/charges.
+func (s *server) addCharge(w http.ResponseWriter, r *http.Request) { s.moveMoney(w, r, true) }
+
+// moveMoney reads {"amount":"10.00","reference":"..."} and the optional
+// Idempotency-Key header, and moves the money. A replay (same key, same
+// body) gets the first answer again, 402 included, marked with
+// Idempotent-Replayed: true.
+func (s *server) moveMoney(w http.ResponseWriter, r *http.Request, charge bool) {
+	req, err := readMoneyRequest(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var res account.MoveResult
+	if charge {
+		res, err = s.svc.Charge(r.Context(), req)
+	} else {
+		res, err = s.svc.Credit(r.Context(), req)
+	}
+	if res.Replayed {
+		w.Header().Set(headerReplayed, "true")
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	body := movedBody{Transaction: newTransactionBody(res.Transaction), Balance: res.Transaction.BalanceAfter.String()}
+	if res.Reload != nil {
+		rb := newTransactionBody(*res.Reload)
+		body.Reload = &rb
+	}
+	s.writeJSON(w, r, http.StatusCreated, body)
+}
+
+// readMoneyRequest reads the body and Idempotency-Key of a credit or
+// charge. Errors name the member at fault and never quote the request.
+func readMoneyRequest(r *http.Request) (account.MoneyRequest, error) {
+	req := account.MoneyRequest{APIKey: r.PathValue("api_key")}
+	if keys := r.Header.Values(headerIdempotencyKey); len(keys) > 1 {
+		return req, badRequest(headerIdempotencyKey, "must be sent at most once")
+	} else if len(keys) == 1 {
+		if keys[0] == "" {
+			// Most likely an unset variable in the caller's script, which
+			// believes it is protected against repeats: say so.
+			return req, badRequest(headerIdempotencyKey, "must not be empty; leave the header out to send no key")
+		}
+		req.IdempotencyKey = keys[0]
+	}
+	data, err := readBody(r)
+	if err != nil {
+		return req, err
+	}
+	obj, err := readJSONObject(data)
+	if err != nil {
+		return req, badRequest("body", "must be one JSON object")
+	}
+	if unknownMember(obj, "amount", "reference") {
+		return req, badRequest("body", "has an unknown member; allowed: amount, reference")
+	}
+	amount, present, err := jsonString(obj, "amount", "amount")
+	if err != nil {
+		return req, err
+	}
+	if !present {
+		return req, badRequest("amount", "is required")
+	}
+	if req.Amount, err = account.ParsePositiveMoney("amount", amount); err != nil {
+		return req, err
+	}
+	if req.Reference, _, err = jsonString(obj, "reference", "reference"); err != nil {
+		return req, err
+	}
+	return req, nil
+}
+
+// Pagination of GET .../transactions.
+const (
+	defaultPageSize = 50
+	maxPageSize     = 1000
+)
+
+// transactionsBody is a page of the ledger, newest first. NextCursor,
+// present unless this is the last page, asks for the rows after it.
+type transactionsBody struct {
+	Transactions []transactionBody `json:"transactions"`
+	NextCursor   string            `json:"next_cursor,omitempty"`
+}
+
+// listTransactions implements GET /admin/accounts/{api_key}/transactions
+// ?limit=50&cursor=<next_cursor>. The cursor is the id of the last row of
+// the previous page; rows are never removed and new ones get higher ids, so
+// walking the cursors visits every row that existed at the first page
+// exactly once, whatever is written meanwhile.
+func (s *server) listTransactions(w http.ResponseWriter, r *http.Request) {
+	key := r.PathValue("api_key")
+	limit, before, err := readPage(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	txs, err := s.svc.Transactions(r.Context(), key, before, limit)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	body := transactionsBody{Transactions: make([]transactionBody, 0, len(txs))}
+	for _, t := range txs {
+		body.Transactions = append(body.Transactions, newTransactionBody(t))
+	}
+	if len(txs) == limit {
+		// A full page: say whether anything lies beyond it, so the last
+		// page is the one without a cursor.
+		last := txs[len(txs)-1].ID
+		more, err := s.svc.Transactions(r.Context(), key, last, 1)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		if len(more) > 0 {
+			body.NextCursor = strconv.FormatInt(last, 10)
+		}
+	}
+	s.writeJSON(w, r, http.StatusOK, body)
+}
+
+// readPage reads limit and cursor. Unknown parameters are refused (a typo
+// must not silently return the default page); of repeated ones the first
+// wins, as everywhere.
+func readPage(r *http.Request) (limit int, before int64, err error) {
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return 0, 0, badRequest("query", "is malformed")
+	}
+	for name := range q {
+		if name != "limit" && name != "cursor" {
+			return 0, 0, badRequest("query", "has an unknown parameter; allowed: limit, cursor")
+		}
+	}
+	limit = defaultPageSize
+	if _, ok := q["limit"]; ok {
+		n, ok := positiveInt(q.Get("limit"))
+		if !ok || n > maxPageSize {
+			return 0, 0, badRequest("limit", "must be an integer from 1 to 1000")
+		}
+		limit = int(n)
+	}
+	if _, ok := q["cursor"]; ok {
+		n, ok := positiveInt(q.Get("cursor"))
+		if !ok {
+			return 0, 0, badRequest("cursor", "must be a next_cursor from a previous page")
+		}
+		before = n
+	}
+	return limit, before, nil
+}
+
+// positiveInt parses 1 to 18 decimal digits (no sign, no space) that are
+// not all zero.
+func positiveInt(s string) (int64, bool) {
+	if len(s) == 0 || len(s) > 18 {
+		return 0, false
+	}
+	var n int64
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(s[i]-'0')
+	}
+	return n, n > 0
+}
+
+// updateAccount implements PATCH /admin/accounts/{api_key}:
+// {"auto_reload": null | {"threshold":"5.00","amount":"20.00"}, "limits": {...}}.
+// An absent member is left alone; auto_reload null turns auto-reload off;
+// limits names only the limits to change. The answer is the account, as
+// GET shows it.
+func (s *server) updateAccount(w http.ResponseWriter, r *http.Request) {
+	key := r.PathValue("api_key")
+	upd, limits, err := readAccountUpdate(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if limits != nil {
+		// Limits not named keep their values. Two PATCHes racing on
+		// different limits can lose one of them; operators do not race.
+		acct, _, err := s.svc.AccountDetails(r.Context(), key)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		l := limits.apply(acct.Limits)
+		upd.Limits = &l
+	}
+	if _, err := s.svc.UpdateAccount(r.Context(), key, upd); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	acct, secrets, err := s.svc.AccountDetails(r.Context(), key)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.writeJSON(w, r, http.StatusOK, newAdminAccountBody(acct, secrets))
+}
+
+// readAccountUpdate reads a PATCH body; the limits come back apart, to be
+// applied over the account's current ones.
+func readAccountUpdate(r *http.Request) (account.AccountUpdate, *limitsPatch, error) {
+	var upd account.AccountUpdate
+	data, err := readBody(r)
+	if err != nil {
+		return upd, nil, err
+	}
+	obj, err := readJSONObject(data)
+	if err != nil {
+		return upd, nil, badRequest("body", "must be one JSON object")
+	}
+	if unknownMember(obj, "auto_reload", "limits") {
+		return upd, nil, badRequest("body", "has an unknown member; allowed: auto_reload, limits")
+	}
+	if raw, ok := obj["auto_reload"]; ok {
+		upd.SetAutoReload = true
+		if upd.AutoReload, err = readAutoReload(raw); err != nil {
+			return upd, nil, err
+		}
+	}
+	raw, ok := obj["limits"]
+	if !ok {
+		return upd, nil, nil
+	}
+	if isNull(raw) {
+		return upd, nil, badRequest("limits", "must be an object; leave it out to keep the limits")
+	}
+	limits, err := readLimits(raw)
+	return upd, limits, err
+}
+
+// ledgerReportBody is the answer of GET /admin/ledger/verify.
+type ledgerReportBody struct {
+	Accounts int                 `json:"accounts"`
+	Rows     int                 `json:"rows"`
+	Problems []ledgerProblemBody `json:"problems"`
+	OK       bool                `json:"ok"`
+}
+
+// ledgerProblemBody is one inconsistency; TransactionID is 0 when the
+// problem is the account's balance rather than one row.
+type ledgerProblemBody struct {
+	APIKey        string `json:"api_key"`
+	TransactionID int64  `json:"transaction_id"`
+	Message       string `json:"message"`
+}
+
+// verifyLedger implements GET /admin/ledger/verify: it checks that every
+// account's balance is the sum of its ledger and that the rows chain. A
+// finding is still a 200; "ok" says whether there was none.
+func (s *server) verifyLedger(w http.ResponseWriter, r *http.Request) {
+	rep, err := s.svc.VerifyLedger(r.Context())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	body := ledgerReportBody{Accounts: rep.Accounts, Rows: rep.Rows, Problems: make([]ledgerProblemBody, 0, len(rep.Problems)), OK: len(rep.Problems) == 0}
+	for _, p := range rep.Problems {
+		body.Problems = append(body.Problems, ledgerProblemBody{APIKey: p.APIKey, TransactionID: p.TransactionID, Message: p.Message})
+	}
+	s.writeJSON(w, r, http.StatusOK, body)
+}
