@@ -9,11 +9,13 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/vonage/vonage-go-sdk/internal/account"
 	"github.com/vonage/vonage-go-sdk/internal/httpapi"
+	"github.com/vonage/vonage-go-sdk/internal/postgres"
 	"github.com/vonage/vonage-go-sdk/internal/sqlite"
 )
 
@@ -31,6 +33,9 @@ type serveConfig struct {
 	requestTimeout    time.Duration
 	idleTimeout       time.Duration
 	maxHeaderBytes    int
+	pgMaxConns        int
+	pgStmtTimeout     time.Duration
+	pgLockTimeout     time.Duration
 }
 
 // runServe starts the Account API server and blocks until ctx is cancelled
@@ -60,6 +65,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	fs.StringVar(&cfg.db, "db", envOr(getenv, "VONAGE_DB", "vonage.db"), "SQLite file, or a postgres:// URL (VONAGE_DB)")
 	fs.StringVar(&cfg.logLevel, "log-level", envOr(getenv, "VONAGE_LOG_LEVEL", "info"), "debug, info, warn or error (VONAGE_LOG_LEVEL)")
 	fs.StringVar(&cfg.logFmt, "log-format", envOr(getenv, "VONAGE_LOG_FORMAT", "text"), "text or json (VONAGE_LOG_FORMAT)")
+	fs.IntVar(&cfg.pgMaxConns, "pg-max-conns", envInt(getenv, "VONAGE_PG_MAX_CONNS", 0), "PostgreSQL pool size; 0 keeps pgxpool's default, max(4, CPUs) (VONAGE_PG_MAX_CONNS)")
+	fs.DurationVar(&cfg.pgStmtTimeout, "pg-statement-timeout", envDuration(getenv, "VONAGE_PG_STATEMENT_TIMEOUT", 5*time.Second), "PostgreSQL statement_timeout (VONAGE_PG_STATEMENT_TIMEOUT)")
+	fs.DurationVar(&cfg.pgLockTimeout, "pg-lock-timeout", envDuration(getenv, "VONAGE_PG_LOCK_TIMEOUT", 0), "PostgreSQL lock_timeout; 0 means none (VONAGE_PG_LOCK_TIMEOUT)")
 	fs.DurationVar(&cfg.shutdownTimeout, "shutdown-timeout", 30*time.Second, "how long SIGTERM waits for in-flight requests")
 	if err := fs.Parse(args); err != nil {
 		return usageError{err}
@@ -75,7 +83,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 }
 
 func serve(ctx context.Context, cfg serveConfig, logger *slog.Logger, stdout io.Writer) error {
-	store, err := openStore(ctx, cfg.db)
+	store, err := openStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -139,13 +147,24 @@ func serve(ctx context.Context, cfg serveConfig, logger *slog.Logger, stdout io.
 
 // openStore picks the storage from the --db value: a postgres:// URL or a
 // SQLite file path.
-func openStore(ctx context.Context, db string) (account.Store, error) {
-	if isPostgresURL(db) {
-		return nil, usageError{errors.New("PostgreSQL storage is not available in this build yet; use a SQLite file path for --db")}
+func openStore(ctx context.Context, cfg serveConfig) (account.Store, error) {
+	if isPostgresURL(cfg.db) {
+		opts := []postgres.Option{postgres.WithStatementTimeout(cfg.pgStmtTimeout)}
+		if cfg.pgMaxConns > 0 {
+			opts = append(opts, postgres.WithMaxConns(int32(cfg.pgMaxConns)))
+		}
+		if cfg.pgLockTimeout > 0 {
+			opts = append(opts, postgres.WithLockTimeout(cfg.pgLockTimeout))
+		}
+		s, err := postgres.Open(ctx, cfg.db, opts...)
+		if err != nil {
+			return nil, fmt.Errorf("open PostgreSQL database: %w", err)
+		}
+		return s, nil
 	}
-	s, err := sqlite.Open(ctx, db)
+	s, err := sqlite.Open(ctx, cfg.db)
 	if err != nil {
-		return nil, fmt.Errorf("open SQLite database %s: %w", db, err)
+		return nil, fmt.Errorf("open SQLite database %s: %w", cfg.db, err)
 	}
 	return s, nil
 }
@@ -175,6 +194,23 @@ func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
 		return slog.New(slog.NewJSONHandler(w, opts)), nil
 	}
 	return nil, fmt.Errorf("bad log format %q: want text or json", format)
+}
+
+// envInt and envDuration read a default from the environment; a value that
+// does not parse is left for the flag package to report when passed as a
+// flag, and here falls back to def.
+func envInt(getenv func(string) string, name string, def int) int {
+	if n, err := strconv.Atoi(getenv(name)); err == nil {
+		return n
+	}
+	return def
+}
+
+func envDuration(getenv func(string) string, name string, def time.Duration) time.Duration {
+	if d, err := time.ParseDuration(getenv(name)); err == nil {
+		return d
+	}
+	return def
 }
 
 func envOr(getenv func(string) string, name, def string) string {

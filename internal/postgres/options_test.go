@@ -1,0 +1,99 @@
+package postgres
+
+import (
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestStatementTimeout(t *testing.T) {
+	t.Parallel()
+	s, _ := open(t, WithStatementTimeout(100*time.Millisecond))
+	_, err := s.pool.Exec(t.Context(), `SELECT pg_sleep(1)`)
+	wantState(t, "pg_sleep(1) with a 100ms statement timeout", err, "57014") // query_canceled
+	// The pool is still usable afterwards.
+	if err := s.Ping(t.Context()); err != nil {
+		t.Errorf("Ping after a timeout: %v", err)
+	}
+}
+
+// TestConnectionSettings: what each way of configuring the pool gives.
+func TestConnectionSettings(t *testing.T) {
+	t.Parallel()
+	schema := newSchema(t)
+	url := testURL(t)
+	sep := "?"
+	if strings.Contains(url, "?") {
+		sep = "&"
+	}
+	defaultMax := max(4, int32(runtime.NumCPU()))
+	for _, tc := range []struct {
+		name                string
+		url                 string
+		opts                []Option
+		maxConns            int32
+		statement, lock, as string
+	}{
+		{"defaults", url, nil, defaultMax, "5s", "0", "vonage"},
+		{"options", url, []Option{WithMaxConns(7), WithStatementTimeout(1500 * time.Millisecond), WithLockTimeout(time.Second)},
+			7, "1500ms", "1s", "vonage"},
+		{"sub-millisecond timeouts round up", url, []Option{WithStatementTimeout(time.Microsecond), WithLockTimeout(time.Microsecond)},
+			defaultMax, "1ms", "1ms", "vonage"},
+		{"zero disables", url, []Option{WithStatementTimeout(0)}, defaultMax, "0", "0", "vonage"},
+		{"url", url + sep + "pool_max_conns=3&statement_timeout=2500&lock_timeout=700&application_name=mine", nil,
+			3, "2500ms", "700ms", "mine"},
+		{"options over url", url + sep + "pool_max_conns=3&statement_timeout=2500", []Option{WithMaxConns(5), WithStatementTimeout(time.Second)},
+			5, "1s", "0", "vonage"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			opts := append([]Option{withRuntimeParam("search_path", schema)}, tc.opts...)
+			s, err := Open(t.Context(), tc.url, opts...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			if got := s.pool.Config().MaxConns; got != tc.maxConns {
+				t.Errorf("MaxConns %d, want %d", got, tc.maxConns)
+			}
+			var statement, lock, as string
+			if err := s.pool.QueryRow(t.Context(), `SELECT current_setting('statement_timeout'),
+					current_setting('lock_timeout'), current_setting('application_name')`).
+				Scan(&statement, &lock, &as); err != nil {
+				t.Fatal(err)
+			}
+			if statement != tc.statement || lock != tc.lock || as != tc.as {
+				t.Errorf("statement_timeout %s, lock_timeout %s, application_name %s; want %s, %s, %s",
+					statement, lock, as, tc.statement, tc.lock, tc.as)
+			}
+		})
+	}
+}
+
+func TestOpenErrors(t *testing.T) {
+	url := testURL(t)
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		url  string
+		opts []Option
+	}{
+		{"not a connection string", "postgres://%zz", nil},
+		{"negative pool size", url, []Option{WithMaxConns(-1)}},
+		{"negative statement timeout", url, []Option{WithStatementTimeout(-time.Second)}},
+		{"negative lock timeout", url, []Option{WithLockTimeout(-time.Second)}},
+		{"nobody listening", "postgres://vonage:hunter22@127.0.0.1:1/none?sslmode=disable&connect_timeout=5", nil},
+		{"no such schema", url, []Option{withRuntimeParam("search_path", "test_does_not_exist")}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, err := Open(t.Context(), tc.url, tc.opts...)
+			if err == nil {
+				s.Close()
+				t.Fatal("Open succeeded")
+			}
+			if strings.Contains(err.Error(), "hunter22") {
+				t.Errorf("error %q shows the password", err)
+			}
+		})
+	}
+}

@@ -1,0 +1,116 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/vonage/vonage-go-sdk/internal/account"
+)
+
+// Secrets returns the account's secrets in creation order.
+func (s *Store) Secrets(ctx context.Context, apiKey string) ([]account.Secret, error) {
+	// The LEFT JOIN tells an unknown account (no row at all) from a known
+	// one in a single statement, so both answers come from one snapshot.
+	rows, err := s.pool.Query(ctx, `SELECT s.id, s.hash, s.created_at
+		FROM accounts a LEFT JOIN secrets s ON s.api_key = a.api_key
+		WHERE a.api_key = $1
+		ORDER BY s.seq`, apiKey)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: secrets: %w", err)
+	}
+	defer rows.Close()
+	found := false
+	secrets := []account.Secret{}
+	for rows.Next() {
+		found = true
+		var (
+			id, hash *string
+			created  *time.Time
+		)
+		if err := rows.Scan(&id, &hash, &created); err != nil {
+			return nil, fmt.Errorf("postgres: secrets: %w", err)
+		}
+		if id == nil {
+			continue // an account without secrets, which the schema forbids
+		}
+		secrets = append(secrets, account.Secret{ID: *id, APIKey: apiKey, Hash: *hash, CreatedAt: fromDB(*created)})
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("postgres: secrets: %w", err)
+	}
+	if !found {
+		return nil, notFound(apiKey)
+	}
+	return secrets, nil
+}
+
+// SecretExists reports whether the account still has the secret: one
+// primary-key lookup, as it runs on every authenticated request.
+func (s *Store) SecretExists(ctx context.Context, apiKey, id string) (bool, error) {
+	var ok bool
+	err := s.pool.QueryRow(ctx,
+		`SELECT EXISTS (SELECT 1 FROM secrets WHERE id = $1 AND api_key = $2)`, id, apiKey).Scan(&ok)
+	if err != nil {
+		return false, fmt.Errorf("postgres: secret exists: %w", err)
+	}
+	return ok, nil
+}
+
+// AddSecret stores sec in the account's free slot, in one statement. The
+// schema has two slots per account, so a third secret is refused by the
+// UNIQUE (api_key, slot) constraint whatever the Go code does: of two
+// instances adding at once, both pick the same free slot and the second to
+// commit fails.
+func (s *Store) AddSecret(ctx context.Context, sec account.Secret) error {
+	tag, err := s.pool.Exec(ctx, `INSERT INTO secrets (id, api_key, slot, hash, created_at)
+		SELECT $1::text, a.api_key,
+			CASE WHEN EXISTS (SELECT 1 FROM secrets WHERE api_key = a.api_key AND slot = 1) THEN 2 ELSE 1 END,
+			$3::text, $4::timestamptz
+		FROM accounts a WHERE a.api_key = $2`,
+		sec.ID, sec.APIKey, sec.Hash, sec.CreatedAt)
+	switch {
+	case violates(err, codeUniqueViolation, "secrets_slot_key"):
+		return account.Errorf(account.ESECRETLIMIT, "account %q already has the maximum of %d secrets", sec.APIKey, account.MaxSecrets)
+	case violates(err, codeUniqueViolation, "secrets_pkey"):
+		return account.Errorf(account.ECONFLICT, "secret id already exists")
+	case err != nil:
+		return fmt.Errorf("postgres: add secret: %w", err)
+	case tag.RowsAffected() == 0:
+		return notFound(sec.APIKey)
+	}
+	return nil
+}
+
+// RevokeSecret deletes the secret. It locks the account's row first, so
+// that revokes of one account take turns on every instance; the
+// secrets_keep_last trigger, which takes the same lock, then refuses to
+// delete the account's only secret.
+func (s *Store) RevokeSecret(ctx context.Context, apiKey, id string) error {
+	return s.write(ctx, "revoke secret", func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `SELECT FROM accounts WHERE api_key = $1 FOR NO KEY UPDATE`, apiKey)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return secretNotFound(id)
+		}
+		tag, err = tx.Exec(ctx, `DELETE FROM secrets WHERE api_key = $1 AND id = $2`, apiKey, id)
+		if violates(err, codeLastSecret, "") {
+			return account.Errorf(account.ELASTSECRET, "cannot revoke the last secret of an account")
+		}
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return secretNotFound(id)
+		}
+		return nil
+	})
+}
+
+func secretNotFound(id string) error {
+	return account.Errorf(account.ESECRETNOTFOUND, "ID %q could not be found", id)
+}
