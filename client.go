@@ -174,6 +174,19 @@ func (c *AccountClient) APIKey() string {
 	return c.creds.apiKey
 }
 
+// WithCredentials returns a copy of the client that signs with apiKey and
+// apiSecret and keeps every other setting (base URLs, HTTP client, retries).
+// The copy shares the HTTP client, so connections are reused. RotateSecret uses
+// it to prove a new secret works before revoking the old one.
+func (c *AccountClient) WithCredentials(apiKey, apiSecret string) *AccountClient {
+	var cp AccountClient
+	if c != nil {
+		cp = *c
+	}
+	cp.creds = CreateAuthFromKeySecret(apiKey, apiSecret)
+	return &cp
+}
+
 // String shows the client's key and base URLs, never its secret.
 func (c AccountClient) String() string {
 	return "vonage.AccountClient{apiKey: " + c.creds.GetCreds()[0] + ", restBaseURL: " + c.restBaseURL + ", apiBaseURL: " + c.apiBaseURL + "}"

@@ -34,4 +34,28 @@
 // errors, 429 and 5xx answers, with exponential backoff and jitter, honouring
 // Retry-After up to 60 seconds and never past the context's deadline. POST and
 // DELETE requests are never retried, since they may have taken effect.
+//
+// # Rotating secrets
+//
+// RotateSecret replaces a secret in one call that never leaves the account
+// without a working one: it creates the new secret, proves it works with a
+// call signed by it, and only then revokes the old one; a new secret that
+// fails the proof is revoked again. An account holds at most two secrets, so
+// on an account that has two, RetireSecret names the one to replace. A failed
+// rotation returns a *RotationError naming the step that failed and the
+// secret that still works.
+//
+// # Subaccounts
+//
+// A primary account manages its subaccounts' secrets by naming their key:
+// ListSecretsForKey, GetSecretForKey, CreateSecretForKey, DeleteSecretForKey
+// and RotateSecretForKey. Any other key is ErrNotFound, whether it exists or
+// not.
+//
+// # Testing code that uses the client
+//
+// AccountAPI is the interface of every context-taking call; accept it instead
+// of *AccountClient to stub the API without HTTP. To test against the real
+// thing, package vonagetest runs the server in-process, with helpers to set
+// balances and inject failures.
 package vonage

@@ -51,13 +51,24 @@ func (c *AccountClient) ListSecrets() (AccountSecretCollection, ErrorResponse, e
 
 // ListSecretsContext is ListSecrets with a context.
 func (c *AccountClient) ListSecretsContext(ctx context.Context) (AccountSecretCollection, ErrorResponse, error) {
+	r, e := c.secretsRequest(http.MethodGet, c.APIKey(), true)
+	return c.listSecrets(ctx, r, e)
+}
+
+// ListSecretsForKey returns the API secrets of apiKey: the client's own key or
+// one of its subaccounts' (any other key is ErrNotFound).
+func (c *AccountClient) ListSecretsForKey(ctx context.Context, apiKey string) (AccountSecretCollection, ErrorResponse, error) {
+	r, e := c.secretsRequest(http.MethodGet, apiKey, false)
+	return c.listSecrets(ctx, r, e)
+}
+
+func (c *AccountClient) listSecrets(ctx context.Context, r *apiRequest, e *APIError) (AccountSecretCollection, ErrorResponse, error) {
 	var w struct {
 		Links    *wireLinks `json:"_links"`
 		Embedded *struct {
 			Secrets []wireSecret `json:"secrets"`
 		} `json:"_embedded"`
 	}
-	r, e := c.secretsRequest(http.MethodGet)
 	var res apiResponse
 	if e == nil {
 		res, e = c.do(ctx, r, &w)
@@ -91,11 +102,15 @@ func (c *AccountClient) GetSecret(id string) (AccountSecret, ErrorResponse, erro
 
 // GetSecretContext is GetSecret with a context.
 func (c *AccountClient) GetSecretContext(ctx context.Context, id string) (AccountSecret, ErrorResponse, error) {
-	r, e := c.secretRequest(http.MethodGet, id)
-	if e != nil {
-		return AccountSecret{}, e.Response(), e
-	}
-	return c.secretCall(ctx, r)
+	r, e := c.secretRequest(http.MethodGet, c.APIKey(), true, id)
+	return c.secretCall(ctx, r, e)
+}
+
+// GetSecretForKey returns one API secret of apiKey, the client's own key or
+// one of its subaccounts'.
+func (c *AccountClient) GetSecretForKey(ctx context.Context, apiKey, id string) (AccountSecret, ErrorResponse, error) {
+	r, e := c.secretRequest(http.MethodGet, apiKey, false, id)
+	return c.secretCall(ctx, r, e)
 }
 
 // CreateSecret adds an API secret to the account (at most two are allowed; see
@@ -107,15 +122,26 @@ func (c *AccountClient) CreateSecret(secret string) (AccountSecret, ErrorRespons
 
 // CreateSecretContext is CreateSecret with a context.
 func (c *AccountClient) CreateSecretContext(ctx context.Context, secret string) (AccountSecret, ErrorResponse, error) {
-	r, e := c.secretsRequest(http.MethodPost)
+	return c.createSecret(ctx, c.APIKey(), true, secret)
+}
+
+// CreateSecretForKey adds an API secret to apiKey, the client's own key or one
+// of its subaccounts'. A primary account uses it to rotate a subaccount's
+// secrets without knowing them.
+func (c *AccountClient) CreateSecretForKey(ctx context.Context, apiKey, secret string) (AccountSecret, ErrorResponse, error) {
+	return c.createSecret(ctx, apiKey, false, secret)
+}
+
+func (c *AccountClient) createSecret(ctx context.Context, apiKey string, own bool, secret string) (AccountSecret, ErrorResponse, error) {
+	r, e := c.secretsRequest(http.MethodPost, apiKey, own)
+	r.secrets = []string{secret}
 	if e != nil {
 		return AccountSecret{}, e.Response(), e
 	}
 	r.jsonBody = struct {
 		Secret string `json:"secret"`
 	}{secret}
-	r.secrets = []string{secret}
-	return c.secretCall(ctx, r)
+	return c.secretCall(ctx, r, nil)
 }
 
 // DeleteSecret revokes one of the account's API secrets and reports whether it
@@ -126,7 +152,18 @@ func (c *AccountClient) DeleteSecret(id string) (bool, ErrorResponse, error) {
 
 // DeleteSecretContext is DeleteSecret with a context.
 func (c *AccountClient) DeleteSecretContext(ctx context.Context, id string) (bool, ErrorResponse, error) {
-	r, e := c.secretRequest(http.MethodDelete, id)
+	r, e := c.secretRequest(http.MethodDelete, c.APIKey(), true, id)
+	return c.deleteSecret(ctx, r, e)
+}
+
+// DeleteSecretForKey revokes one API secret of apiKey, the client's own key or
+// one of its subaccounts'.
+func (c *AccountClient) DeleteSecretForKey(ctx context.Context, apiKey, id string) (bool, ErrorResponse, error) {
+	r, e := c.secretRequest(http.MethodDelete, apiKey, false, id)
+	return c.deleteSecret(ctx, r, e)
+}
+
+func (c *AccountClient) deleteSecret(ctx context.Context, r *apiRequest, e *APIError) (bool, ErrorResponse, error) {
 	if e == nil {
 		_, e = c.do(ctx, r, nil)
 	}
@@ -136,10 +173,14 @@ func (c *AccountClient) DeleteSecretContext(ctx context.Context, id string) (boo
 	return true, ErrorResponse{}, nil
 }
 
-// secretCall sends r and decodes one secret object.
-func (c *AccountClient) secretCall(ctx context.Context, r *apiRequest) (AccountSecret, ErrorResponse, error) {
+// secretCall sends r (unless building it failed with e) and decodes one
+// secret object.
+func (c *AccountClient) secretCall(ctx context.Context, r *apiRequest, e *APIError) (AccountSecret, ErrorResponse, error) {
 	var w wireSecret
-	res, e := c.do(ctx, r, &w)
+	var res apiResponse
+	if e == nil {
+		res, e = c.do(ctx, r, &w)
+	}
 	if e == nil && w.ID == "" {
 		e = c.decodeError(r, res, errNoSecretID)
 	}
@@ -149,28 +190,40 @@ func (c *AccountClient) secretCall(ctx context.Context, r *apiRequest) (AccountS
 	return w.secret(), ErrorResponse{}, nil
 }
 
-// secretsRequest builds a request on /accounts/{api_key}/secrets, with the
-// client's own key.
-func (c *AccountClient) secretsRequest(method string) (*apiRequest, *APIError) {
+// secretsRequest builds a request on /accounts/{api_key}/secrets. own says
+// the key is the client's own: an empty one then means missing credentials.
+// A key passed by the caller must be usable in a path: never build
+// /accounts//secrets, which a server might route somewhere else.
+func (c *AccountClient) secretsRequest(method, apiKey string, own bool) (*apiRequest, *APIError) {
 	r := &apiRequest{method: method, baseURL: c.apiBase(), basicAuth: true}
-	if c.APIKey() == "" {
+	switch {
+	case own && apiKey == "":
 		return r, c.checkCreds(r)
+	case !usableInPath(apiKey):
+		r.url = redactURL(strings.TrimRight(r.baseURL, "/")) + "/accounts/{api_key}/secrets"
+		return r, localError(r, ErrInvalidRequest, fmt.Errorf("API key %q is not usable in a URL path", apiKey))
 	}
-	r.path = "/accounts/" + url.PathEscape(c.APIKey()) + "/secrets"
+	r.path = "/accounts/" + url.PathEscape(apiKey) + "/secrets"
 	return r, nil
 }
 
 // secretRequest builds a request on /accounts/{api_key}/secrets/{id}. It refuses
 // an empty id, and "." or "..", which a server would resolve to another path.
-func (c *AccountClient) secretRequest(method, id string) (*apiRequest, *APIError) {
-	r, e := c.secretsRequest(method)
+func (c *AccountClient) secretRequest(method, apiKey string, own bool, id string) (*apiRequest, *APIError) {
+	r, e := c.secretsRequest(method, apiKey, own)
 	if e != nil {
 		return r, e
 	}
-	if id == "" || id == "." || id == ".." {
+	if !usableInPath(id) {
 		r.url = redactURL(strings.TrimRight(r.baseURL, "/")+r.path) + "/{secret_id}"
 		return r, localError(r, ErrInvalidRequest, fmt.Errorf("secret id %q is not usable in a URL path", id))
 	}
 	r.path += "/" + url.PathEscape(id)
 	return r, nil
+}
+
+// usableInPath reports whether s can be one path segment: PathEscape handles
+// every character, but "", "." and ".." would change which path is meant.
+func usableInPath(s string) bool {
+	return s != "" && s != "." && s != ".."
 }
