@@ -1,69 +1,83 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
-	"time"
-
-	vonage "github.com/vonage/vonage-go-sdk"
 )
 
-// The admin commands call our server's own admin API (contract section 6)
-// with plain net/http: it is not Vonage's API, so the SDK has no calls for it.
+const adminUsage = `usage: vonage admin <command> [flags]
 
-const adminUsage = `usage: vonage admin account <command> [flags]
+Accounts:
+  account create [flags]       create an account
+  account show KEY             show an account: balance, auto-reload, limits,
+                               settings and secret ids
+  account update KEY [flags]   change an account's auto-reload and limits
 
-Commands:
-  account create [flags]   create an account
-  account show KEY         show an account: balance, auto-reload, limits,
-                           settings and secret ids
+Money (every movement is a row of the account's ledger):
+  credit KEY AMOUNT            add AMOUNT EUR to the balance
+  charge KEY AMOUNT            take AMOUNT EUR (refused when funds are short;
+                               may trigger an auto-reload)
+  transactions KEY             the account's ledger, newest first
+  verify-ledger                check every balance against its ledger
 
 Operator commands over the server's admin API (/admin/). The server must run
 with VONAGE_ADMIN_TOKEN set; these commands send the same token, read from the
 VONAGE_ADMIN_TOKEN environment variable only (never a flag). The server's
 URL comes from --base-url or VONAGE_BASE_URL.
 
-Run "vonage admin account <command> -h" for a command's flags.
+Run "vonage admin <command> -h" for a command's flags.
 `
 
 func (c *cli) admin(ctx context.Context, args []string) error {
-	if len(args) > 0 && isHelp(args[0]) {
+	if len(args) == 0 {
+		fmt.Fprint(c.stderr, adminUsage)
+		return usageError{errors.New("admin needs a command")}
+	}
+	switch args[0] {
+	case "account":
+		return c.adminAccount(ctx, args[1:])
+	case "credit":
+		return c.adminMove(ctx, args[1:], false)
+	case "charge":
+		return c.adminMove(ctx, args[1:], true)
+	case "transactions":
+		return c.adminTransactions(ctx, args[1:])
+	case "verify-ledger":
+		return c.adminVerifyLedger(ctx, args[1:])
+	}
+	if isHelp(args[0]) {
 		fmt.Fprint(c.stdout, adminUsage)
 		return nil
 	}
-	if len(args) == 0 || args[0] != "account" {
-		fmt.Fprint(c.stderr, adminUsage)
-		if len(args) == 0 {
-			return usageError{errors.New("admin needs a command")}
-		}
-		return usageError{fmt.Errorf("unknown admin command %q", args[0])}
-	}
-	if len(args) > 1 {
-		switch args[1] {
+	fmt.Fprint(c.stderr, adminUsage)
+	return usageError{fmt.Errorf("unknown admin command %q", args[0])}
+}
+
+func (c *cli) adminAccount(ctx context.Context, args []string) error {
+	if len(args) > 0 {
+		switch args[0] {
 		case "create":
-			return c.adminCreate(ctx, args[2:])
+			return c.adminCreate(ctx, args[1:])
 		case "show":
-			return c.adminShow(ctx, args[2:])
+			return c.adminShow(ctx, args[1:])
+		case "update":
+			return c.adminUpdate(ctx, args[1:])
 		}
-		if isHelp(args[1]) {
+		if isHelp(args[0]) {
 			fmt.Fprint(c.stdout, adminUsage)
 			return nil
 		}
 	}
 	fmt.Fprint(c.stderr, adminUsage)
-	if len(args) == 1 {
+	if len(args) == 0 {
 		return usageError{errors.New("admin account needs a command")}
 	}
-	return usageError{fmt.Errorf("unknown admin account command %q", args[1])}
+	return usageError{fmt.Errorf("unknown admin account command %q", args[0])}
 }
 
 func isHelp(arg string) bool {
@@ -223,6 +237,74 @@ func (c *cli) adminShow(ctx context.Context, args []string) error {
 	return writeFields(c.stdout, accountFields(acct)...)
 }
 
+var adminUpdateCmd = command{
+	usage: "admin account update [flags] KEY",
+	summary: `Changes an account's auto-reload and limits; only what the flags name
+changes. Turn auto-reload on (or change it) with both --auto-reload-threshold
+and --auto-reload-amount, off with --auto-reload-off. Shows the account as
+"admin account show" does.`,
+}
+
+func (c *cli) adminUpdate(ctx context.Context, args []string) error {
+	var (
+		af                adminFlags
+		threshold, amount string
+		reloadOff         bool
+		limits            = make(map[string]*int)
+	)
+	fs := c.newFlagSet("admin account update")
+	fs.StringVar(&threshold, "auto-reload-threshold", "", "turn auto-reload on: reload when the balance falls below this (with --auto-reload-amount)")
+	fs.StringVar(&amount, "auto-reload-amount", "", "the amount each auto-reload adds (with --auto-reload-threshold)")
+	fs.BoolVar(&reloadOff, "auto-reload-off", false, "turn auto-reload off")
+	for _, name := range limitFlags {
+		limits[name] = fs.Int(name, 0, "per-account limit")
+	}
+	af.register(fs)
+	pos, err := c.parseN(fs, adminUpdateCmd, args, "KEY")
+	if err != nil {
+		return err
+	}
+	body := make(map[string]any) // only the members to change
+	reloadGiven := false
+	fs.Visit(func(f *flag.Flag) {
+		if p, ok := limits[f.Name]; ok {
+			if body["limits"] == nil {
+				body["limits"] = make(map[string]int)
+			}
+			body["limits"].(map[string]int)[f.Name] = *p
+		}
+		reloadGiven = reloadGiven || f.Name == "auto-reload-threshold" || f.Name == "auto-reload-amount"
+	})
+	switch {
+	case reloadGiven && reloadOff:
+		printCommandHelp(c.stderr, fs, adminUpdateCmd)
+		return usageError{errors.New("--auto-reload-off cannot be combined with --auto-reload-threshold or --auto-reload-amount")}
+	case reloadGiven && (threshold == "" || amount == ""):
+		printCommandHelp(c.stderr, fs, adminUpdateCmd)
+		return usageError{errors.New("auto-reload needs both --auto-reload-threshold and --auto-reload-amount")}
+	case reloadGiven:
+		body["auto_reload"] = adminAutoReload{Threshold: threshold, Amount: amount}
+	case reloadOff:
+		body["auto_reload"] = nil // JSON null: off
+	}
+	if len(body) == 0 {
+		printCommandHelp(c.stderr, fs, adminUpdateCmd)
+		return usageError{errors.New("nothing to change: give an auto-reload or a limit flag")}
+	}
+	admin, err := c.adminClient(&af)
+	if err != nil {
+		return err
+	}
+	var acct adminAccount
+	if err := admin.do(ctx, http.MethodPatch, "/admin/accounts/"+url.PathEscape(pos[0]), body, http.StatusOK, &acct); err != nil {
+		return err
+	}
+	if af.json {
+		return writeJSON(c.stdout, acct)
+	}
+	return writeFields(c.stdout, accountFields(acct)...)
+}
+
 // accountFields lays an account out for the table view.
 func accountFields(a adminAccount) []field {
 	reload := "off"
@@ -253,121 +335,3 @@ func accountFields(a adminAccount) []field {
 	}
 	return fields
 }
-
-// adminFlags are the flags of every admin command. There is deliberately no
-// token flag.
-type adminFlags struct {
-	baseURL string
-	json    bool
-}
-
-func (f *adminFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&f.baseURL, "base-url", "", "the server's URL (default $"+envBaseURL+")")
-	fs.BoolVar(&f.json, "json", false, "print JSON for scripts instead of a table")
-}
-
-// adminClient calls the admin API with the bearer token.
-type adminClient struct {
-	base    string
-	token   string
-	hc      *http.Client
-	secrets []string // kept out of every error text
-}
-
-func (c *cli) adminClient(f *adminFlags) (*adminClient, error) {
-	token := c.getenv(envAdminToken)
-	if token == "" {
-		return nil, usageError{errors.New(envAdminToken + " is not set: the admin commands send the server's admin token from it")}
-	}
-	base := strings.TrimRight(strings.TrimSpace(orEnv(f.baseURL, c.getenv, envBaseURL)), "/")
-	if base == "" {
-		return nil, usageError{errors.New("no server URL: set " + envBaseURL + " or pass --base-url")}
-	}
-	u, err := url.Parse(base)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
-		return nil, usageError{errors.New("the server URL must be an http or https URL without credentials, query or fragment")}
-	}
-	return &adminClient{
-		base:    base,
-		token:   token,
-		hc:      &http.Client{Timeout: 30 * time.Second},
-		secrets: []string{token},
-	}, nil
-}
-
-// problem is an RFC 7807 problem details body.
-type problem struct {
-	Type              string                    `json:"type"`
-	Title             string                    `json:"title"`
-	Detail            string                    `json:"detail"`
-	Instance          string                    `json:"instance"`
-	InvalidParameters []vonage.InvalidParameter `json:"invalid_parameters"`
-}
-
-// do sends one request and decodes a response with status want into out.
-// Any other answer becomes a cmdError with the problem's title and detail;
-// 401 matches vonage.ErrAuthentication and 404 vonage.ErrNotFound, for the
-// exit code.
-func (a *adminClient) do(ctx context.Context, method, path string, body any, want int, out any) error {
-	var reader io.Reader
-	if body != nil {
-		data, err := json.Marshal(body)
-		if err != nil {
-			return err
-		}
-		reader = bytes.NewReader(data)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, a.base+path, reader)
-	if err != nil {
-		return &cmdError{title: "Invalid request", detail: a.scrub(err.Error())}
-	}
-	req.Header.Set("Authorization", "Bearer "+a.token)
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("User-Agent", "vonage-cli/"+vonage.Version)
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := a.hc.Do(req)
-	if err != nil {
-		return &cmdError{title: "Request failed", detail: a.scrub(err.Error()), err: vonage.ErrTransport}
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if err != nil {
-		return &cmdError{title: "Request failed", detail: a.scrub(err.Error()), err: vonage.ErrTransport}
-	}
-	if resp.StatusCode == want {
-		if err := json.Unmarshal(data, out); err != nil {
-			return &cmdError{title: "Invalid response", detail: "the server's answer is not the documented JSON", err: vonage.ErrDecode}
-		}
-		return nil
-	}
-	return a.failure(resp, data)
-}
-
-func (a *adminClient) failure(resp *http.Response, data []byte) error {
-	e := &cmdError{title: resp.Status, err: fmt.Errorf("admin API answered %s", resp.Status)}
-	switch resp.StatusCode {
-	case http.StatusUnauthorized:
-		e.err = vonage.ErrAuthentication
-	case http.StatusNotFound:
-		e.err = vonage.ErrNotFound
-	}
-	var p problem
-	if json.Unmarshal(data, &p) != nil || p.Title == "" {
-		e.detail = "the server's answer is not a problem details body"
-		if resp.StatusCode == http.StatusNotFound {
-			e.detail = "not found; is the admin API on (VONAGE_ADMIN_TOKEN set on the server)?"
-		}
-		return e
-	}
-	e.title, e.detail = a.scrub(p.Title), a.scrub(p.Detail)
-	for _, ip := range p.InvalidParameters {
-		if !strings.Contains(e.detail, ip.Reason) {
-			e.detail += a.scrub(" (" + ip.Name + ": " + ip.Reason + ")")
-		}
-	}
-	return e
-}
-
-func (a *adminClient) scrub(text string) string { return scrub(text, a.secrets...) }

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"io"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
@@ -29,6 +30,13 @@ type testServer struct {
 
 func startServer(t *testing.T) *testServer {
 	t.Helper()
+	return startServerWith(t, nil)
+}
+
+// startServerWith is startServer with wrap around the server's handler (when
+// not nil), to inject failures in front of the real server.
+func startServerWith(t *testing.T, wrap func(http.Handler) http.Handler) *testServer {
+	t.Helper()
 	ctx := context.Background()
 	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "db"))
 	if err != nil {
@@ -36,11 +44,15 @@ func startServer(t *testing.T) *testServer {
 	}
 	t.Cleanup(func() { store.Close() })
 	svc := account.NewService(store, account.WithHashParams(account.HashParams{Memory: 64, Time: 1, Threads: 1}))
-	srv := httptest.NewServer(httpapi.NewServer(httpapi.Config{
+	var h http.Handler = httpapi.NewServer(httpapi.Config{
 		Service:    svc,
 		Logger:     slog.New(slog.DiscardHandler),
 		AdminToken: adminToken,
-	}))
+	})
+	if wrap != nil {
+		h = wrap(h)
+	}
+	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	return &testServer{url: srv.URL, svc: svc}
 }
@@ -58,6 +70,20 @@ func (s *testServer) newAccount(t *testing.T, secret string, balance account.Mon
 	})
 	if err != nil {
 		t.Fatalf("CreateAccount: %v", err)
+	}
+	return acct.APIKey
+}
+
+// newSubaccount creates a subaccount of primary with the given secret, and
+// returns its key.
+func (s *testServer) newSubaccount(t *testing.T, primary, secret string) string {
+	t.Helper()
+	limits := highLimits
+	acct, _, err := s.svc.CreateAccount(context.Background(), account.NewAccount{
+		Secret: secret, PrimaryAPIKey: primary, Limits: &limits,
+	})
+	if err != nil {
+		t.Fatalf("CreateAccount(subaccount of %s): %v", primary, err)
 	}
 	return acct.APIKey
 }

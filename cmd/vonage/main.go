@@ -68,16 +68,22 @@ Account (the Vonage Account API):
                              callback URLs (an empty value clears one)
   topup TRX                  top up again by the amount of auto-reload TRX
 
-API secrets:
+API secrets (--key KEY: a subaccount's instead of your own):
   secrets list               list the secrets' ids and creation times
   secrets get ID             show one secret
   secrets create             add a secret, typed at a prompt or piped on stdin
-  secrets rotate             replace the only secret by a new one
+  secrets rotate             replace a secret by a new one: create, verify,
+                             then revoke the old (--retire ID with two)
   secrets revoke ID          revoke a secret (never the last one)
 
 Operators (the server's admin API, with VONAGE_ADMIN_TOKEN):
   admin account create       create an account
   admin account show KEY     show an account
+  admin account update KEY   change auto-reload and limits
+  admin credit KEY AMOUNT    add money (idempotent: --idempotency-key)
+  admin charge KEY AMOUNT    take money; may trigger an auto-reload
+  admin transactions KEY     the ledger, newest first (--all, --cursor)
+  admin verify-ledger        check every balance against its ledger
 
 Server:
   serve                      start the Account API server

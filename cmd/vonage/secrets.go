@@ -3,16 +3,18 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	vonage "github.com/vonage/vonage-go-sdk"
 )
 
-// The secrets commands manage the account's API secrets
-// (https://developer.vonage.com/en/api/account#secret-management). No
-// command ever prints a secret: the API returns only ids and times, and a new
+// The secrets commands manage the account's API secrets, or with --key a
+// subaccount's (https://developer.vonage.com/en/api/account#secret-management).
+// No command ever prints a secret: the API returns only ids and times, and a new
 // secret is read from a prompt or stdin, never from an argument.
 
 const secretsUsage = `usage: vonage secrets <command> [flags]
@@ -21,8 +23,12 @@ Commands:
   list         list the account's API secrets (ids and creation times)
   get ID       show one secret
   create       add a secret (at most two), read from a prompt or stdin
-  rotate       replace the account's only secret by a new one
+  rotate       replace a secret by a new one, proving the new one works
+               before the old one is revoked
   revoke ID    revoke a secret; the last one cannot be revoked
+
+Each command takes --key KEY to manage the secrets of a subaccount of the
+account it signs in as (default: that account's own key).
 
 Run "vonage secrets <command> -h" for a command's flags.
 `
@@ -51,6 +57,26 @@ func (c *cli) secrets(ctx context.Context, args []string) error {
 	return usageError{fmt.Errorf("unknown secrets command %q", args[0])}
 }
 
+// secretsFlags are the flags of every secrets command: the common ones and
+// --key, the account whose secrets to manage.
+type secretsFlags struct {
+	commonFlags
+	key string
+}
+
+func (f *secretsFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.key, "key", "", "manage the secrets of this API key, the signing account's own or one of its subaccounts' (default: the signing account's)")
+	f.commonFlags.register(fs)
+}
+
+// target returns the key whose secrets the command manages.
+func (f *secretsFlags) target(client *vonage.AccountClient) string {
+	if k := strings.TrimSpace(f.key); k != "" {
+		return k
+	}
+	return client.APIKey()
+}
+
 // secretJSON is one secret in --json output.
 type secretJSON struct {
 	ID        string `json:"id"`
@@ -77,22 +103,22 @@ func writeSecrets(w io.Writer, asJSON bool, secrets []vonage.AccountSecret) erro
 }
 
 var secretsListCmd = command{
-	usage:   "secrets list [flags]",
-	summary: "Lists the account's API secrets, oldest first: ids and creation times only.",
+	usage:   "secrets list [--key KEY] [flags]",
+	summary: "Lists the account's API secrets, oldest first: ids and creation times only.\nWith --key, those of a subaccount.",
 }
 
 func (c *cli) secretsList(ctx context.Context, args []string) error {
-	var cf commonFlags
+	var cf secretsFlags
 	fs := c.newFlagSet("secrets list")
 	cf.register(fs)
 	if _, err := c.parseN(fs, secretsListCmd, args); err != nil {
 		return err
 	}
-	client, err := c.client(&cf)
+	client, err := c.client(&cf.commonFlags)
 	if err != nil {
 		return err
 	}
-	list, _, err := client.ListSecretsContext(ctx)
+	list, _, err := client.ListSecretsForKey(ctx, cf.target(client))
 	if err != nil {
 		return apiFailure(err)
 	}
@@ -100,23 +126,23 @@ func (c *cli) secretsList(ctx context.Context, args []string) error {
 }
 
 var secretsGetCmd = command{
-	usage:   "secrets get [flags] ID",
-	summary: "Shows one of the account's API secrets: its id and creation time.",
+	usage:   "secrets get [--key KEY] [flags] ID",
+	summary: "Shows one of the account's API secrets: its id and creation time. With\n--key, one of a subaccount's.",
 }
 
 func (c *cli) secretsGet(ctx context.Context, args []string) error {
-	var cf commonFlags
+	var cf secretsFlags
 	fs := c.newFlagSet("secrets get")
 	cf.register(fs)
 	pos, err := c.parseN(fs, secretsGetCmd, args, "ID")
 	if err != nil {
 		return err
 	}
-	client, err := c.client(&cf)
+	client, err := c.client(&cf.commonFlags)
 	if err != nil {
 		return err
 	}
-	s, _, err := client.GetSecretContext(ctx, pos[0])
+	s, _, err := client.GetSecretForKey(ctx, cf.target(client), pos[0])
 	if err != nil {
 		return apiFailure(err)
 	}
@@ -127,7 +153,7 @@ func (c *cli) secretsGet(ctx context.Context, args []string) error {
 }
 
 var secretsCreateCmd = command{
-	usage: "secrets create [flags]",
+	usage: "secrets create [--key KEY] [flags]",
 	summary: `Adds an API secret to the account (an account holds at most two). The new
 secret is typed twice at a prompt, without echo, or, when stdin is not a
 terminal, read from its first line:
@@ -136,17 +162,17 @@ terminal, read from its first line:
 
 It is never taken from a flag or an argument, and never printed. A secret has
 8 to 25 characters with at least one lower-case letter, one upper-case letter
-and one digit.`,
+and one digit. With --key, adds it to a subaccount.`,
 }
 
 func (c *cli) secretsCreate(ctx context.Context, args []string) error {
-	var cf commonFlags
+	var cf secretsFlags
 	fs := c.newFlagSet("secrets create")
 	cf.register(fs)
 	if _, err := c.parseN(fs, secretsCreateCmd, args); err != nil {
 		return err
 	}
-	client, err := c.client(&cf)
+	client, err := c.client(&cf.commonFlags)
 	if err != nil {
 		return err
 	}
@@ -154,7 +180,7 @@ func (c *cli) secretsCreate(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	s, _, err := client.CreateSecretContext(ctx, secret)
+	s, _, err := client.CreateSecretForKey(ctx, cf.target(client), secret)
 	if err != nil {
 		return apiFailure(err, secret)
 	}
@@ -164,75 +190,10 @@ func (c *cli) secretsCreate(ctx context.Context, args []string) error {
 	return writeFields(c.stdout, field{"Created secret", s.ID}, field{"Created", timestamp(s.CreatedAt)})
 }
 
-var secretsRotateCmd = command{
-	usage: "secrets rotate [flags]",
-	summary: `Replaces the account's only API secret: adds the new secret (read like
-"secrets create" reads it), checks that it works, then revokes the old one
-with it. When the account already has two secrets, revoke the one no longer
-in use with "secrets revoke" instead. Afterwards, update VONAGE_API_SECRET.`,
-}
-
-// rotateJSON is secrets rotate --json.
-type rotateJSON struct {
-	Created secretJSON `json:"created"`
-	Revoked string     `json:"revoked"`
-}
-
-func (c *cli) secretsRotate(ctx context.Context, args []string) error {
-	var cf commonFlags
-	fs := c.newFlagSet("secrets rotate")
-	cf.register(fs)
-	if _, err := c.parseN(fs, secretsRotateCmd, args); err != nil {
-		return err
-	}
-	client, err := c.client(&cf)
-	if err != nil {
-		return err
-	}
-	// Rotation is unambiguous only with one secret: the API does not say
-	// which of two secrets the caller is using.
-	list, _, err := client.ListSecretsContext(ctx)
-	if err != nil {
-		return apiFailure(err)
-	}
-	if len(list.Secrets) != 1 {
-		return &cmdError{
-			title:  "cannot rotate",
-			detail: fmt.Sprintf("the account has %d secrets; revoke the one no longer in use with \"vonage secrets revoke ID\"", len(list.Secrets)),
-		}
-	}
-	old := list.Secrets[0].ID
-	secret, err := readNewSecret(ctx, c.stdin, c.stderr, "secret")
-	if err != nil {
-		return err
-	}
-	created, _, err := client.CreateSecretContext(ctx, secret)
-	if err != nil {
-		return apiFailure(err, secret)
-	}
-	// Revoking with the new secret proves it works before the old one goes.
-	if _, _, err := c.clientFor(client.APIKey(), secret, &cf).DeleteSecretContext(ctx, old); err != nil {
-		err = apiFailure(err, secret)
-		return fmt.Errorf("the new secret %s was added, but revoking the old secret %s failed: %w", created.ID, old, err)
-	}
-	if cf.json {
-		return writeJSON(c.stdout, rotateJSON{Created: toSecretJSON(created), Revoked: old})
-	}
-	if err := writeFields(c.stdout,
-		field{"Created secret", created.ID},
-		field{"Created", timestamp(created.CreatedAt)},
-		field{"Revoked secret", old},
-	); err != nil {
-		return err
-	}
-	fmt.Fprintln(c.stderr, "The old secret no longer works: update "+envAPISecret+".")
-	return nil
-}
-
 var secretsRevokeCmd = command{
-	usage: "secrets revoke [flags] ID",
+	usage: "secrets revoke [--key KEY] [flags] ID",
 	summary: `Revokes one of the account's API secrets: from then on it is refused. The
-account's last secret cannot be revoked.`,
+account's last secret cannot be revoked. With --key, revokes a subaccount's.`,
 }
 
 // revokeJSON is secrets revoke --json.
@@ -242,18 +203,18 @@ type revokeJSON struct {
 }
 
 func (c *cli) secretsRevoke(ctx context.Context, args []string) error {
-	var cf commonFlags
+	var cf secretsFlags
 	fs := c.newFlagSet("secrets revoke")
 	cf.register(fs)
 	pos, err := c.parseN(fs, secretsRevokeCmd, args, "ID")
 	if err != nil {
 		return err
 	}
-	client, err := c.client(&cf)
+	client, err := c.client(&cf.commonFlags)
 	if err != nil {
 		return err
 	}
-	if _, _, err := client.DeleteSecretContext(ctx, pos[0]); err != nil {
+	if _, _, err := client.DeleteSecretForKey(ctx, cf.target(client), pos[0]); err != nil {
 		return apiFailure(err)
 	}
 	if cf.json {

@@ -131,28 +131,51 @@ func TestSecretsCreateInput(t *testing.T) {
 	}
 }
 
-func TestSecretsRotate(t *testing.T) {
+func TestSecretsForKey(t *testing.T) {
 	t.Parallel()
 	s := startServer(t)
-	key := s.newAccount(t, userSecret, 0, nil)
-	env := s.env(key, userSecret)
-	old := secretsJSON(t, env)[0]
+	primary := s.newAccount(t, userSecret, 0, nil)
+	const subSecret = "Sub5ecretAbc1"
+	sub := s.newSubaccount(t, primary, subSecret)
+	env := s.env(primary, userSecret)
+	subEnv := s.env(sub, subSecret)
 
-	const rotated = "R0tatedSecretXyz"
-	r := invoke(t, env, strings.NewReader(rotated+"\n"), "secrets", "rotate", "--json").want(t, exitOK)
-	var got rotateJSON
-	if err := json.Unmarshal([]byte(r.stdout), &got); err != nil || got.Revoked != old.ID || got.Created.ID == "" {
-		t.Fatalf("secrets rotate --json = %q (%v)", r.stdout, err)
+	// The primary lists, gets, adds and revokes the subaccount's secrets.
+	subOld := secretsJSON(t, subEnv)[0]
+	r := cliRun(t, env, "secrets", "list", "--key", sub).want(t, exitOK)
+	if !strings.Contains(r.stdout, subOld.ID) || strings.Contains(r.stdout, secretsJSON(t, env)[0].ID) {
+		t.Errorf("secrets list --key %s:\n%s", sub, r.stdout)
 	}
-	cliRun(t, env, "balance").want(t, exitAuth)
-	newEnv := s.env(key, rotated)
-	if list := secretsJSON(t, newEnv); len(list) != 1 || list[0] != got.Created {
-		t.Errorf("after rotation, list = %+v, want only %+v", list, got.Created)
+	cliRun(t, env, "secrets", "get", "--key", sub, subOld.ID).want(t, exitOK)
+	const subNew = "SubN3wSecretXyz"
+	r = invoke(t, env, strings.NewReader(subNew+"\n"), "secrets", "create", "--key", sub, "--json").want(t, exitOK)
+	var created secretJSON
+	if err := json.Unmarshal([]byte(r.stdout), &created); err != nil {
+		t.Fatalf("secrets create --key --json: %v\n%s", err, r.stdout)
+	}
+	cliRun(t, s.env(sub, subNew), "secrets", "get", created.ID).want(t, exitOK)
+	cliRun(t, env, "secrets", "revoke", subOld.ID, "--key", sub).want(t, exitOK)
+	cliRun(t, subEnv, "balance").want(t, exitAuth)
+	if got := secretsJSON(t, env); len(got) != 1 {
+		t.Errorf("the primary's own secrets changed: %+v", got)
 	}
 
-	// With two secrets, rotation would have to guess which one to revoke.
-	invoke(t, newEnv, strings.NewReader("Sec0ndSecretXyz\n"), "secrets", "create").want(t, exitOK)
-	invoke(t, newEnv, strings.NewReader("Th1rdSecretXyz\n"), "secrets", "rotate").wantErr(t, exitError, "2 secrets")
+	// A key that is neither the caller's nor its subaccount's is not found.
+	other := s.newAccount(t, "0therSecretAbc", 0, nil)
+	otherID := secretsJSON(t, s.env(other, "0therSecretAbc"))[0].ID
+	for _, args := range [][]string{
+		{"secrets", "list", "--key", other},
+		{"secrets", "get", otherID, "--key", other},
+		{"secrets", "revoke", otherID, "--key", other},
+		{"secrets", "list", "--key", "nosuchkey"},
+		{"secrets", "list", "--key", primary, "--api-key", sub, "--api-secret", subNew}, // not upwards either
+	} {
+		cliRun(t, env, args...).wantErr(t, exitNotFound, "Invalid API Key")
+	}
+	invoke(t, env, strings.NewReader("Fore1gnSecretXyz\n"), "secrets", "create", "--key", other).want(t, exitNotFound)
+	if got := secretsJSON(t, s.env(other, "0therSecretAbc")); len(got) != 1 || got[0].ID != otherID {
+		t.Errorf("another account's secrets changed: %+v", got)
+	}
 }
 
 func TestUsage(t *testing.T) {
@@ -177,6 +200,13 @@ func TestUsage(t *testing.T) {
 		{"admin", "account"},
 		{"admin", "account", "delete"},
 		{"admin", "account", "show"},
+		{"admin", "account", "update"},
+		{"admin", "credit", "abc"},
+		{"admin", "charge"},
+		{"admin", "transactions"},
+		{"admin", "transactions", "a", "b"},
+		{"admin", "verify-ledger", "x"},
+		{"secrets", "rotate", "extra"},
 		{"serve", "--nosuchflag"},
 	} {
 		r := cliRun(t, env, args...).want(t, exitUsage)
@@ -205,6 +235,12 @@ func TestUsage(t *testing.T) {
 		{"admin", "account", "-h"},
 		{"admin", "account", "create", "-h"},
 		{"admin", "account", "show", "-h"},
+		{"admin", "account", "update", "-h"},
+		{"admin", "credit", "-h"},
+		{"admin", "charge", "-h"},
+		{"admin", "transactions", "-h"},
+		{"admin", "verify-ledger", "-h"},
+		{"help", "admin", "credit"},
 	} {
 		r := cliRun(t, env, args...).want(t, exitOK)
 		if !strings.Contains(r.stdout, "usage: vonage") || r.stderr != "" {

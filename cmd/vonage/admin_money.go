@@ -1,0 +1,342 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+
+	vonage "github.com/vonage/vonage-go-sdk"
+)
+
+// The money commands: credits and charges, the ledger, and the ledger check
+// (contract sections 5 and 6). Amounts stay decimal strings end to end, as
+// the admin API sends them, so none passes through a float.
+
+// Headers of idempotent money movements.
+const (
+	headerIdempotencyKey = "Idempotency-Key"
+	headerReplayed       = "Idempotent-Replayed"
+)
+
+// transactionJSON is one ledger row as the admin API shows it. Amount is
+// signed: charges are negative.
+type transactionJSON struct {
+	ID           int64  `json:"id"`
+	Kind         string `json:"kind"`
+	Amount       string `json:"amount"`
+	BalanceAfter string `json:"balance_after"`
+	Reference    string `json:"reference"`
+	Trx          string `json:"trx,omitempty"`
+	RelatedTrx   string `json:"related_trx,omitempty"`
+	CreatedAt    string `json:"created_at"`
+}
+
+// movedJSON is the server's answer to a credit or charge, and what --json
+// prints with the idempotency key and whether the server replayed.
+type movedJSON struct {
+	Transaction    transactionJSON  `json:"transaction"`
+	Reload         *transactionJSON `json:"reload"` // the auto-reload a charge triggered
+	Balance        string           `json:"balance"`
+	IdempotencyKey string           `json:"idempotency_key"`
+	Replayed       bool             `json:"replayed"`
+}
+
+var (
+	adminCreditCmd = command{
+		usage: "admin credit [flags] KEY AMOUNT",
+		summary: `Adds AMOUNT EUR (a decimal string such as "10.00") to the account's balance.
+` + idempotencyHelp,
+	}
+	adminChargeCmd = command{
+		usage: "admin charge [flags] KEY AMOUNT",
+		summary: `Takes AMOUNT EUR (a decimal string such as "0.0068") from the account's
+balance; refused, with nothing changed, when the balance is short. When the
+charge takes the balance below the auto-reload threshold, the reload is added
+first and shown too.
+` + idempotencyHelp,
+	}
+)
+
+const idempotencyHelp = `
+Every request carries an Idempotency-Key: the one given with
+--idempotency-key, else a fresh random one, printed with the result. Sending
+the same key and the same request again moves the money at most once (the
+answer then says "replayed: no money moved"), so retry with the printed key
+whenever you do not know whether a request went through.`
+
+func (c *cli) adminMove(ctx context.Context, args []string, charge bool) error {
+	cmd, name, path := adminCreditCmd, "admin credit", "/credits"
+	if charge {
+		cmd, name, path = adminChargeCmd, "admin charge", "/charges"
+	}
+	var (
+		af        adminFlags
+		reference string
+		key       string
+	)
+	fs := c.newFlagSet(name)
+	fs.StringVar(&reference, "reference", "", "free text recorded with the transaction")
+	fs.StringVar(&key, "idempotency-key", "", "the key of an earlier attempt, to retry it safely (default: a fresh random key)")
+	af.register(fs)
+	pos, err := c.parseN(fs, cmd, args, "KEY", "AMOUNT")
+	if err != nil {
+		return err
+	}
+	keyGiven := false
+	fs.Visit(func(f *flag.Flag) { keyGiven = keyGiven || f.Name == "idempotency-key" })
+	if keyGiven && key == "" {
+		printCommandHelp(c.stderr, fs, cmd)
+		return usageError{errors.New("--idempotency-key must not be empty; leave it out to use a fresh key")}
+	}
+	if key == "" {
+		key = rand.Text()
+	}
+	admin, err := c.adminClient(&af)
+	if err != nil {
+		return err
+	}
+	body := struct {
+		Amount    string `json:"amount"`
+		Reference string `json:"reference,omitempty"`
+	}{pos[1], reference}
+	var moved movedJSON
+	hdr, err := admin.send(ctx, adminRequest{
+		method: http.MethodPost,
+		path:   "/admin/accounts/" + url.PathEscape(pos[0]) + path,
+		header: http.Header{headerIdempotencyKey: {key}},
+		body:   body,
+		want:   http.StatusCreated,
+		out:    &moved,
+	})
+	replayed := hdr.Get(headerReplayed) == "true"
+	if err != nil {
+		var ce *cmdError
+		if replayed && errors.As(err, &ce) {
+			ce.detail += " (replayed: no money moved)"
+		}
+		if errors.Is(err, vonage.ErrTransport) || errors.Is(err, vonage.ErrServer) {
+			fmt.Fprintf(c.stderr, "The money may or may not have moved. Retry with --idempotency-key %s: it moves at most once.\n", key)
+		}
+		return err
+	}
+	moved.IdempotencyKey, moved.Replayed = key, replayed
+	if af.json {
+		return writeJSON(c.stdout, moved)
+	}
+	rows := []transactionJSON{moved.Transaction}
+	if moved.Reload != nil {
+		rows = append(rows, *moved.Reload) // newest first, as in the ledger: the reload came first
+	}
+	if err := writeTransactions(c.stdout, rows); err != nil {
+		return err
+	}
+	fmt.Fprintln(c.stdout)
+	if err := writeFields(c.stdout, field{"Balance", moved.Balance + " EUR"}, field{"Idempotency key", key}); err != nil {
+		return err
+	}
+	if replayed {
+		fmt.Fprintln(c.stdout, "(replayed: no money moved)")
+	}
+	return nil
+}
+
+// writeTransactions prints ledger rows as a table.
+func writeTransactions(w io.Writer, txs []transactionJSON) error {
+	rows := make([][]string, 0, len(txs))
+	for _, t := range txs {
+		trx := orDash(t.Trx)
+		if t.RelatedTrx != "" {
+			trx += " (repeats " + t.RelatedTrx + ")"
+		}
+		rows = append(rows, []string{strconv.FormatInt(t.ID, 10), t.CreatedAt, t.Kind, t.Amount, t.BalanceAfter, orDash(t.Reference), trx})
+	}
+	return writeTable(w, []string{"ID", "TIME", "KIND", "AMOUNT", "BALANCE AFTER", "REFERENCE", "TRX"}, rows)
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+var adminTransactionsCmd = command{
+	usage: "admin transactions [flags] KEY",
+	summary: `Shows the account's ledger, newest first, a page at a time (the server's
+default is 50 rows); amounts and balances in EUR, charges negative. When more
+rows follow, it says how to ask for the next page (--cursor). --all follows
+the pages to the end and prints every row.`,
+}
+
+// transactionsJSON is a page of the ledger; --all prints every row as one
+// page without a cursor.
+type transactionsJSON struct {
+	Transactions []transactionJSON `json:"transactions"`
+	NextCursor   string            `json:"next_cursor,omitempty"`
+}
+
+// allPageSize is the page size of --all without --limit: the server's
+// largest, for the fewest requests.
+const allPageSize = 1000
+
+func (c *cli) adminTransactions(ctx context.Context, args []string) error {
+	var (
+		af     adminFlags
+		limit  int
+		cursor string
+		all    bool
+	)
+	fs := c.newFlagSet("admin transactions")
+	fs.IntVar(&limit, "limit", 0, "rows per page, 1 to 1000 (default: the server's, 50; 1000 with --all)")
+	fs.StringVar(&cursor, "cursor", "", "start after this row: the next cursor a previous page printed")
+	fs.BoolVar(&all, "all", false, "follow the pages to the end of the ledger")
+	af.register(fs)
+	pos, err := c.parseN(fs, adminTransactionsCmd, args, "KEY")
+	if err != nil {
+		return err
+	}
+	limitGiven := false
+	fs.Visit(func(f *flag.Flag) { limitGiven = limitGiven || f.Name == "limit" })
+	if limitGiven && (limit < 1 || limit > 1000) {
+		printCommandHelp(c.stderr, fs, adminTransactionsCmd)
+		return usageError{errors.New("--limit must be from 1 to 1000")}
+	}
+	if all && !limitGiven {
+		limit = allPageSize
+	}
+	admin, err := c.adminClient(&af)
+	if err != nil {
+		return err
+	}
+	key := pos[0]
+	out := transactionsJSON{Transactions: []transactionJSON{}}
+	for {
+		q := url.Values{}
+		if limit > 0 {
+			q.Set("limit", strconv.Itoa(limit))
+		}
+		if cursor != "" {
+			q.Set("cursor", cursor)
+		}
+		path := "/admin/accounts/" + url.PathEscape(key) + "/transactions"
+		if len(q) > 0 {
+			path += "?" + q.Encode()
+		}
+		var page transactionsJSON
+		if err := admin.do(ctx, http.MethodGet, path, nil, http.StatusOK, &page); err != nil {
+			return err
+		}
+		out.Transactions = append(out.Transactions, page.Transactions...)
+		out.NextCursor = page.NextCursor
+		if !all || page.NextCursor == "" {
+			break
+		}
+		if page.NextCursor == cursor || len(page.Transactions) == 0 {
+			return &cmdError{title: "Invalid response", detail: "the server's next cursor does not advance", err: vonage.ErrDecode}
+		}
+		cursor = page.NextCursor
+		fmt.Fprintf(c.stderr, "Fetched %d transactions so far...\n", len(out.Transactions))
+	}
+	if af.json {
+		return writeJSON(c.stdout, out)
+	}
+	if err := writeTransactions(c.stdout, out.Transactions); err != nil {
+		return err
+	}
+	if out.NextCursor != "" {
+		more := "vonage admin transactions " + key + " --cursor " + out.NextCursor
+		if limitGiven {
+			more += " --limit " + strconv.Itoa(limit)
+		}
+		fmt.Fprintf(c.stderr, "More transactions follow: %s (or --all for every row)\n", more)
+	}
+	return nil
+}
+
+var adminVerifyLedgerCmd = command{
+	usage: "admin verify-ledger [flags]",
+	summary: `Checks every account: its balance must be the sum of its ledger, and each
+row must continue the balance of the row before. Prints what was checked and
+each problem found; exits 1 when there is any.`,
+}
+
+// ledgerReportJSON is the answer of GET /admin/ledger/verify.
+type ledgerReportJSON struct {
+	Accounts int                 `json:"accounts"`
+	Rows     int                 `json:"rows"`
+	Problems []ledgerProblemJSON `json:"problems"`
+	OK       bool                `json:"ok"`
+}
+
+// ledgerProblemJSON is one finding; TransactionID is 0 when it is about the
+// account's balance rather than one row.
+type ledgerProblemJSON struct {
+	APIKey        string `json:"api_key"`
+	TransactionID int64  `json:"transaction_id"`
+	Message       string `json:"message"`
+}
+
+func (c *cli) adminVerifyLedger(ctx context.Context, args []string) error {
+	var af adminFlags
+	fs := c.newFlagSet("admin verify-ledger")
+	af.register(fs)
+	if _, err := c.parseN(fs, adminVerifyLedgerCmd, args); err != nil {
+		return err
+	}
+	admin, err := c.adminClient(&af)
+	if err != nil {
+		return err
+	}
+	var rep ledgerReportJSON
+	if err := admin.do(ctx, http.MethodGet, "/admin/ledger/verify", nil, http.StatusOK, &rep); err != nil {
+		return err
+	}
+	if rep.Problems == nil {
+		rep.Problems = []ledgerProblemJSON{}
+	}
+	if af.json {
+		err = writeJSON(c.stdout, rep)
+	} else {
+		err = writeLedgerReport(c.stdout, rep)
+	}
+	if err != nil {
+		return err
+	}
+	if !rep.OK || len(rep.Problems) > 0 {
+		return &cmdError{title: "ledger check failed", detail: fmt.Sprintf("%d problem(s) found", len(rep.Problems))}
+	}
+	return nil
+}
+
+func writeLedgerReport(w io.Writer, rep ledgerReportJSON) error {
+	result := "ok"
+	if !rep.OK || len(rep.Problems) > 0 {
+		result = fmt.Sprintf("%d problem(s)", len(rep.Problems))
+	}
+	if err := writeFields(w,
+		field{"Accounts checked", strconv.Itoa(rep.Accounts)},
+		field{"Rows checked", strconv.Itoa(rep.Rows)},
+		field{"Result", result},
+	); err != nil {
+		return err
+	}
+	if len(rep.Problems) == 0 {
+		return nil
+	}
+	fmt.Fprintln(w)
+	rows := make([][]string, 0, len(rep.Problems))
+	for _, p := range rep.Problems {
+		tx := "(balance)"
+		if p.TransactionID != 0 {
+			tx = strconv.FormatInt(p.TransactionID, 10)
+		}
+		rows = append(rows, []string{p.APIKey, tx, p.Message})
+	}
+	return writeTable(w, []string{"API KEY", "TRANSACTION", "PROBLEM"}, rows)
+}

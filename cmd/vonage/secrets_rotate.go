@@ -1,0 +1,203 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	vonage "github.com/vonage/vonage-go-sdk"
+)
+
+var secretsRotateCmd = command{
+	usage: "secrets rotate [--retire ID] [--key KEY] [flags]",
+	summary: `Replaces one of the account's API secrets by a new one, read like "secrets
+create" reads it (a prompt, or the first line of stdin). The secret you sign
+with is revoked only after the new one has proved to work:
+
+  1. list the secrets; an account that already holds two must name the one
+     to replace with --retire ID: it is revoked first, to make room, so it
+     must not be the one you sign with;
+  2. create the new secret;
+  3. verify it with a call signed by it (if that fails, it is revoked again
+     and the old secret stays);
+  4. revoke the old secret (the retired one is gone already).
+
+Each step is shown on stderr as it starts. If one fails, the command says at
+which step and which secret works now, and exits non-zero (3 only when your
+own credentials were refused). After success, update VONAGE_API_SECRET, and
+every other place that holds the old secret, to the new secret. With --key,
+rotates a subaccount's secret, signing every step with your own credentials.`,
+}
+
+// rotateJSON is secrets rotate --json: the client's RotationResult, and on
+// failure the step that failed and why.
+type rotateJSON struct {
+	APIKey          string `json:"api_key"`
+	NewSecretID     string `json:"new_secret_id"`
+	RevokedSecretID string `json:"revoked_secret_id"`
+	WorkingSecretID string `json:"working_secret_id"`
+	FailedStep      string `json:"failed_step,omitempty"`
+	Error           string `json:"error,omitempty"`
+}
+
+func (c *cli) secretsRotate(ctx context.Context, args []string) error {
+	var (
+		cf     secretsFlags
+		retire string
+	)
+	fs := c.newFlagSet("secrets rotate")
+	fs.StringVar(&retire, "retire", "", "on an account with two secrets, the id of the one to replace (revoked first: not the one you sign with)")
+	cf.register(fs)
+	if _, err := c.parseN(fs, secretsRotateCmd, args); err != nil {
+		return err
+	}
+	client, err := c.client(&cf.commonFlags)
+	if err != nil {
+		return err
+	}
+	key := cf.target(client)
+	own := key == client.APIKey()
+
+	// RotateSecret checks all this too, but only after the new secret has
+	// been typed; refusing here spares the typing, and knowing the count
+	// lets the steps be numbered.
+	list, _, err := client.ListSecretsForKey(ctx, key)
+	if err != nil {
+		return apiFailure(err)
+	}
+	ids := make([]string, 0, len(list.Secrets))
+	for _, s := range list.Secrets {
+		ids = append(ids, s.ID)
+	}
+	switch {
+	case retire != "" && !slices.Contains(ids, retire):
+		return &cmdError{title: "cannot rotate", err: vonage.ErrNotFound,
+			detail: fmt.Sprintf("--retire %s is none of the secrets of %s (%s)", retire, key, strings.Join(ids, ", "))}
+	case len(ids) >= 2 && retire == "":
+		return &cmdError{title: "cannot rotate", err: vonage.ErrSecretLimit,
+			detail: fmt.Sprintf("%s has %d secrets (%s), the most it may hold: name the one to replace with --retire ID; it is revoked first, so it must not be the one you sign with",
+				key, len(ids), strings.Join(ids, ", "))}
+	}
+	total := 4 // list, retire or revoke, create, verify
+	if len(ids) == 0 {
+		total = 3
+	}
+
+	secret, err := readNewSecret(ctx, c.stdin, c.stderr, "secret")
+	if err != nil {
+		return err
+	}
+	n := 0
+	opts := []vonage.RotateOption{vonage.OnStep(func(step, detail string) {
+		if step == vonage.StepRollback {
+			fmt.Fprintf(c.stderr, "[!] %s: %s\n", step, detail)
+			return
+		}
+		n++
+		fmt.Fprintf(c.stderr, "[%d/%d] %s: %s\n", n, total, step, detail)
+	})}
+	if retire != "" {
+		opts = append(opts, vonage.RetireSecret(retire))
+	}
+	var res vonage.RotationResult
+	if own {
+		res, err = client.RotateSecret(ctx, secret, opts...)
+	} else {
+		res, err = client.RotateSecretForKey(ctx, key, secret, opts...)
+	}
+	out := rotateJSON{APIKey: res.APIKey, NewSecretID: res.NewSecretID, RevokedSecretID: res.RevokedSecretID, WorkingSecretID: res.WorkingSecretID}
+
+	var re *vonage.RotationError
+	if errors.As(err, &re) {
+		msg := scrub(strings.TrimPrefix(re.Error(), "vonage: "), secret, orEnv(cf.apiSecret, c.getenv, envAPISecret))
+		c.explainRotationFailure(re, own, key)
+		if cf.json {
+			out.FailedStep, out.Error = re.Step, msg
+			if jerr := writeJSON(c.stdout, out); jerr != nil {
+				return jerr
+			}
+		}
+		cause := err
+		if re.Step == vonage.StepVerify || re.Step == vonage.StepRollback {
+			// What was refused there is the new secret, not the caller's
+			// credentials: exit 1, never 3.
+			cause = errors.New("the new secret failed verification")
+		}
+		return &cmdError{title: msg, err: cause}
+	}
+	if err != nil {
+		return apiFailure(err, secret)
+	}
+
+	update := rotateInstructions(res, own, retire != "")
+	if cf.json {
+		if err := writeJSON(c.stdout, out); err != nil {
+			return err
+		}
+		fmt.Fprintln(c.stderr, update)
+		return nil
+	}
+	if err := writeFields(c.stdout,
+		field{"API key", res.APIKey},
+		field{"New secret", res.NewSecretID},
+		field{"Revoked secret", orNone(res.RevokedSecretID)},
+	); err != nil {
+		return err
+	}
+	_, err = fmt.Fprintln(c.stdout, update)
+	return err
+}
+
+// explainRotationFailure tells on stderr which secret to sign with after a
+// failed rotation, and what is left to clean up.
+func (c *cli) explainRotationFailure(re *vonage.RotationError, own bool, key string) {
+	w := c.stderr
+	fmt.Fprintf(w, "Rotation stopped at step %q.\n", re.Step)
+	owner := "the account's"
+	if !own {
+		owner = key + "'s"
+	}
+	switch {
+	case re.WorkingSecretID == "":
+		fmt.Fprintln(w, "Nothing changed.")
+	case re.WorkingSecretID == re.NewSecretID:
+		fmt.Fprintf(w, "Working secret: %s, the new one. Sign with the new secret from now on", re.WorkingSecretID)
+		if own {
+			fmt.Fprintf(w, ": update %s to it", envAPISecret)
+		}
+		fmt.Fprintln(w, ".")
+	default:
+		fmt.Fprintf(w, "Working secret: %s, %s secret from before the rotation; keep using it.\n", re.WorkingSecretID, owner)
+	}
+	if re.Step == vonage.StepRollback && re.NewSecretID != "" {
+		revoke := "vonage secrets revoke " + re.NewSecretID
+		if !own {
+			revoke += " --key " + key
+		}
+		fmt.Fprintf(w, "The new secret %s did not work and is still on the account: revoke it with %q.\n", re.NewSecretID, revoke)
+	}
+}
+
+// rotateInstructions says what the caller must update after a rotation.
+func rotateInstructions(res vonage.RotationResult, own, retired bool) string {
+	var s string
+	switch {
+	case retired:
+		// The secret replaced was the one the caller does not sign with.
+		s = "Update every place that holds the retired secret to the new secret now"
+	case own:
+		s = "Update " + envAPISecret + " (and every place that holds the old secret) to the new secret now"
+	default:
+		s = "Update every place that holds the old secret of " + res.APIKey + " to the new secret now"
+	}
+	if res.RevokedSecretID == "" {
+		return s + "."
+	}
+	s += "; secret " + res.RevokedSecretID + " was revoked"
+	if retired && own {
+		s += " (the secret you signed with still works)"
+	}
+	return s + "."
+}

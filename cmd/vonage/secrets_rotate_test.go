@@ -1,0 +1,266 @@
+package main
+
+import (
+	"encoding/json"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// stepsRE matches the progress lines of a rotation, in order.
+func stepsRE(steps ...string) *regexp.Regexp {
+	re := `\A`
+	for i, s := range steps {
+		re += `\[` + string(rune('1'+i)) + `/` + string(rune('0'+len(steps))) + `\] ` + s + `: [^\n]+\n`
+	}
+	return regexp.MustCompile(re + `\z`)
+}
+
+func TestSecretsRotate(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	key := s.newAccount(t, userSecret, 0, nil)
+	env := s.env(key, userSecret)
+	old := secretsJSON(t, env)[0]
+
+	const rotated = "R0tatedSecretXyz"
+	r := invoke(t, env, strings.NewReader(rotated+"\n"), "secrets", "rotate").want(t, exitOK)
+	if !stepsRE("list", "create", "verify", "revoke").MatchString(r.stderr) || !strings.Contains(r.stderr, "revoking the old secret "+old.ID) {
+		t.Errorf("rotation steps on stderr:\n%s", r.stderr)
+	}
+	newEnv := s.env(key, rotated)
+	list := secretsJSON(t, newEnv)
+	if len(list) != 1 || list[0].ID == old.ID {
+		t.Fatalf("after rotation, list = %+v, want one new secret", list)
+	}
+	for _, re := range []string{`(?m)^New secret:\s+` + list[0].ID + `$`, `(?m)^Revoked secret:\s+` + old.ID + `$`} {
+		if !regexp.MustCompile(re).MatchString(r.stdout) {
+			t.Errorf("rotate output lacks %s:\n%s", re, r.stdout)
+		}
+	}
+	want := "Update VONAGE_API_SECRET (and every place that holds the old secret) to the new secret now; secret " + old.ID + " was revoked.\n"
+	if !strings.HasSuffix(r.stdout, want) {
+		t.Errorf("rotate output does not end with the instructions %q:\n%s", want, r.stdout)
+	}
+	// The old secret is refused (exit 3), the new one works.
+	cliRun(t, env, "balance").want(t, exitAuth)
+	cliRun(t, newEnv, "balance").want(t, exitOK)
+
+	// --json: the RotationResult on stdout, steps and instructions on stderr.
+	const again = "Ag4inRotatedXyz"
+	r = invoke(t, newEnv, strings.NewReader(again+"\n"), "secrets", "rotate", "--json").want(t, exitOK)
+	var got rotateJSON
+	if err := json.Unmarshal([]byte(r.stdout), &got); err != nil {
+		t.Fatalf("secrets rotate --json: %v\n%s", err, r.stdout)
+	}
+	if got.APIKey != key || got.RevokedSecretID != list[0].ID || got.NewSecretID == "" || got.WorkingSecretID != got.NewSecretID || got.FailedStep != "" {
+		t.Errorf("secrets rotate --json = %+v", got)
+	}
+	if !strings.Contains(r.stderr, "[4/4] revoke") || !strings.Contains(r.stderr, "Update VONAGE_API_SECRET") {
+		t.Errorf("rotate --json stderr:\n%s", r.stderr)
+	}
+	cliRun(t, s.env(key, again), "secrets", "get", got.NewSecretID).want(t, exitOK)
+}
+
+func TestSecretsRotateTwoSecrets(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	key := s.newAccount(t, userSecret, 0, nil)
+	env := s.env(key, userSecret)
+	const second = "Sec0ndSecretXyz"
+	invoke(t, env, strings.NewReader(second+"\n"), "secrets", "create").want(t, exitOK)
+	both := secretsJSON(t, env)
+
+	// Which of two to replace is for the caller to say.
+	invoke(t, env, strings.NewReader("Th1rdSecretXyz\n"), "secrets", "rotate").wantErr(t, exitError, "2 secrets", "--retire", both[0].ID, both[1].ID)
+	invoke(t, env, strings.NewReader("Th1rdSecretXyz\n"), "secrets", "rotate", "--retire", "00000000-0000-4000-8000-000000000000").wantErr(t, exitNotFound, "--retire")
+	if got := secretsJSON(t, env); len(got) != 2 {
+		t.Fatalf("a refused rotation changed the secrets: %+v", got)
+	}
+
+	// Retire the second (not the one signing): it goes first, to make room.
+	const rotated = "R0tatedSecretXyz"
+	r := invoke(t, env, strings.NewReader(rotated+"\n"), "secrets", "rotate", "--retire", both[1].ID).want(t, exitOK)
+	if !stepsRE("list", "retire", "create", "verify").MatchString(r.stderr) {
+		t.Errorf("rotation steps with --retire:\n%s", r.stderr)
+	}
+	if !strings.Contains(r.stdout, "retired secret") || !strings.Contains(r.stdout, "secret "+both[1].ID+" was revoked") || !strings.Contains(r.stdout, "the secret you signed with still works") {
+		t.Errorf("instructions after --retire:\n%s", r.stdout)
+	}
+	cliRun(t, s.env(key, second), "balance").want(t, exitAuth)
+	cliRun(t, env, "balance").want(t, exitOK)
+	if got := secretsJSON(t, s.env(key, rotated)); len(got) != 2 || got[0] != both[0] {
+		t.Errorf("after --retire, list = %+v", got)
+	}
+}
+
+// problem500 answers like the server's 500.
+func problem500(w http.ResponseWriter) {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(http.StatusInternalServerError)
+	w.Write([]byte(`{"type":"https://developer.nexmo.com/api-errors#internal-error","title":"Internal Server Error","detail":"injected by the test","instance":"0123456789abcdef"}`))
+}
+
+// failing wraps the server: requests for which fail returns a status get
+// that answer instead of reaching it.
+func failing(fail func(r *http.Request) int) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			switch fail(r) {
+			case http.StatusInternalServerError:
+				problem500(w)
+			case http.StatusUnauthorized:
+				w.Header().Set("Content-Type", "application/problem+json")
+				w.WriteHeader(http.StatusUnauthorized)
+				w.Write([]byte(`{"type":"https://developer.nexmo.com/api-errors#unauthorized","title":"Invalid credentials supplied","detail":"injected","instance":"0123456789abcdef"}`))
+			default:
+				next.ServeHTTP(w, r)
+			}
+		})
+	}
+}
+
+// newSecretID finds the id of the created secret in the steps on stderr.
+func newSecretID(t *testing.T, stderr string) string {
+	t.Helper()
+	m := regexp.MustCompile(`verify: checking the new secret (\S+)`).FindStringSubmatch(stderr)
+	if m == nil {
+		t.Fatalf("no verify step on stderr:\n%s", stderr)
+	}
+	return m[1]
+}
+
+func TestSecretsRotateFailures(t *testing.T) {
+	t.Parallel()
+	const rotated = "R0tatedSecretXyz"
+
+	t.Run("wrong current secret", func(t *testing.T) {
+		t.Parallel()
+		s := startServer(t)
+		key := s.newAccount(t, userSecret, 0, nil)
+		invoke(t, s.env(key, "Wr0ngSecretXyz"), strings.NewReader(rotated+"\n"), "secrets", "rotate").want(t, exitAuth)
+		invoke(t, s.env(key, userSecret), strings.NewReader(userSecret+"\n"), "secrets", "rotate").
+			wantErr(t, exitError, "step create", "the one the client signs with")
+		if got := secretsJSON(t, s.env(key, userSecret)); len(got) != 1 {
+			t.Errorf("failed rotations changed the secrets: %+v", got)
+		}
+	})
+
+	t.Run("revoke refused", func(t *testing.T) {
+		t.Parallel()
+		s := startServerWith(t, failing(func(r *http.Request) int {
+			if r.Method == http.MethodDelete {
+				return http.StatusInternalServerError
+			}
+			return 0
+		}))
+		key := s.newAccount(t, userSecret, 0, nil)
+		env := s.env(key, userSecret)
+		old := secretsJSON(t, env)[0]
+		r := invoke(t, env, strings.NewReader(rotated+"\n"), "secrets", "rotate").wantErr(t, exitError, "step revoke", "Internal Server Error")
+		newID := newSecretID(t, r.stderr)
+		if !strings.Contains(r.stderr, `Rotation stopped at step "revoke"`) || !strings.Contains(r.stderr, "Working secret: "+newID+", the new one") ||
+			!strings.Contains(r.stderr, "update VONAGE_API_SECRET") {
+			t.Errorf("revoke failure explanation:\n%s", r.stderr)
+		}
+		if r.stdout != "" {
+			t.Errorf("a failed rotation prints on stdout:\n%s", r.stdout)
+		}
+		// Both work now; the new one is the one to use.
+		if got := secretsJSON(t, s.env(key, rotated)); len(got) != 2 || got[0] != old || got[1].ID != newID {
+			t.Errorf("after a failed revoke, list = %+v", got)
+		}
+	})
+
+	t.Run("revoke refused json", func(t *testing.T) {
+		t.Parallel()
+		s := startServerWith(t, failing(func(r *http.Request) int {
+			if r.Method == http.MethodDelete {
+				return http.StatusInternalServerError
+			}
+			return 0
+		}))
+		key := s.newAccount(t, userSecret, 0, nil)
+		r := invoke(t, s.env(key, userSecret), strings.NewReader(rotated+"\n"), "secrets", "rotate", "--json").want(t, exitError)
+		var got rotateJSON
+		if err := json.Unmarshal([]byte(r.stdout), &got); err != nil {
+			t.Fatalf("rotate --json after a failure: %v\n%s", err, r.stdout)
+		}
+		if got.FailedStep != "revoke" || got.NewSecretID == "" || got.WorkingSecretID != got.NewSecretID || got.RevokedSecretID != "" || !strings.Contains(got.Error, "step revoke") {
+			t.Errorf("rotate --json after a failure = %+v", got)
+		}
+	})
+
+	t.Run("verify fails, rolled back", func(t *testing.T) {
+		t.Parallel()
+		// The new secret is refused, as if it had not reached every server.
+		s := startServerWith(t, failing(func(r *http.Request) int {
+			if _, secret, _ := r.BasicAuth(); secret == rotated {
+				return http.StatusUnauthorized
+			}
+			return 0
+		}))
+		key := s.newAccount(t, userSecret, 0, nil)
+		env := s.env(key, userSecret)
+		old := secretsJSON(t, env)[0]
+		r := invoke(t, env, strings.NewReader(rotated+"\n"), "secrets", "rotate").want(t, exitError)
+		if !strings.Contains(r.err.Error(), "step verify") || !strings.Contains(r.stderr, "[!] rollback:") ||
+			!strings.Contains(r.stderr, "Working secret: "+old.ID+", the account's secret from before the rotation") {
+			t.Errorf("verify failure:\n%s", r.all())
+		}
+		if got := secretsJSON(t, env); len(got) != 1 || got[0] != old {
+			t.Errorf("after a rolled-back rotation, list = %+v", got)
+		}
+	})
+
+	t.Run("verify and rollback fail", func(t *testing.T) {
+		t.Parallel()
+		s := startServerWith(t, failing(func(r *http.Request) int {
+			if _, secret, _ := r.BasicAuth(); secret == rotated {
+				return http.StatusUnauthorized
+			}
+			if r.Method == http.MethodDelete {
+				return http.StatusInternalServerError
+			}
+			return 0
+		}))
+		key := s.newAccount(t, userSecret, 0, nil)
+		env := s.env(key, userSecret)
+		old := secretsJSON(t, env)[0]
+		r := invoke(t, env, strings.NewReader(rotated+"\n"), "secrets", "rotate").wantErr(t, exitError, "step rollback")
+		newID := newSecretID(t, r.stderr)
+		if !strings.Contains(r.stderr, "Working secret: "+old.ID) || !strings.Contains(r.stderr, `"vonage secrets revoke `+newID+`"`) {
+			t.Errorf("rollback failure:\n%s", r.all())
+		}
+		if got := secretsJSON(t, env); len(got) != 2 {
+			t.Errorf("after a failed rollback, list = %+v", got)
+		}
+	})
+}
+
+func TestSecretsRotateSubaccount(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	primary := s.newAccount(t, userSecret, 0, nil)
+	const subSecret = "Sub5ecretAbc1"
+	sub := s.newSubaccount(t, primary, subSecret)
+	env := s.env(primary, userSecret)
+
+	const rotated = "R0tatedSubXyz1"
+	r := invoke(t, env, strings.NewReader(rotated+"\n"), "secrets", "rotate", "--key", sub).want(t, exitOK)
+	if !stepsRE("list", "create", "verify", "revoke").MatchString(r.stderr) || !strings.Contains(r.stderr, "listing the secrets of "+sub) {
+		t.Errorf("subaccount rotation steps:\n%s", r.stderr)
+	}
+	if !strings.Contains(r.stdout, "Update every place that holds the old secret of "+sub+" to the new secret now; secret ") {
+		t.Errorf("subaccount rotation instructions:\n%s", r.stdout)
+	}
+	cliRun(t, s.env(sub, subSecret), "balance").want(t, exitAuth)
+	cliRun(t, s.env(sub, rotated), "balance").want(t, exitOK)
+	cliRun(t, env, "balance").want(t, exitOK)
+
+	// Another account's key is not found, whoever it belongs to.
+	other := s.newAccount(t, "0therSecretAbc", 0, nil)
+	invoke(t, env, strings.NewReader("Fore1gnSecretXyz\n"), "secrets", "rotate", "--key", other).wantErr(t, exitNotFound, "Invalid API Key")
+	invoke(t, s.env(sub, rotated), strings.NewReader("Fore1gnSecretXyz\n"), "secrets", "rotate", "--key", primary).want(t, exitNotFound)
+}
