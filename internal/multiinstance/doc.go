@@ -1,0 +1,23 @@
+// Package multiinstance holds the proofs of the promises the server makes
+// when several instances share one PostgreSQL database (contract sections 4,
+// 6 and 7): each test starts two complete servers in-process (two
+// postgres.Open stores, two account.Services with their own verification
+// caches, two httpapi servers on two random ports) on one fresh schema, and
+// drives them over HTTP only.
+//
+//   - TestRevocationAcrossInstances: once DELETE of a secret has answered 204
+//     on one instance, the other rejects that secret on its next request,
+//     although it had just accepted (and cached) it.
+//   - TestAtMostTwoSecretsAcrossInstances and
+//     TestAtLeastOneSecretAcrossInstances: two creates, or two revokes,
+//     racing on the two instances leave exactly two, or exactly one, secret.
+//   - TestMoneyAcrossInstances: concurrent idempotent credits and charges on
+//     both instances add up exactly, move money once per key and never take
+//     a balance below zero.
+//   - TestConcurrentStartup: two instances starting together on an empty
+//     schema both come up, migrate once and bootstrap one account.
+//
+// It has no code of its own. The tests read VONAGE_TEST_POSTGRES_URL and
+// are skipped without it; each uses a schema of its own, dropped when it
+// ends.
+package multiinstance
