@@ -87,6 +87,7 @@ type options struct {
 	balance           string
 	reload            *[2]string
 	logger            *slog.Logger
+	authLimits        account.AuthLimits // zero: failed authentications are not limited
 }
 
 // WithCredentials chooses the account's API key (8-32 characters of a-z and
@@ -113,6 +114,17 @@ func WithLogger(l *slog.Logger) Option {
 	return func(o *options) { o.logger = l }
 }
 
+// WithFailedAuthLimits turns on the server's limits on failed
+// authentications (per API key and client address, and per address, within
+// a minute), as vonage serve has them by default. They are off in
+// vonagetest, so a test that checks its handling of wrong credentials many
+// times is not throttled; turn them on to test how code reacts to the 429.
+func WithFailedAuthLimits(perPair, perAddr int) Option {
+	return func(o *options) {
+		o.authLimits = account.AuthLimits{PerPair: perPair, PerAddr: perAddr, Window: time.Minute}
+	}
+}
+
 // NewServer starts a server with one account and closes it when the test
 // ends. It stops the test if the server cannot start.
 func NewServer(t testing.TB, opts ...Option) *Server {
@@ -135,7 +147,7 @@ func Start(opts ...Option) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{AdminToken: randomHex(16), store: store}
-	s.svc = account.NewService(store, account.WithHashParams(hashParams))
+	s.svc = account.NewService(store, account.WithHashParams(hashParams), account.WithAuthLimits(o.authLimits))
 	logger := o.logger
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)

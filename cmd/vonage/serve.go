@@ -36,6 +36,17 @@ type serveConfig struct {
 	pgMaxConns        int
 	pgStmtTimeout     time.Duration
 	pgLockTimeout     time.Duration
+
+	// Credential hardening (README "Limits").
+	pepper          string // VONAGE_PEPPER, environment only
+	authLimits      account.AuthLimits
+	trustedProxies  string
+	clientIPHeader  string
+	rateLimit       bool
+	hashConcurrency int
+	hashQueue       int
+	maxInFlight     int
+	maxConnections  int
 }
 
 // runServe starts the Account API server and blocks until ctx is cancelled
@@ -51,13 +62,15 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		requestTimeout:    30 * time.Second,
 		idleTimeout:       2 * time.Minute,
 		maxHeaderBytes:    64 << 10,
+		pepper:            getenv("VONAGE_PEPPER"),
 	}
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: vonage serve [--addr HOST:PORT] [--db PATH] [--log-level LEVEL] [--log-format text|json]")
 		fmt.Fprintln(stderr, "\nEnvironment: VONAGE_ADDR, VONAGE_DB, VONAGE_LOG_LEVEL, VONAGE_ADMIN_TOKEN (turns on /admin/),")
-		fmt.Fprintln(stderr, "VONAGE_BOOTSTRAP_API_KEY and VONAGE_BOOTSTRAP_API_SECRET (the first account).")
+		fmt.Fprintln(stderr, "VONAGE_BOOTSTRAP_API_KEY and VONAGE_BOOTSTRAP_API_SECRET (the first account), VONAGE_PEPPER")
+		fmt.Fprintln(stderr, "(an HMAC key mixed into new secret hashes, at least 16 bytes; never stored in the database).")
 		fmt.Fprintln(stderr, "\nFlags:")
 		fs.PrintDefaults()
 	}
@@ -69,17 +82,59 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	fs.DurationVar(&cfg.pgStmtTimeout, "pg-statement-timeout", envDuration(getenv, "VONAGE_PG_STATEMENT_TIMEOUT", 5*time.Second), "PostgreSQL statement_timeout (VONAGE_PG_STATEMENT_TIMEOUT)")
 	fs.DurationVar(&cfg.pgLockTimeout, "pg-lock-timeout", envDuration(getenv, "VONAGE_PG_LOCK_TIMEOUT", 0), "PostgreSQL lock_timeout; 0 means none (VONAGE_PG_LOCK_TIMEOUT)")
 	fs.DurationVar(&cfg.shutdownTimeout, "shutdown-timeout", 30*time.Second, "how long SIGTERM waits for in-flight requests")
+	def := account.DefaultAuthLimits
+	fs.IntVar(&cfg.authLimits.PerPair, "auth-fail-limit-pair", envInt(getenv, "VONAGE_AUTH_FAIL_LIMIT_PAIR", def.PerPair), "failed authentications allowed per (API key, client address) per window; 0 turns the limit off (VONAGE_AUTH_FAIL_LIMIT_PAIR)")
+	fs.IntVar(&cfg.authLimits.PerAddr, "auth-fail-limit-addr", envInt(getenv, "VONAGE_AUTH_FAIL_LIMIT_ADDR", def.PerAddr), "failed authentications allowed per client address per window; 0 turns the limit off (VONAGE_AUTH_FAIL_LIMIT_ADDR)")
+	fs.DurationVar(&cfg.authLimits.Window, "auth-fail-window", envDuration(getenv, "VONAGE_AUTH_FAIL_WINDOW", def.Window), "the window of the failed-authentication limits (VONAGE_AUTH_FAIL_WINDOW)")
+	fs.StringVar(&cfg.trustedProxies, "trusted-proxies", getenv("VONAGE_TRUSTED_PROXIES"), "comma-separated CIDRs of proxies whose forwarding header gives the client address (VONAGE_TRUSTED_PROXIES)")
+	fs.StringVar(&cfg.clientIPHeader, "client-ip-header", envOr(getenv, "VONAGE_CLIENT_IP_HEADER", httpapi.HeaderXForwardedFor), "the header trusted proxies write: X-Forwarded-For or Forwarded (VONAGE_CLIENT_IP_HEADER)")
+	fs.BoolVar(&cfg.rateLimit, "rate-limit", envBool(getenv, "VONAGE_RATE_LIMIT", true), "enforce each account's max-calls-per-second on this instance (VONAGE_RATE_LIMIT)")
+	fs.IntVar(&cfg.hashConcurrency, "hash-concurrency", envInt(getenv, "VONAGE_HASH_CONCURRENCY", 0), "argon2id hashes run at once; 0 means GOMAXPROCS-1, at least 1 (VONAGE_HASH_CONCURRENCY)")
+	fs.IntVar(&cfg.hashQueue, "hash-queue", envInt(getenv, "VONAGE_HASH_QUEUE", 0), "verifications waiting for a hash slot before 429s; 0 means 16 per slot (VONAGE_HASH_QUEUE)")
+	fs.IntVar(&cfg.maxInFlight, "max-in-flight", envInt(getenv, "VONAGE_MAX_IN_FLIGHT", 1024), "API requests served at once before 503s; 0 means no limit (VONAGE_MAX_IN_FLIGHT)")
+	fs.IntVar(&cfg.maxConnections, "max-connections", envInt(getenv, "VONAGE_MAX_CONNECTIONS", 2048), "open connections at once; 0 means no limit (VONAGE_MAX_CONNECTIONS)")
 	if err := fs.Parse(args); err != nil {
 		return usageError{err}
 	}
 	if fs.NArg() > 0 {
 		return usageError{fmt.Errorf("serve takes no arguments, got %q", fs.Args())}
 	}
+	if err := cfg.check(); err != nil {
+		return usageError{err}
+	}
 	logger, err := newLogger(stderr, cfg.logLevel, cfg.logFmt)
 	if err != nil {
 		return usageError{err}
 	}
 	return serve(ctx, cfg, logger, stdout)
+}
+
+// check refuses settings that cannot work, before anything starts.
+func (cfg *serveConfig) check() error {
+	if cfg.pepper != "" && len(cfg.pepper) < account.MinPepperLen {
+		return fmt.Errorf("VONAGE_PEPPER must be at least %d bytes", account.MinPepperLen)
+	}
+	if cfg.authLimits.PerPair < 0 || cfg.authLimits.PerAddr < 0 {
+		return errors.New("--auth-fail-limit-pair and --auth-fail-limit-addr must not be negative")
+	}
+	if cfg.authLimits.Window <= 0 {
+		return errors.New("--auth-fail-window must be positive")
+	}
+	if _, err := httpapi.ParseTrustedProxies(cfg.trustedProxies); err != nil {
+		return fmt.Errorf("--trusted-proxies: %w", err)
+	}
+	switch {
+	case strings.EqualFold(cfg.clientIPHeader, httpapi.HeaderXForwardedFor):
+		cfg.clientIPHeader = httpapi.HeaderXForwardedFor
+	case strings.EqualFold(cfg.clientIPHeader, httpapi.HeaderForwarded):
+		cfg.clientIPHeader = httpapi.HeaderForwarded
+	default:
+		return fmt.Errorf("--client-ip-header must be X-Forwarded-For or Forwarded, not %q", cfg.clientIPHeader)
+	}
+	if cfg.hashConcurrency < 0 || cfg.hashQueue < 0 || cfg.maxInFlight < 0 || cfg.maxConnections < 0 {
+		return errors.New("--hash-concurrency, --hash-queue, --max-in-flight and --max-connections must not be negative")
+	}
+	return nil
 }
 
 func serve(ctx context.Context, cfg serveConfig, logger *slog.Logger, stdout io.Writer) error {
@@ -89,7 +144,18 @@ func serve(ctx context.Context, cfg serveConfig, logger *slog.Logger, stdout io.
 	}
 	defer store.Close()
 
-	svc := account.NewService(store, account.WithHashParams(cfg.hashParams))
+	trusted, _ := httpapi.ParseTrustedProxies(cfg.trustedProxies) // checked in check
+	opts := []account.Option{
+		account.WithHashParams(cfg.hashParams),
+		account.WithLogger(logger),
+		account.WithAuthLimits(cfg.authLimits),
+		account.WithCallRateLimit(cfg.rateLimit),
+		account.WithHashConcurrency(account.HashConcurrency{Slots: cfg.hashConcurrency, Queue: cfg.hashQueue}),
+	}
+	if cfg.pepper != "" {
+		opts = append(opts, account.WithPepper([]byte(cfg.pepper)))
+	}
+	svc := account.NewService(store, opts...)
 	created, key, generated, err := svc.Bootstrap(ctx, cfg.bootstrapKey, cfg.bootstrapSecret)
 	if err != nil {
 		return fmt.Errorf("bootstrap: %w", err)
@@ -104,10 +170,13 @@ func serve(ctx context.Context, cfg serveConfig, logger *slog.Logger, stdout io.
 	}
 
 	handler := httpapi.NewServer(httpapi.Config{
-		Service:      svc,
-		Logger:       logger,
-		AdminToken:   cfg.adminToken,
-		MaxBodyBytes: cfg.maxBodyBytes,
+		Service:        svc,
+		Logger:         logger,
+		AdminToken:     cfg.adminToken,
+		MaxBodyBytes:   cfg.maxBodyBytes,
+		TrustedProxies: trusted,
+		ClientIPHeader: cfg.clientIPHeader,
+		MaxInFlight:    cfg.maxInFlight,
 	})
 	srv := &http.Server{
 		Handler:           handler,
@@ -122,8 +191,16 @@ func serve(ctx context.Context, cfg serveConfig, logger *slog.Logger, stdout io.
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.addr, err)
 	}
+	ln = httpapi.LimitListener(ln, cfg.maxConnections)
 	fmt.Fprintf(stdout, "Listening on http://%s\n", ln.Addr())
-	logger.Info("server started", "addr", ln.Addr().String(), "db", describeDB(cfg.db), "admin", cfg.adminToken != "")
+	logger.Info("server started", "addr", ln.Addr().String(), "db", describeDB(cfg.db), "admin", cfg.adminToken != "",
+		"pepper", cfg.pepper != "", "auth_fail_limit_pair", cfg.authLimits.PerPair, "auth_fail_limit_addr", cfg.authLimits.PerAddr,
+		"auth_fail_window", cfg.authLimits.Window.String(), "trusted_proxies", len(trusted), "rate_limit", cfg.rateLimit,
+		"max_in_flight", cfg.maxInFlight, "max_connections", cfg.maxConnections)
+
+	pruneCtx, stopPruning := context.WithCancel(ctx)
+	defer stopPruning()
+	go pruneIdempotencyKeys(pruneCtx, svc, logger, time.Hour)
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -143,6 +220,29 @@ func serve(ctx context.Context, cfg serveConfig, logger *slog.Logger, stdout io.
 	}
 	logger.Info("server stopped")
 	return nil
+}
+
+// pruneIdempotencyKeys forgets idempotency keys older than
+// account.IdempotencyTTL, once at start and then every interval, so the
+// table does not grow without bound. Several instances pruning at once is
+// harmless: the delete is idempotent.
+func pruneIdempotencyKeys(ctx context.Context, svc *account.Service, logger *slog.Logger, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		n, err := svc.PruneIdempotencyKeys(ctx)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			logger.Warn("pruning idempotency keys failed", "err", err)
+		case n > 0:
+			logger.Info("pruned idempotency keys", "removed", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // openStore picks the storage from the --db value: a postgres:// URL or a
@@ -209,6 +309,13 @@ func envInt(getenv func(string) string, name string, def int) int {
 func envDuration(getenv func(string) string, name string, def time.Duration) time.Duration {
 	if d, err := time.ParseDuration(getenv(name)); err == nil {
 		return d
+	}
+	return def
+}
+
+func envBool(getenv func(string) string, name string, def bool) bool {
+	if b, err := strconv.ParseBool(getenv(name)); err == nil {
+		return b
 	}
 	return def
 }

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -27,16 +28,17 @@ type serving struct {
 	err    error
 }
 
-// startServe runs "vonage serve" on a random port and waits, by reading its
-// stdout, until it listens.
-func startServe(t *testing.T, db string, env map[string]string) *serving {
+// startServe runs "vonage serve" on a random port, with any extra flags,
+// and waits, by reading its stdout, until it listens.
+func startServe(t *testing.T, db string, env map[string]string, flags ...string) *serving {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
 	s := &serving{logs: &logWatch{}, cancel: cancel, done: make(chan error, 1)}
 	getenv := func(name string) string { return env[name] }
 	go func() {
-		err := run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--db", db}, getenv, strings.NewReader(""), pw, s.logs)
+		args := append([]string{"serve", "--addr", "127.0.0.1:0", "--db", db}, flags...)
+		err := run(ctx, args, getenv, strings.NewReader(""), pw, s.logs)
 		pw.CloseWithError(fmt.Errorf("serve returned %v", err)) // unblocks the reader below
 		s.done <- err
 	}()
@@ -229,5 +231,140 @@ func TestServe(t *testing.T) {
 	}
 	if strings.Contains(s.logs.String(), bootSecret) {
 		t.Errorf("the log shows the bootstrap secret")
+	}
+}
+
+// TestServeRefusesBadLimits: settings that cannot work stop serve before
+// it opens anything, with a usage error.
+func TestServeRefusesBadLimits(t *testing.T) {
+	t.Parallel()
+	db := filepath.Join(t.TempDir(), "never.db")
+	for _, tc := range []struct {
+		env  map[string]string
+		args []string
+		want string
+	}{
+		{map[string]string{"VONAGE_PEPPER": "short"}, nil, "VONAGE_PEPPER"},
+		{nil, []string{"--trusted-proxies", "10.0.0.0/8,nonsense"}, "--trusted-proxies"},
+		{nil, []string{"--client-ip-header", "X-Real-IP"}, "--client-ip-header"},
+		{nil, []string{"--auth-fail-limit-pair", "-1"}, "--auth-fail-limit-pair"},
+		{nil, []string{"--auth-fail-window", "0s"}, "--auth-fail-window"},
+		{nil, []string{"--max-in-flight", "-5"}, "--max-in-flight"},
+	} {
+		var stderr strings.Builder
+		args := append([]string{"serve", "--addr", "127.0.0.1:0", "--db", db}, tc.args...)
+		err := run(context.Background(), args, func(k string) string { return tc.env[k] }, strings.NewReader(""), io.Discard, &stderr)
+		if exitCode(err) != exitUsage || !strings.Contains(fmt.Sprint(err)+stderr.String(), tc.want) {
+			t.Errorf("%v %v: %v (exit %d), stderr %q; want a usage error naming %s", tc.env, tc.args, err, exitCode(err), stderr.String(), tc.want)
+		}
+		if strings.Contains(stderr.String(), "short") {
+			t.Errorf("the pepper was echoed: %q", stderr.String())
+		}
+	}
+	if _, err := os.Stat(db); err == nil {
+		t.Error("a refused serve created its database")
+	}
+}
+
+// TestServeAuthLimits runs serve behind a "proxy" (the test, trusted as
+// 127.0.0.1) with a low per-pair limit: the attacker's address is refused
+// with 429 and Retry-After, the owner's is not, and the account call rate
+// is enforced by default.
+func TestServeAuthLimits(t *testing.T) {
+	t.Parallel()
+	const key, secret = "limits001", "L1mitsSecretX"
+	s := startServe(t, filepath.Join(t.TempDir(), "limits.db"), map[string]string{
+		"VONAGE_BOOTSTRAP_API_KEY": key, "VONAGE_BOOTSTRAP_API_SECRET": secret, "VONAGE_ADMIN_TOKEN": "limits-admin-token",
+		"VONAGE_AUTH_FAIL_LIMIT_PAIR": "3", // from the environment; the rest from flags
+	}, "--trusted-proxies", "127.0.0.1/32", "--auth-fail-window", "1h", "--log-level", "debug")
+	get := func(from, secret string) *http.Response {
+		t.Helper()
+		req, _ := http.NewRequest("GET", s.url+"/account/get-balance?"+url.Values{"api_key": {key}, "api_secret": {secret}}.Encode(), nil)
+		req.Header.Set("X-Forwarded-For", from)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		return res
+	}
+	for i := range 3 {
+		if res := get("203.0.113.66", "Wrong1Secret"); res.StatusCode != 401 {
+			t.Fatalf("guess %d: %d", i+1, res.StatusCode)
+		}
+	}
+	res := get("203.0.113.66", secret)
+	if res.StatusCode != 429 || res.Header.Get("Retry-After") == "" {
+		t.Errorf("past the limit: %d, Retry-After %q", res.StatusCode, res.Header.Get("Retry-After"))
+	}
+	if res := get("198.51.100.7", secret); res.StatusCode != 200 {
+		t.Errorf("owner from another address: %d", res.StatusCode)
+	}
+
+	// max-calls-per-second is on by default: an account limited to one
+	// call a second is refused its second call at once.
+	req, _ := http.NewRequest("PATCH", s.url+"/admin/accounts/"+key, strings.NewReader(`{"limits":{"max-calls-per-second":1}}`))
+	req.Header.Set("Authorization", "Bearer limits-admin-token")
+	if res, err := http.DefaultClient.Do(req); err != nil || res.StatusCode != 200 {
+		t.Fatalf("PATCH limits: %v %v", res, err)
+	}
+	statuses := []int{get("198.51.100.7", secret).StatusCode, get("198.51.100.7", secret).StatusCode}
+	if statuses[1] != 429 {
+		t.Errorf("two calls at once on a 1/s account: %v", statuses)
+	}
+	if err := s.stop(); err != nil {
+		t.Fatal(err)
+	}
+	logs := s.logs.String()
+	if !strings.Contains(logs, "request throttled") || strings.Contains(logs, secret) || strings.Contains(logs, "Wrong1Secret") {
+		t.Errorf("logs: throttle line missing or a secret shown:\n%s", logs)
+	}
+}
+
+// TestServePepper: with VONAGE_PEPPER new secrets are peppered; restarted
+// without it, such a secret fails and the log says why, once; with the
+// pepper back it works again.
+func TestServePepper(t *testing.T) {
+	t.Parallel()
+	const key, secret, pepper = "pepper001", "Pepp3rSecretX", "a-long-server-side-pepper-value"
+	db := filepath.Join(t.TempDir(), "pepper.db")
+	env := map[string]string{"VONAGE_BOOTSTRAP_API_KEY": key, "VONAGE_BOOTSTRAP_API_SECRET": secret, "VONAGE_PEPPER": pepper}
+	balance := func(s *serving) int {
+		return getStatus(t, s.url+"/account/get-balance?"+url.Values{"api_key": {key}, "api_secret": {secret}}.Encode())
+	}
+	s := startServe(t, db, env)
+	if code := balance(s); code != 200 {
+		t.Errorf("with the pepper: %d", code)
+	}
+	if err := s.stop(); err != nil {
+		t.Fatal(err)
+	}
+
+	delete(env, "VONAGE_PEPPER")
+	s = startServe(t, db, env)
+	for range 2 {
+		if code := balance(s); code != 401 {
+			t.Errorf("without the pepper: %d", code)
+		}
+	}
+	if err := s.stop(); err != nil {
+		t.Fatal(err)
+	}
+	logs := s.logs.String()
+	if strings.Count(logs, "VONAGE_PEPPER") != 1 || strings.Contains(logs, secret) {
+		t.Errorf("want one warning naming VONAGE_PEPPER and no secret:\n%s", logs)
+	}
+
+	env["VONAGE_PEPPER"] = pepper
+	s = startServe(t, db, env)
+	if code := balance(s); code != 200 {
+		t.Errorf("with the pepper back: %d", code)
+	}
+	if err := s.stop(); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(s.logs.String(), pepper) {
+		t.Error("the log shows the pepper")
 	}
 }

@@ -2,11 +2,8 @@ package account
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
+	"log/slog"
 	"sync"
 	"time"
 )
@@ -14,31 +11,100 @@ import (
 // Service applies the account rules on top of a Store. The HTTP layer calls
 // it; it never sees a request.
 type Service struct {
-	store  Store
-	params HashParams
-	now    func() time.Time
-	cache  *verifyCache
+	store   Store
+	params  HashParams // the argon2id cost of new hashes
+	pepper  []byte     // nil: no pepper
+	hasher  hasher     // params and pepper, set by NewService
+	now     func() time.Time
+	cache   *verifyCache
+	log     *slog.Logger
+	gate    *hashGate
+	fails   *failLimiter // nil: failed authentications are not limited
+	calls   *callLimiter // nil: max-calls-per-second is not enforced
+	limits  AuthLimits
+	conc    HashConcurrency
+	rated   bool
+	monoNow func() time.Time // the limiters' clock
+
+	flights    flights
+	dummyOnce  sync.Once
+	dummy      string
+	pepperWarn sync.Once
 }
 
 // Option configures a Service.
 type Option func(*Service)
 
-// WithClock sets the clock used for timestamps (tests pin it).
+// WithClock sets the clock used for timestamps (tests pin it). The limiters
+// measure durations with their own clock, see WithLimiterClock.
 func WithClock(now func() time.Time) Option { return func(s *Service) { s.now = now } }
+
+// WithLimiterClock sets the clock the rate and failure limiters measure
+// time with (time.Now by default); tests move it by hand.
+func WithLimiterClock(now func() time.Time) Option { return func(s *Service) { s.monoNow = now } }
 
 // WithHashParams sets the argon2id cost for new secrets. Tests lower it; the
 // default is DefaultHashParams.
 func WithHashParams(p HashParams) Option { return func(s *Service) { s.params = p } }
 
+// WithPepper sets a server-side secret mixed into every new hash (argon2id
+// over HMAC-SHA256(pepper, secret)); it is never stored in the database.
+// Hashes record whether they were peppered, so hashes made before the
+// pepper was configured keep verifying. nil or empty means no pepper;
+// callers should refuse peppers shorter than MinPepperLen.
+func WithPepper(pepper []byte) Option {
+	return func(s *Service) {
+		s.pepper = nil
+		if len(pepper) > 0 {
+			s.pepper = append([]byte(nil), pepper...)
+		}
+	}
+}
+
 // WithVerifyCacheSize bounds the number of remembered successful
 // verifications (0 disables the cache).
 func WithVerifyCacheSize(n int) Option { return func(s *Service) { s.cache = newVerifyCache(n) } }
 
+// WithAuthLimits sets the limits on failed authentications; the default is
+// DefaultAuthLimits. A zero AuthLimits turns them off.
+func WithAuthLimits(l AuthLimits) Option { return func(s *Service) { s.limits = l } }
+
+// WithCallRateLimit turns on (or off) the enforcement of each account's
+// max-calls-per-second on authenticated calls, counted on this instance.
+// It is off by default, so tests and embedded servers that make many calls
+// are not throttled; vonage serve turns it on.
+func WithCallRateLimit(on bool) Option { return func(s *Service) { s.rated = on } }
+
+// WithHashConcurrency bounds how many argon2id hashes run at once and how
+// many wait; the zero value means GOMAXPROCS-1 (at least 1) at once and 16
+// waiting per slot for at most a second.
+func WithHashConcurrency(c HashConcurrency) Option { return func(s *Service) { s.conc = c } }
+
+// WithLogger sets where the service reports configuration problems (a
+// peppered hash on a server without the pepper); slog.Default() otherwise.
+func WithLogger(l *slog.Logger) Option { return func(s *Service) { s.log = l } }
+
 // NewService returns a Service over store.
 func NewService(store Store, opts ...Option) *Service {
-	s := &Service{store: store, params: DefaultHashParams, now: time.Now, cache: newVerifyCache(10_000)}
+	s := &Service{
+		store:   store,
+		params:  DefaultHashParams,
+		now:     time.Now,
+		monoNow: time.Now,
+		cache:   newVerifyCache(10_000),
+		limits:  DefaultAuthLimits,
+	}
 	for _, o := range opts {
 		o(s)
+	}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	s.hasher = hasher{params: s.params, pepper: s.pepper}
+	s.gate = newHashGate(s.conc)
+	s.fails = newFailLimiter(s.limits, s.monoNow)
+	if s.rated {
+		s.calls = newCallLimiter(s.monoNow)
 	}
 	return s
 }
@@ -49,54 +115,6 @@ func (s *Service) timestamp() time.Time { return s.now().UTC().Truncate(time.Mic
 
 // Store returns the service's store (for readiness checks).
 func (s *Service) Store() Store { return s.store }
-
-var errUnauthorized = Errorf(EUNAUTHORIZED, "authentication failed")
-
-// Authenticate returns the account whose key and secret these are, or
-// EUNAUTHORIZED. An unknown key and a wrong secret fail alike. A successful
-// verification is remembered under an HMAC of key and secret, but the
-// matched secret's existence is confirmed in the store on every call, so a
-// revoked secret stops working at once.
-func (s *Service) Authenticate(ctx context.Context, apiKey, secret string) (Account, error) {
-	if apiKey == "" || secret == "" || len(apiKey) > 64 || len(secret) > 128 {
-		return Account{}, errUnauthorized
-	}
-	if id, ok := s.cache.get(apiKey, secret); ok {
-		exists, err := s.store.SecretExists(ctx, apiKey, id)
-		if err != nil {
-			return Account{}, err
-		}
-		if exists {
-			return s.accountOrUnauthorized(ctx, apiKey)
-		}
-		s.cache.forget(apiKey, secret)
-	}
-	secrets, err := s.store.Secrets(ctx, apiKey)
-	if ErrorCode(err) == ENOTFOUND {
-		// Spend the same work as for a known key, so timing does not tell
-		// which keys exist.
-		VerifySecret(secret, dummyHash(s.params))
-		return Account{}, errUnauthorized
-	}
-	if err != nil {
-		return Account{}, err
-	}
-	for _, sec := range secrets {
-		if VerifySecret(secret, sec.Hash) {
-			s.cache.put(apiKey, secret, sec.ID)
-			return s.accountOrUnauthorized(ctx, apiKey)
-		}
-	}
-	return Account{}, errUnauthorized
-}
-
-func (s *Service) accountOrUnauthorized(ctx context.Context, apiKey string) (Account, error) {
-	acct, err := s.store.Account(ctx, apiKey)
-	if ErrorCode(err) == ENOTFOUND {
-		return Account{}, errUnauthorized
-	}
-	return acct, err
-}
 
 // UpdateSettings validates and applies upd to the caller's settings. An
 // empty update is a read.
@@ -195,7 +213,7 @@ func (s *Service) CreateSecret(ctx context.Context, caller Account, pathKey, sec
 	if err := ValidateSecret(secret); err != nil {
 		return Secret{}, err
 	}
-	hash, err := HashSecret(secret, s.params)
+	hash, err := s.hash(ctx, secret)
 	if err != nil {
 		return Secret{}, err
 	}
@@ -272,7 +290,7 @@ func (s *Service) CreateAccount(ctx context.Context, na NewAccount) (Account, st
 	if err := ValidateAutoReload(na.AutoReload); err != nil {
 		return Account{}, "", err
 	}
-	hash, err := HashSecret(na.Secret, s.params)
+	hash, err := s.hash(ctx, na.Secret)
 	if err != nil {
 		return Account{}, "", err
 	}
@@ -340,84 +358,4 @@ func (s *Service) Bootstrap(ctx context.Context, apiKey, secret string) (created
 		return false, "", "", err
 	}
 	return true, acct.APIKey, gen, nil
-}
-
-var (
-	dummyOnce sync.Once
-	dummy     string
-)
-
-// dummyHash is a hash of a random secret, verified against when a key is
-// unknown so that the work done does not depend on whether the key exists.
-func dummyHash(p HashParams) string {
-	dummyOnce.Do(func() {
-		h, err := HashSecret(newSecret(), p)
-		if err == nil {
-			dummy = h
-		}
-	})
-	return dummy
-}
-
-// verifyCache remembers which secret id a (key, secret) pair verified
-// against. Entries are keyed by an HMAC with a per-process random key, so the
-// cache never holds a secret or anything that could be checked offline.
-type verifyCache struct {
-	mu  sync.Mutex
-	max int
-	key []byte
-	m   map[string]string
-}
-
-func newVerifyCache(max int) *verifyCache {
-	k := make([]byte, 32)
-	if _, err := rand.Read(k); err != nil {
-		panic(fmt.Sprintf("crypto/rand failed: %v", err))
-	}
-	return &verifyCache{max: max, key: k, m: make(map[string]string)}
-}
-
-func (c *verifyCache) mac(apiKey, secret string) string {
-	h := hmac.New(sha256.New, c.key)
-	h.Write([]byte(apiKey))
-	h.Write([]byte{0})
-	h.Write([]byte(secret))
-	return hex.EncodeToString(h.Sum(nil))
-}
-
-func (c *verifyCache) get(apiKey, secret string) (string, bool) {
-	if c.max <= 0 {
-		return "", false
-	}
-	k := c.mac(apiKey, secret)
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	id, ok := c.m[k]
-	return id, ok
-}
-
-func (c *verifyCache) put(apiKey, secret, id string) {
-	if c.max <= 0 {
-		return
-	}
-	k := c.mac(apiKey, secret)
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if len(c.m) >= c.max {
-		for victim := range c.m { // map order is random: evict an arbitrary entry
-			delete(c.m, victim)
-			break
-		}
-	}
-	c.m[k] = id
-}
-
-func (c *verifyCache) forget(apiKey, secret string) {
-	if c.max <= 0 {
-		return
-	}
-	k := c.mac(apiKey, secret)
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	delete(c.m, k)
 }

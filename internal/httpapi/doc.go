@@ -40,7 +40,20 @@
 // status, duration, request_id, bytes). Error lines carry only the cause
 // of a 500 or a failed readiness check, scrubbed of every credential the
 // request carried; parser errors, which quote their input, are never
-// logged nor sent. An incoming X-Request-Id is ignored.
+// logged nor sent. An incoming X-Request-Id is ignored. A failure caused
+// by the client going away is logged at Debug, not Error. Refusals by the
+// limiters (429) add a Debug line "request throttled" with the client
+// address and the limit hit.
+//
+// Client address. Failed authentications are counted per (API key, client
+// address) and per client address (account.AuthLimits). The address is
+// the connection's peer, or, when the peer is in Config.TrustedProxies,
+// the right-most address of X-Forwarded-For (or Forwarded) that is not a
+// trusted proxy. IPv6 clients are counted per /64.
+//
+// Overload. With Config.MaxInFlight set, a request beyond it is a 503
+// "#unavailable" (legacy body on E1–E3) with Retry-After: 1; /healthz is
+// always answered.
 //
 // Paths. A trailing slash is accepted everywhere. An unclean path ("//",
 // "/./", "/../") is a 404 rather than ServeMux's redirect, which would echo

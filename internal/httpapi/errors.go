@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"errors"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"time"
@@ -135,7 +136,14 @@ func (s *server) internalError(w http.ResponseWriter, r *http.Request, err error
 	if err != nil {
 		cause = st.redact(err.Error())
 	}
-	s.log.LogAttrs(r.Context(), slogError, "internal error",
+	level, msg := slogError, "internal error"
+	if ctxErr := r.Context().Err(); ctxErr != nil && errors.Is(err, ctxErr) {
+		// The client went away and the store gave up with it: nobody reads
+		// this answer, and a flood of abandoned requests must not fill the
+		// log with errors.
+		level, msg = slog.LevelDebug, "request abandoned by the client"
+	}
+	s.log.LogAttrs(r.Context(), level, msg,
 		attrRequestID(st.id), attrMethod(r), attrPath(r), attrString("error", cause))
 	writeInternal(w, st)
 }

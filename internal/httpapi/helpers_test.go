@@ -60,10 +60,23 @@ type env struct {
 	logs  *lockedBuffer
 }
 
-type envOption func(*httpapi.Config)
+// envConfig is what envOptions change: the server's Config and the
+// service's options (appended after the defaults, so they win).
+type envConfig struct {
+	http httpapi.Config
+	svc  []account.Option
+}
 
-func withoutAdmin() envOption       { return func(c *httpapi.Config) { c.AdminToken = "" } }
-func withMaxBody(n int64) envOption { return func(c *httpapi.Config) { c.MaxBodyBytes = n } }
+type envOption func(*envConfig)
+
+func withoutAdmin() envOption       { return func(c *envConfig) { c.http.AdminToken = "" } }
+func withMaxBody(n int64) envOption { return func(c *envConfig) { c.http.MaxBodyBytes = n } }
+func withConfig(f func(*httpapi.Config)) envOption {
+	return func(c *envConfig) { f(&c.http) }
+}
+func withService(opts ...account.Option) envOption {
+	return func(c *envConfig) { c.svc = append(c.svc, opts...) }
+}
 
 func newEnv(t *testing.T, opts ...envOption) *env {
 	t.Helper()
@@ -73,19 +86,22 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 	if err != nil {
 		t.Fatalf("sqlite.Open: %v", err)
 	}
-	svc := account.NewService(store,
-		account.WithHashParams(account.HashParams{Memory: 64, Time: 1, Threads: 1}),
-		account.WithClock(func() time.Time { return clock }))
 	logs := &lockedBuffer{}
-	cfg := httpapi.Config{
-		Service:    svc,
-		Logger:     slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-		AdminToken: adminToken,
+	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	cfg := envConfig{
+		http: httpapi.Config{Logger: logger, AdminToken: adminToken},
+		svc: []account.Option{
+			account.WithHashParams(account.HashParams{Memory: 64, Time: 1, Threads: 1}),
+			account.WithClock(func() time.Time { return clock }),
+			account.WithLogger(logger),
+		},
 	}
 	for _, o := range opts {
 		o(&cfg)
 	}
-	srv := httptest.NewServer(httpapi.NewServer(cfg))
+	svc := account.NewService(store, cfg.svc...)
+	cfg.http.Service = svc
+	srv := httptest.NewServer(httpapi.NewServer(cfg.http))
 	t.Cleanup(func() {
 		srv.Close()
 		store.Close()
@@ -118,12 +134,16 @@ func (e *env) reloadTrx(t *testing.T, key string) string {
 	return res.Reload.Trx
 }
 
-// snapshot is what hostile requests must not change.
+// snapshot is what hostile requests must not change: everything an
+// account holds, its ledger, and the number of accounts.
 type snapshot struct {
-	Balance   account.Money
-	Settings  account.Settings
-	SecretIDs []string
-	Accounts  int
+	Balance    account.Money
+	AutoReload *account.AutoReload
+	Limits     account.Limits
+	Settings   account.Settings
+	SecretIDs  []string
+	Ledger     []account.Transaction
+	Accounts   int
 }
 
 func (e *env) snapshot(t *testing.T, key string) snapshot {
@@ -137,7 +157,11 @@ func (e *env) snapshot(t *testing.T, key string) snapshot {
 	if err != nil {
 		t.Fatalf("AccountCount: %v", err)
 	}
-	s := snapshot{Balance: acct.Balance, Settings: acct.Settings, Accounts: n}
+	ledger, err := e.store.Transactions(ctx, key, 0, 1000)
+	if err != nil {
+		t.Fatalf("Transactions: %v", err)
+	}
+	s := snapshot{Balance: acct.Balance, AutoReload: acct.AutoReload, Limits: acct.Limits, Settings: acct.Settings, Ledger: ledger, Accounts: n}
 	for _, sec := range secrets {
 		s.SecretIDs = append(s.SecretIDs, sec.ID)
 	}

@@ -22,7 +22,7 @@ func TestHostileInput(t *testing.T) {
 	})
 	e.reloadTrx(t, key)
 	const mo = "https://example.com/mo"
-	if _, err := e.svc.UpdateSettings(context.Background(), must(e.svc.Authenticate(context.Background(), key, secret)),
+	if _, err := e.svc.UpdateSettings(context.Background(), must(e.svc.Authenticate(context.Background(), key, secret, "192.0.2.1")),
 		account.SettingsUpdate{MoCallbackURL: ptr(mo)}); err != nil {
 		t.Fatal(err)
 	}
@@ -49,6 +49,14 @@ func TestHostileInput(t *testing.T) {
 	}
 	newSecret := func(contentType, body string) request {
 		return request{method: "POST", path: secrets, basic: creds, contentType: contentType, body: body}
+	}
+	admin := "/admin/accounts/" + key
+	moneyReq := func(what, body string) request {
+		return request{method: "POST", path: admin + "/" + what, bearer: adminToken, body: body}
+	}
+	withHeader := func(r request, name, value string) request {
+		r.header = map[string]string{name: value}
+		return r
 	}
 
 	tests := []struct {
@@ -118,6 +126,34 @@ func TestHostileInput(t *testing.T) {
 		{"admin wrong type", request{method: "POST", path: "/admin/accounts", bearer: adminToken, body: `{"balance":10}`}, validation("balance")},
 		{"admin oversized", request{method: "POST", path: "/admin/accounts", bearer: adminToken, body: `{"api_key":"` + huge + `"}`}, tooLarge},
 		{"admin not JSON", request{method: "POST", path: "/admin/accounts", bearer: adminToken, body: `api_key=newkey123`}, validation("body")},
+		// Admin money routes: nothing moves, nothing changes.
+		{"credit exponent", moneyReq("credits", `{"amount":"1e3"}`), validation("amount")},
+		{"credit negative", moneyReq("credits", `{"amount":"-10"}`), validation("amount")},
+		{"credit nine decimals", moneyReq("credits", `{"amount":"0.000000001"}`), validation("amount")},
+		{"credit overflow", moneyReq("credits", `{"amount":"9223372036854775807"}`), validation("amount")},
+		{"credit huge", moneyReq("credits", `{"amount":"1`+strings.Repeat("0", 4000)+`"}`), validation("amount")},
+		{"credit number", moneyReq("credits", `{"amount":10}`), validation("amount")},
+		{"credit float string", moneyReq("credits", `{"amount":"NaN"}`), validation("amount")},
+		{"credit SQL reference", moneyReq("credits", `{"amount":"1","reference":"x'); DROP TABLE ledger; --","extra":1}`), validation("body")},
+		{"credit control reference", moneyReq("credits", `{"amount":"1","reference":"a\u0000b"}`), validation("reference")},
+		{"credit deep nesting", moneyReq("credits", `{"amount":`+strings.Repeat("[", 5000)+strings.Repeat("]", 5000)+`}`), validation("amount")},
+		{"credit oversized", moneyReq("credits", `{"amount":"1","reference":"`+huge+`"}`), tooLarge},
+		{"credit empty idempotency key", withHeader(moneyReq("credits", `{"amount":"1"}`), "Idempotency-Key", ""), validation("Idempotency-Key")},
+		{"credit long idempotency key", withHeader(moneyReq("credits", `{"amount":"1"}`), "Idempotency-Key", strings.Repeat("k", 300)), validation("Idempotency-Key")},
+		{"credit without token", request{method: "POST", path: admin + "/credits", body: `{"amount":"1"}`}, unauthorized},
+		{"credit wrong token", request{method: "POST", path: admin + "/credits", bearer: adminToken + "x", body: `{"amount":"1"}`}, unauthorized},
+		{"credit unknown account", request{method: "POST", path: "/admin/accounts/nosuchkey1/credits", bearer: adminToken, body: `{"amount":"1"}`}, problemOf(404, "#invalid-api-key", "Invalid API Key")},
+		{"charge over balance", moneyReq("charges", `{"amount":"1000000"}`), problemOf(402, "#insufficient-funds", "Insufficient Funds")},
+		{"charge zero", moneyReq("charges", `{"amount":"0.00"}`), validation("amount")},
+		{"charge trailing garbage", moneyReq("charges", `{"amount":"1"}]`), validation("body")},
+		{"charge duplicate member", moneyReq("charges", `{"amount":"x","amount":"1"}`), validation("amount")},
+		{"patch negative limit", request{method: "PATCH", path: admin, bearer: adminToken, body: `{"limits":{"max-calls-per-second":-1}}`}, validation("limits.max-calls-per-second")},
+		{"patch huge limit", request{method: "PATCH", path: admin, bearer: adminToken, body: `{"limits":{"max-calls-per-second":1e99}}`}, validation("limits.max-calls-per-second")},
+		{"patch bad reload after good limits", request{method: "PATCH", path: admin, bearer: adminToken, body: `{"limits":{"max-calls-per-second":5},"auto_reload":{"threshold":"1","amount":"-1"}}`}, validation("auto_reload.amount")},
+		{"patch null limits", request{method: "PATCH", path: admin, bearer: adminToken, body: `{"limits":null}`}, validation("limits")},
+		{"patch balance", request{method: "PATCH", path: admin, bearer: adminToken, body: `{"balance":"1000"}`}, validation("body")},
+		{"ledger bad cursor", request{method: "GET", path: admin + "/transactions", bearer: adminToken, rawQuery: "cursor=-1"}, validation("cursor")},
+		{"ledger malformed query", request{method: "GET", path: admin + "/transactions", bearer: adminToken, rawQuery: "limit=%zz"}, validation("query")},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

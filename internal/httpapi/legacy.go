@@ -104,26 +104,31 @@ func (s *server) legacyAuth(w http.ResponseWriter, r *http.Request) (account.Acc
 		s.writeError(w, r, err)
 		return account.Account{}, false
 	}
-	st := stateOf(r)
-	var key, secret string
-	if r.Header.Get("Authorization") != "" {
-		var ok bool
-		key, secret, ok = r.BasicAuth()
-		if !ok {
-			s.writeError(w, r, account.Errorf(account.EUNAUTHORIZED, "authentication failed"))
-			return account.Account{}, false
-		}
-		st.noteSecret(secret)
-	} else {
-		key, _ = formValue(r, "api_key")
-		secret, _ = formValue(r, "api_secret")
+	key, secret, ok := legacyCredentials(r)
+	stateOf(r).noteSecret(secret)
+	if !ok {
+		s.writeError(w, r, account.Errorf(account.EUNAUTHORIZED, "authentication failed"))
+		return account.Account{}, false
 	}
-	acct, err := s.svc.Authenticate(r.Context(), key, secret)
+	acct, err := s.authenticate(r, key, secret)
 	if err != nil {
 		s.writeError(w, r, err)
 		return account.Account{}, false
 	}
 	return acct, true
+}
+
+// legacyCredentials returns the key and secret of an E1–E3 request whose
+// form is parsed: from the Basic header when there is an Authorization
+// header (ok is false when it is not valid Basic credentials), else from
+// the first api_key and api_secret parameters.
+func legacyCredentials(r *http.Request) (key, secret string, ok bool) {
+	if r.Header.Get("Authorization") != "" {
+		return r.BasicAuth()
+	}
+	key, _ = formValue(r, "api_key")
+	secret, _ = formValue(r, "api_secret")
+	return key, secret, true
 }
 
 // parseLegacyForm parses the query string and form body. Every api_secret

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/vonage/vonage-go-sdk/internal/account"
 )
@@ -169,6 +170,75 @@ func checkLogLines(t *testing.T, logs string, requests int) {
 	for _, s := range []string{"Authorization", "api_secret", "api_key=", `"secret"`, "Basic "} {
 		if strings.Contains(logs, s) {
 			t.Errorf("logs mention %q", s)
+		}
+	}
+}
+
+// TestThrottledNeverLogged drives the new refusals (failed-authentication
+// limits, the account call rate) with canary secrets in every place a
+// client puts them: the 429s and the Debug lines that record them carry
+// no secret, and every request still gets exactly one request line.
+func TestThrottledNeverLogged(t *testing.T) {
+	t.Parallel()
+	now := time.Unix(0, 0)
+	e := newEnv(t, withService(account.WithCallRateLimit(true), account.WithLimiterClock(func() time.Time { return now })))
+	limits := account.Limits{MaxOutboundRequest: 30, MaxInboundRequest: 30, MaxCallsPerSecond: 1}
+	key, _ := e.newAccount(t, account.NewAccount{APIKey: "canary01", Secret: canary, Limits: &limits})
+	wrong := canary + "x"
+	q := url.Values{"api_key": {key}, "api_secret": {wrong}}
+	guesses := []request{
+		{method: "GET", path: "/account/get-balance", query: q},
+		{method: "POST", path: "/account/settings", form: q},
+		{method: "POST", path: "/account/top-up", basic: []string{key, wrong}, form: url.Values{"trx": {canaryNew}}},
+		{method: "GET", path: "/accounts/" + key + "/secrets", basic: []string{key, wrong}},
+		{method: "POST", path: "/accounts/" + key + "/secrets", basic: []string{key, wrong}, body: `{"secret":"` + canaryNew + `"}`},
+	}
+	var reqs []request
+	for i := range 30 { // past the default 20 failures per (key, address)
+		reqs = append(reqs, guesses[i%len(guesses)])
+	}
+	statuses := map[int]int{}
+	send := func(req request) {
+		r := e.do(t, req)
+		statuses[r.status]++
+		assertNoCanary(t, "response to "+req.method+" "+req.path, string(r.body))
+		for k, vs := range r.header {
+			assertNoCanary(t, "response header "+k, strings.Join(vs, " "))
+		}
+	}
+	for _, req := range reqs {
+		send(req)
+	}
+	if statuses[401] != 20 || statuses[429] != 10 {
+		t.Errorf("statuses %v, want 20 401s then 10 429s", statuses)
+	}
+
+	// The call rate, on a server of its own (the guesses above locked this
+	// address out): the right secret works once a second.
+	other := newEnv(t, withService(account.WithCallRateLimit(true), account.WithLimiterClock(func() time.Time { return now })))
+	other.newAccount(t, account.NewAccount{APIKey: "canary01", Secret: canary, Limits: &limits})
+	right := request{method: "GET", path: "/account/get-balance", query: url.Values{"api_key": {key}, "api_secret": {canary}}}
+	for i, want := range []int{200, 429, 429} {
+		r := other.do(t, right)
+		if r.status != want {
+			t.Errorf("call %d: %d, want %d", i+1, r.status, want)
+		}
+		assertNoCanary(t, "response", string(r.body))
+	}
+
+	for _, env := range []struct {
+		logs      string
+		requests  int
+		throttled int
+		limit     string
+	}{{e.logs.String(), len(reqs), 10, account.LimitFailuresPair}, {other.logs.String(), 3, 2, account.LimitCallRate}} {
+		assertNoCanary(t, "logs", env.logs)
+		checkLogLines(t, env.logs, env.requests)
+		if n := strings.Count(env.logs, `"msg":"request throttled"`); n != env.throttled {
+			t.Errorf("%d throttle lines, want %d:\n%s", n, env.throttled, env.logs)
+		}
+		if !strings.Contains(env.logs, `"level":"DEBUG"`) || !strings.Contains(env.logs, `"client":"127.0.0.1"`) || !strings.Contains(env.logs, `"limit":"`+env.limit+`"`) {
+			t.Errorf("throttle lines lack level or client:\n%s", env.logs)
 		}
 	}
 }

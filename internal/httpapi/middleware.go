@@ -10,6 +10,8 @@ import (
 	"runtime/debug"
 	"strings"
 	"time"
+
+	"github.com/vonage/vonage-go-sdk/internal/account"
 )
 
 // family is the error body shape of a route.
@@ -182,4 +184,25 @@ func attrPath(r *http.Request) slog.Attr {
 		p = p[:maxLoggedPath] + "..."
 	}
 	return slog.String("path", p)
+}
+
+// limitInFlight answers 503, with Retry-After and in the route's body
+// shape, when Config.MaxInFlight requests are already being served: under
+// a flood, the requests past the bound cost a few allocations instead of
+// queueing for the database or the hasher.
+func (s *server) limitInFlight(next http.Handler) http.Handler {
+	if s.inFlight == nil {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case s.inFlight <- struct{}{}:
+		default:
+			w.Header().Set("Retry-After", "1")
+			s.writeError(w, r, &account.Error{Code: codeUnavailable, Message: "the server is at its limit of requests in flight; retry later"})
+			return
+		}
+		defer func() { <-s.inFlight }()
+		next.ServeHTTP(w, r)
+	})
 }

@@ -27,8 +27,9 @@ func (s *server) routes() http.Handler {
 	rt.handle(problemFamily, "GET", "/accounts/{api_key}/secrets/{secret_id}", s.getSecret)       // E6
 	rt.handle(problemFamily, "DELETE", "/accounts/{api_key}/secrets/{secret_id}", s.revokeSecret) // E7
 
-	// Process health (contract section 7); no authentication.
-	rt.handle(problemFamily, "GET", "/healthz", s.healthz)
+	// Process health (contract section 7); no authentication. Liveness is
+	// answered even when Config.MaxInFlight requests are being served.
+	rt.ungated().handle(problemFamily, "GET", "/healthz", s.healthz)
 	rt.handle(problemFamily, "GET", "/readyz", s.readyz)
 
 	// Administration (contract section 6), only when a token is configured;
@@ -55,6 +56,7 @@ func (s *server) routes() http.Handler {
 type router struct {
 	*routeTable
 	guard func(http.Handler) http.Handler // applied to the routes this router registers
+	free  bool                            // its routes bypass Config.MaxInFlight
 }
 
 // routeTable is shared by a router and its guarded copies.
@@ -82,6 +84,12 @@ func (rt *router) guarded(guard func(http.Handler) http.Handler) *router {
 	return &router{routeTable: rt.routeTable, guard: guard}
 }
 
+// ungated returns a router sharing rt's routes whose handlers are served
+// whatever the number of requests in flight.
+func (rt *router) ungated() *router {
+	return &router{routeTable: rt.routeTable, guard: rt.guard, free: true}
+}
+
 // handle registers h for method on path and on path with a trailing slash.
 func (rt *router) handle(fam family, method, path string, h http.HandlerFunc) {
 	pr, ok := rt.paths[path]
@@ -94,7 +102,11 @@ func (rt *router) handle(fam family, method, path string, h http.HandlerFunc) {
 	if method == http.MethodGet { // ServeMux also routes HEAD to GET patterns
 		pr.methods = append(pr.methods, http.MethodHead)
 	}
-	handler := rt.wrap(fam, rt.guard, h)
+	var handler http.Handler = h
+	if !rt.free {
+		handler = rt.s.limitInFlight(handler)
+	}
+	handler = rt.wrap(fam, rt.guard, handler)
 	rt.mux.Handle(method+" "+path, handler)
 	rt.mux.Handle(method+" "+path+"/{$}", handler)
 }

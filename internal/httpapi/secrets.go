@@ -196,7 +196,7 @@ func (s *server) basicAuth(w http.ResponseWriter, r *http.Request) (account.Acco
 		return fail(account.Errorf(account.EUNAUTHORIZED, "Invalid credentials format. %s", expected))
 	}
 	stateOf(r).noteSecret(secret)
-	acct, err := s.svc.Authenticate(r.Context(), key, secret)
+	acct, err := s.authenticate(r, key, secret)
 	if err != nil {
 		return fail(err)
 	}

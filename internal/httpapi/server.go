@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/vonage/vonage-go-sdk/internal/account"
@@ -32,6 +33,17 @@ type Config struct {
 	// MaxBodyBytes bounds request bodies; larger ones get a 413. Zero
 	// means DefaultMaxBodyBytes.
 	MaxBodyBytes int64
+	// TrustedProxies are the proxies whose forwarding header names the
+	// client address failed authentications are counted under (see
+	// clientaddr.go). Empty: the connection's peer address is the client.
+	TrustedProxies []netip.Prefix
+	// ClientIPHeader is the forwarding header the trusted proxies write:
+	// HeaderXForwardedFor (the default when empty) or HeaderForwarded.
+	ClientIPHeader string
+	// MaxInFlight bounds the API requests served at once; one more is
+	// answered 503 at once. Zero means no bound. /healthz is never
+	// refused.
+	MaxInFlight int
 }
 
 // server carries the dependencies the handlers share.
@@ -40,6 +52,8 @@ type server struct {
 	log         *slog.Logger
 	adminDigest *[sha256.Size]byte // nil when the admin API is off
 	maxBody     int64
+	clients     clientAddrResolver
+	inFlight    chan struct{} // nil: no bound
 }
 
 // NewServer returns the HTTP handler serving the whole API: the legacy
@@ -56,6 +70,17 @@ func NewServer(cfg Config) http.Handler {
 	}
 	if s.maxBody <= 0 {
 		s.maxBody = DefaultMaxBodyBytes
+	}
+	s.clients = clientAddrResolver{trusted: cfg.TrustedProxies, header: HeaderXForwardedFor}
+	switch cfg.ClientIPHeader {
+	case "", HeaderXForwardedFor:
+	case HeaderForwarded:
+		s.clients.header = HeaderForwarded
+	default:
+		panic("httpapi.NewServer: Config.ClientIPHeader must be X-Forwarded-For or Forwarded")
+	}
+	if cfg.MaxInFlight > 0 {
+		s.inFlight = make(chan struct{}, cfg.MaxInFlight)
 	}
 	if cfg.AdminToken != "" {
 		// Only the digest is kept: comparing fixed-length digests keeps the

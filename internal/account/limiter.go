@@ -1,0 +1,356 @@
+package account
+
+import (
+	"container/list"
+	"context"
+	"net/netip"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// LimitError is the ERATELIMIT the limiters return. It says how long the
+// caller should wait (internal/httpapi sends it as Retry-After through the
+// RetryAfter method) and, for the log only, which limit was hit.
+type LimitError struct {
+	Err    *Error
+	After  time.Duration
+	Reason string // LimitFailuresPair, LimitFailuresAddr, LimitHashQueue or LimitCallRate
+}
+
+// The reasons a LimitError gives.
+const (
+	LimitFailuresPair = "auth_failures_pair" // failures of this (API key, client address)
+	LimitFailuresAddr = "auth_failures_addr" // failures of this client address, whatever the key
+	LimitHashQueue    = "hash_queue"         // too many verifications waiting for a hashing slot
+	LimitCallRate     = "call_rate"          // the account's max-calls-per-second
+)
+
+func (e *LimitError) Error() string             { return e.Err.Error() }
+func (e *LimitError) Unwrap() error             { return e.Err }
+func (e *LimitError) RetryAfter() time.Duration { return e.After }
+
+// limitError is an ERATELIMIT with a safe message, a wait and a reason.
+func limitError(reason string, after time.Duration, format string, args ...any) *LimitError {
+	return &LimitError{Err: Errorf(ERATELIMIT, format, args...), After: after, Reason: reason}
+}
+
+// AuthLimits bound failed authentications (contract section 7). Failures
+// are counted per (API key, client address) and per client address, never
+// per key alone, so an attacker's failures cannot lock the key's owner out
+// when the owner calls from another address. Past either limit a request is
+// refused with ERATELIMIT before any hashing. Each limit is a token bucket:
+// PerPair (or PerAddr) failures at once, refilled evenly over Window, so a
+// client kept at the limit gets one more attempt every Window/PerPair.
+type AuthLimits struct {
+	PerPair int           // failures per (key, address) per Window; 0 turns the limit off
+	PerAddr int           // failures per address per Window; 0 turns the limit off
+	Window  time.Duration // defaults to one minute
+	// MaxEntries bounds each table (pairs, addresses); the least recently
+	// used entry is forgotten when it is full. 0 means DefaultLimiterEntries.
+	MaxEntries int
+}
+
+// DefaultAuthLimits are the limits of a Service without WithAuthLimits.
+var DefaultAuthLimits = AuthLimits{PerPair: 20, PerAddr: 100, Window: time.Minute}
+
+// DefaultLimiterEntries bounds each limiter table: about 200 bytes an
+// entry, so some 13 MiB per table at worst.
+const DefaultLimiterEntries = 65536
+
+// lruBuckets is a bounded table of token buckets, least recently used
+// first out. It does no locking; its owner does.
+type lruBuckets struct {
+	max   int
+	m     map[string]*list.Element
+	order list.List // of *bucket, most recently used at the front
+}
+
+// bucket holds tokens as of time at.
+type bucket struct {
+	key    string
+	tokens float64
+	at     time.Time
+}
+
+func newLRUBuckets(max int) *lruBuckets {
+	if max <= 0 {
+		max = DefaultLimiterEntries
+	}
+	return &lruBuckets{max: max, m: make(map[string]*list.Element)}
+}
+
+// tokens returns key's tokens at now, refilled at rate per second up to
+// capacity; a key without an entry is full.
+func (t *lruBuckets) tokens(key string, capacity, rate float64, now time.Time) float64 {
+	el, ok := t.m[key]
+	if !ok {
+		return capacity
+	}
+	b := el.Value.(*bucket)
+	elapsed := now.Sub(b.at).Seconds()
+	if elapsed < 0 {
+		elapsed = 0
+	}
+	return min(capacity, b.tokens+elapsed*rate)
+}
+
+// set records key's tokens at now. A full bucket is dropped: it is the same
+// as no entry, and keeps honest traffic out of the table.
+func (t *lruBuckets) set(key string, tokens, capacity float64, now time.Time) {
+	el, ok := t.m[key]
+	if tokens >= capacity {
+		if ok {
+			t.order.Remove(el)
+			delete(t.m, key)
+		}
+		return
+	}
+	if ok {
+		b := el.Value.(*bucket)
+		b.tokens, b.at = tokens, now
+		t.order.MoveToFront(el)
+		return
+	}
+	if len(t.m) >= t.max {
+		oldest := t.order.Back()
+		t.order.Remove(oldest)
+		delete(t.m, oldest.Value.(*bucket).key)
+	}
+	t.m[key] = t.order.PushFront(&bucket{key: key, tokens: tokens, at: now})
+}
+
+func (t *lruBuckets) len() int { return len(t.m) }
+
+// failLimiter counts failed authentications per pair and per address.
+type failLimiter struct {
+	mu               sync.Mutex
+	now              func() time.Time
+	pairCap, addrCap float64
+	pairRate         float64 // tokens a second
+	addrRate         float64
+	pairs, addrs     *lruBuckets
+}
+
+func newFailLimiter(l AuthLimits, now func() time.Time) *failLimiter {
+	if l.PerPair <= 0 && l.PerAddr <= 0 {
+		return nil
+	}
+	if l.Window <= 0 {
+		l.Window = time.Minute
+	}
+	f := &failLimiter{now: now, pairs: newLRUBuckets(l.MaxEntries), addrs: newLRUBuckets(l.MaxEntries)}
+	if l.PerPair > 0 {
+		f.pairCap, f.pairRate = float64(l.PerPair), float64(l.PerPair)/l.Window.Seconds()
+	}
+	if l.PerAddr > 0 {
+		f.addrCap, f.addrRate = float64(l.PerAddr), float64(l.PerAddr)/l.Window.Seconds()
+	}
+	return f
+}
+
+// attempt names what one authentication attempt counts against.
+type attempt struct {
+	pair, addr string
+}
+
+// clientGroup is the address failures are counted under: an IPv4 address,
+// or the /64 of an IPv6 one (a single host is routinely handed a whole
+// /64). Anything that does not parse is used as it is, bounded in length.
+func clientGroup(addr string) string {
+	a, err := netip.ParseAddr(addr)
+	if err != nil {
+		if len(addr) > 64 {
+			addr = addr[:64]
+		}
+		return addr
+	}
+	a = a.Unmap().WithZone("")
+	if a.Is6() {
+		p, _ := a.Prefix(64)
+		return p.String()
+	}
+	return a.String()
+}
+
+// admit lets an attempt go on to verification, or refuses it with a
+// LimitError when its pair or its address has no failure left. The
+// service checks again (check) once the attempt holds a hashing slot, just
+// before hashing.
+//
+// Nothing is taken here: a failure is charged by record once it has
+// happened, so an honest client's concurrent calls are never refused for
+// failures that did not happen. Guesses already hashing when a limit is
+// reached (at most the hash gate's slots) still count when they fail:
+// their overshoot becomes debt (tokens below zero, down to minus the
+// limit) that delays the next attempt accordingly, so the long-run rate
+// stays the limit.
+func (f *failLimiter) admit(apiKey, clientAddr string) (attempt, error) {
+	if f == nil {
+		return attempt{}, nil
+	}
+	if len(apiKey) > 64 {
+		apiKey = apiKey[:64] // longer keys are refused anyway
+	}
+	group := clientGroup(clientAddr)
+	a := attempt{pair: apiKey + "\x00" + group, addr: group}
+	return a, f.check(a)
+}
+
+// check refuses a when its pair or its address has no failure left.
+func (f *failLimiter) check(a attempt) error {
+	if f == nil || a.pair == "" {
+		return nil
+	}
+	now := f.now()
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.pairRate > 0 {
+		tokens := f.pairs.tokens(a.pair, f.pairCap, f.pairRate, now)
+		f.pairs.set(a.pair, tokens, f.pairCap, now) // drops a refilled entry
+		if tokens < 1-tokenSlack {
+			return limitError(LimitFailuresPair, wait(tokens, f.pairRate), "too many failed authentication attempts; retry later")
+		}
+	}
+	if f.addrRate > 0 {
+		tokens := f.addrs.tokens(a.addr, f.addrCap, f.addrRate, now)
+		f.addrs.set(a.addr, tokens, f.addrCap, now)
+		if tokens < 1-tokenSlack {
+			return limitError(LimitFailuresAddr, wait(tokens, f.addrRate), "too many failed authentication attempts; retry later")
+		}
+	}
+	return nil
+}
+
+// record charges a failed attempt to its pair and its address. A success
+// clears its pair, so an owner who mistyped a few times starts afresh; the
+// address keeps its count (an attacker with an account of its own must not
+// reset it by interleaving good calls). Anything else (a store error, a
+// full hash queue) charges nothing.
+func (f *failLimiter) record(a attempt, failed, succeeded bool) {
+	if f == nil || a.pair == "" || !failed && !succeeded {
+		return
+	}
+	now := f.now()
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if succeeded {
+		if f.pairRate > 0 {
+			f.pairs.set(a.pair, f.pairCap, f.pairCap, now)
+		}
+		return
+	}
+	if f.pairRate > 0 {
+		f.pairs.set(a.pair, max(f.pairs.tokens(a.pair, f.pairCap, f.pairRate, now)-1, -f.pairCap), f.pairCap, now)
+	}
+	if f.addrRate > 0 {
+		f.addrs.set(a.addr, max(f.addrs.tokens(a.addr, f.addrCap, f.addrRate, now)-1, -f.addrCap), f.addrCap, now)
+	}
+}
+
+// tokenSlack absorbs float rounding: a bucket refilled for exactly one
+// token's time holds one token.
+const tokenSlack = 1e-6
+
+// wait is how long a bucket with tokens takes to hold one, at rate.
+func wait(tokens, rate float64) time.Duration {
+	return time.Duration((1 - tokens) / rate * float64(time.Second))
+}
+
+// callLimiter enforces each account's max-calls-per-second on this
+// instance: a token bucket per API key holding one second's worth of calls.
+type callLimiter struct {
+	mu      sync.Mutex
+	now     func() time.Time
+	buckets *lruBuckets
+}
+
+func newCallLimiter(now func() time.Time) *callLimiter {
+	return &callLimiter{now: now, buckets: newLRUBuckets(DefaultLimiterEntries)}
+}
+
+// allow takes one call from acct's bucket, or returns a LimitError. A limit
+// of 0 means no limit.
+func (c *callLimiter) allow(acct Account) error {
+	perSecond := acct.Limits.MaxCallsPerSecond
+	if c == nil || perSecond <= 0 {
+		return nil
+	}
+	rate := float64(perSecond)
+	now := c.now()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	tokens := c.buckets.tokens(acct.APIKey, rate, rate, now)
+	if tokens < 1-tokenSlack {
+		return limitError(LimitCallRate, wait(tokens, rate), "rate limit hit: this account may make at most %d calls per second", perSecond)
+	}
+	c.buckets.set(acct.APIKey, max(tokens-1, 0), rate, now)
+	return nil
+}
+
+// hashGate bounds how many argon2id computations run at once (each holds
+// its memory cost, 19 MiB by default, while it runs) and how many wait for
+// a turn. A verification that cannot get a turn soon is refused with
+// ERATELIMIT rather than piling up.
+type hashGate struct {
+	slots      chan struct{}
+	waiting    atomic.Int64
+	maxWaiting int64
+	maxWait    time.Duration
+}
+
+// HashConcurrency configures the hash gate: Slots hashes at once, at most
+// Queue waiting (0 means 16 per slot), each waiting at most MaxWait (0
+// means one second) or until its request ends. Slots 0 means GOMAXPROCS-1
+// (at least 1): under a flood of wrong secrets, one core stays free for
+// the requests that need no hashing (cached verifications, refusals),
+// which cmd/vonage-flood showed more than doubles an honest client's
+// throughput on two cores compared with hashing on every core.
+type HashConcurrency struct {
+	Slots   int
+	Queue   int
+	MaxWait time.Duration
+}
+
+func newHashGate(c HashConcurrency) *hashGate {
+	if c.Slots <= 0 {
+		c.Slots = max(1, runtime.GOMAXPROCS(0)-1)
+	}
+	if c.Queue <= 0 {
+		c.Queue = 16 * c.Slots
+	}
+	if c.MaxWait <= 0 {
+		c.MaxWait = time.Second
+	}
+	return &hashGate{slots: make(chan struct{}, c.Slots), maxWaiting: int64(c.Queue), maxWait: c.MaxWait}
+}
+
+const errBusy = "the server is busy verifying credentials; retry later"
+
+// acquire waits for a slot. Every refusal is a LimitError: the queue is
+// full, the wait was too long, or the request ended meanwhile (nobody reads
+// that answer, but it must not look like a server fault).
+func (g *hashGate) acquire(ctx context.Context) error {
+	select {
+	case g.slots <- struct{}{}:
+		return nil
+	default:
+	}
+	if g.waiting.Add(1) > g.maxWaiting {
+		g.waiting.Add(-1)
+		return limitError(LimitHashQueue, time.Second, "%s", errBusy)
+	}
+	defer g.waiting.Add(-1)
+	t := time.NewTimer(g.maxWait)
+	defer t.Stop()
+	select {
+	case g.slots <- struct{}{}:
+		return nil
+	case <-t.C:
+	case <-ctx.Done():
+	}
+	return limitError(LimitHashQueue, time.Second, "%s", errBusy)
+}
+
+func (g *hashGate) release() { <-g.slots }
