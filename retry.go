@@ -80,14 +80,17 @@ func parseRetryAfter(v string, now time.Time) time.Duration {
 	if v == "" {
 		return 0
 	}
+	const most = 24 * time.Hour // a server asking for more is not taken literally
 	if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
 		if secs <= 0 {
 			return 0
 		}
-		return time.Duration(min(secs, int64(24*time.Hour/time.Second))) * time.Second
+		return time.Duration(min(secs, int64(most/time.Second))) * time.Second
 	}
 	if t, err := http.ParseTime(v); err == nil && t.After(now) {
-		return t.Sub(now)
+		// t.Sub saturates at about 292 years; a date further out than a
+		// day is capped like a number of seconds is.
+		return min(t.Sub(now), most)
 	}
 	return 0
 }

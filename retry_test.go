@@ -270,3 +270,25 @@ func TestBackoff(t *testing.T) {
 		t.Errorf("backoff max = %v, retries = %d", c.backoffMax, c.maxRetries)
 	}
 }
+
+// Found by FuzzDecodeError: an HTTP-date centuries away overflowed to
+// about 292 years instead of being capped like a number of seconds.
+func TestParseRetryAfterCaps(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		in   string
+		want time.Duration
+	}{
+		{"Wed, 01 Oct 7000 00:00:00 GMT", 24 * time.Hour},
+		{"999999999999", 24 * time.Hour},
+		{"Fri, 27 Nov 2026 00:00:30 GMT", 30 * time.Second},
+		{"Thu, 26 Nov 2026 00:00:00 GMT", 0},
+		{"-5", 0},
+		{"soon", 0},
+	} {
+		if got := parseRetryAfter(c.in, now); got != c.want {
+			t.Errorf("parseRetryAfter(%q) = %v; want %v", c.in, got, c.want)
+		}
+	}
+}
