@@ -29,6 +29,20 @@ type Store interface {
 	// if the key is taken; ENOTFOUND if acct.PrimaryAPIKey names no account.
 	CreateAccount(ctx context.Context, acct Account, first Secret) error
 
+	// ImportAccounts inserts many accounts in one database transaction
+	// (a bulk import calls it once per batch): each record's account, its
+	// first secret and, for a positive balance, the opening credit, as
+	// CreateAccount would. It returns one error per record, in order: nil
+	// when the record was inserted; ECONFLICT with Field "api_key" when
+	// its API key is taken (the stored account is left alone, so an
+	// import can be run again), without Field when its secret's id is;
+	// ENOTFOUND when Account.PrimaryAPIKey names no account, stored or
+	// earlier in recs; EINVALID when it names a subaccount or the balance
+	// is negative. Records with an error are left out and the others
+	// inserted. A non-nil error is an unexpected failure, and then nothing
+	// was inserted.
+	ImportAccounts(ctx context.Context, recs []ImportRecord) ([]error, error)
+
 	// Account returns the account with that key, or ENOTFOUND.
 	Account(ctx context.Context, apiKey string) (Account, error)
 

@@ -107,8 +107,7 @@ func (s *Store) CreateAccount(ctx context.Context, acct account.Account, first a
 
 // Account returns the account with that key.
 func (s *Store) Account(ctx context.Context, apiKey string) (account.Account, error) {
-	a, err := scanAccount(s.r.QueryRowContext(ctx,
-		`SELECT `+accountColumns+` FROM accounts WHERE api_key = ?`, apiKey))
+	a, err := scanAccount(s.q.account.QueryRowContext(ctx, apiKey))
 	if errors.Is(err, sql.ErrNoRows) {
 		return account.Account{}, notFound(apiKey)
 	}

@@ -13,12 +13,7 @@ const lastSecretMsg = "an account must keep at least one secret"
 
 // Secrets returns the account's secrets in creation order.
 func (s *Store) Secrets(ctx context.Context, apiKey string) ([]account.Secret, error) {
-	// The LEFT JOIN tells an unknown account (no row at all) from a known
-	// one in a single query, so both answers come from one snapshot.
-	rows, err := s.r.QueryContext(ctx, `SELECT s.id, s.hash, s.created_at
-		FROM accounts a LEFT JOIN secrets s ON s.api_key = a.api_key
-		WHERE a.api_key = ?
-		ORDER BY s.seq`, apiKey)
+	rows, err := s.q.secrets.QueryContext(ctx, apiKey) // secretsQuery
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: secrets: %w", err)
 	}
@@ -51,8 +46,7 @@ func (s *Store) Secrets(ctx context.Context, apiKey string) ([]account.Secret, e
 // SecretExists reports whether the account still has the secret.
 func (s *Store) SecretExists(ctx context.Context, apiKey, id string) (bool, error) {
 	var ok bool
-	err := s.r.QueryRowContext(ctx,
-		`SELECT EXISTS (SELECT 1 FROM secrets WHERE api_key = ? AND id = ?)`, apiKey, id).Scan(&ok)
+	err := s.q.secretExists.QueryRowContext(ctx, apiKey, id).Scan(&ok)
 	if err != nil {
 		return false, fmt.Errorf("sqlite: secret exists: %w", err)
 	}

@@ -33,8 +33,9 @@ import (
 // reader never waits for a writer, so authentication does not queue behind a
 // slow commit.
 type Store struct {
-	w *sql.DB // one connection, BEGIN IMMEDIATE
-	r *sql.DB // several query-only connections; the same as w in memory
+	w *sql.DB    // one connection, BEGIN IMMEDIATE
+	r *sql.DB    // several query-only connections; the same as w in memory
+	q *readStmts // the per-request reads, prepared on r
 }
 
 var _ account.Store = (*Store)(nil)
@@ -104,6 +105,10 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		s.Close()
 		return nil, err
 	}
+	if s.q, err = prepareReads(ctx, r); err != nil {
+		s.Close()
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -124,6 +129,10 @@ func openMemory(ctx context.Context) (*Store, error) {
 	db.SetConnMaxIdleTime(0)
 	s := &Store{w: db, r: db}
 	if err := s.migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if s.q, err = prepareReads(ctx, db); err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -148,14 +157,15 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Close closes both pools.
+// Close closes the prepared statements and both pools.
 func (s *Store) Close() error {
+	errQ := s.q.close()
 	var errR error
 	if s.r != nil && s.r != s.w {
 		errR = s.r.Close()
 	}
 	errW := s.w.Close()
-	if err := errors.Join(errW, errR); err != nil {
+	if err := errors.Join(errQ, errW, errR); err != nil {
 		return fmt.Errorf("sqlite: close: %w", err)
 	}
 	return nil

@@ -29,6 +29,7 @@ func Run(t *testing.T, open func(t *testing.T) account.Store) {
 		{"money", moneyTests},
 		{"idempotency", idempotencyTests},
 		{"ledger", ledgerTests},
+		{"import", importTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

@@ -1,0 +1,443 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"runtime"
+	"runtime/debug"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// allScenarios are the scenarios in the order they run.
+var allScenarios = []string{"balance", "secrets", "rotation", "charges", "mix"}
+
+// scenario is one kind of load. step makes one unit of work: one request,
+// or three for a rotation cycle.
+type scenario struct {
+	name, description string
+	step              func(wk *worker)
+	// ownAccounts gives each worker accounts of its own (a rotation on one
+	// account at a time), which caps the workers at the hot accounts.
+	ownAccounts bool
+}
+
+func scenarioByName(name string) (scenario, bool) {
+	switch name {
+	case "balance":
+		return scenario{name: name, description: "GET /account/get-balance, api_key and api_secret in the query, spread over the hot accounts", step: stepBalance}, true
+	case "secrets":
+		return scenario{name: name, description: "GET /accounts/{key}/secrets with Basic auth, spread over the hot accounts", step: stepSecrets}, true
+	case "rotation":
+		return scenario{name: name, description: "a rotation cycle per account: POST a secret (argon2id hash), GET the list, DELETE the new secret; latencies per request", step: stepRotation, ownAccounts: true}, true
+	case "charges":
+		return scenario{name: name, description: "POST /admin/accounts/{key}/charges of 0.01 with a fresh Idempotency-Key each", step: stepCharge}, true
+	case "mix":
+		return scenario{name: name, description: "90% balance reads, 10% charges", step: stepMix}, true
+	}
+	return scenario{}, false
+}
+
+// worker is one connection's loop and what it measured.
+type worker struct {
+	ctx      context.Context
+	deadline time.Time
+	id       int
+	client   *http.Client
+	t        *target
+	f        *fleet
+	rng      *rand.Rand
+	runID    string
+	seq      int
+	cursor   int   // next hot account (shared scenarios)
+	own      []int // hot accounts of its own (rotation)
+	ownPos   int
+	// pending are secrets created but not yet revoked, by hot account.
+	pending map[int]string
+
+	lat              []time.Duration // of successful requests
+	ok, errors, shed int
+	cycles           int
+	statuses         map[string]int // failures by status, or "transport"
+}
+
+// next returns the next hot account of a shared scenario: each worker
+// walks the hot set from its own starting point.
+func (wk *worker) next() int {
+	j := wk.cursor
+	wk.cursor++
+	if wk.cursor == len(wk.f.hot) {
+		wk.cursor = 0
+	}
+	return j
+}
+
+// do sends req and records it; it returns the body when keep is set and
+// whether the status was want.
+func (wk *worker) do(req *http.Request, want int, keep bool) ([]byte, bool) {
+	start := time.Now()
+	res, err := wk.client.Do(req)
+	if err != nil {
+		wk.fail("transport")
+		return nil, false
+	}
+	var body []byte
+	if keep {
+		body, err = io.ReadAll(res.Body)
+	} else {
+		_, err = io.Copy(io.Discard, res.Body)
+	}
+	res.Body.Close()
+	d := time.Since(start)
+	if err != nil {
+		wk.fail("transport")
+		return nil, false
+	}
+	if res.StatusCode != want {
+		wk.fail(strconv.Itoa(res.StatusCode))
+		if res.StatusCode == http.StatusTooManyRequests {
+			// Shed: wait as told, as a well-behaved client does, rather
+			// than spin on 429s that take the CPU from the work.
+			wk.shed++
+			wait, err := strconv.Atoi(res.Header.Get("Retry-After"))
+			if err != nil || wait < 1 {
+				wait = 1
+			}
+			wk.sleep(time.Duration(wait) * time.Second)
+		}
+		return body, false
+	}
+	wk.ok++
+	wk.lat = append(wk.lat, d)
+	return body, true
+}
+
+// sleep waits for d, but not beyond the leg's deadline.
+func (wk *worker) sleep(d time.Duration) {
+	if left := time.Until(wk.deadline); left < d {
+		d = left
+	}
+	if d <= 0 {
+		return
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-wk.ctx.Done():
+	}
+}
+
+func (wk *worker) fail(what string) {
+	wk.errors++
+	wk.statuses[what]++
+}
+
+func (wk *worker) request(method, u, body string) *http.Request {
+	var r io.Reader
+	if body != "" {
+		r = strings.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(wk.ctx, method, u, r)
+	if err != nil {
+		panic(err) // the URLs are built here and always valid
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	return req
+}
+
+func stepBalance(wk *worker) {
+	j := wk.next()
+	wk.do(wk.request(http.MethodGet, wk.t.url+"/account/get-balance?"+wk.f.query[j], ""), http.StatusOK, false)
+}
+
+func stepSecrets(wk *worker) {
+	j := wk.next()
+	key, secret := wk.f.hotKey(j)
+	req := wk.request(http.MethodGet, wk.t.url+"/accounts/"+key+"/secrets", "")
+	req.SetBasicAuth(key, secret)
+	wk.do(req, http.StatusOK, false)
+}
+
+// rotatedSecret is the secret every rotation adds (and revokes).
+const rotatedSecret = `{"secret":"Rot4tedBenchSecret"}`
+
+func stepRotation(wk *worker) {
+	j := wk.own[wk.ownPos%len(wk.own)]
+	wk.ownPos++
+	key, secret := wk.f.hotKey(j)
+	base := wk.t.url + "/accounts/" + key + "/secrets"
+	authed := func(method, u, body string) *http.Request {
+		req := wk.request(method, u, body)
+		req.SetBasicAuth(key, secret)
+		return req
+	}
+	if id, ok := wk.pending[j]; ok { // a revoke that failed last time
+		if _, ok := wk.do(authed(http.MethodDelete, base+"/"+id, ""), http.StatusNoContent, false); !ok {
+			return
+		}
+		delete(wk.pending, j)
+	}
+	body, ok := wk.do(authed(http.MethodPost, base, rotatedSecret), http.StatusCreated, true)
+	if !ok {
+		return
+	}
+	var created struct {
+		ID string `json:"id"`
+	}
+	if err := json.Unmarshal(body, &created); err != nil || created.ID == "" {
+		wk.fail("bad body")
+		return
+	}
+	_, listed := wk.do(authed(http.MethodGet, base, ""), http.StatusOK, false)
+	if _, ok := wk.do(authed(http.MethodDelete, base+"/"+created.ID, ""), http.StatusNoContent, false); !ok {
+		wk.pending[j] = created.ID
+		return
+	}
+	if listed {
+		wk.cycles++
+	}
+}
+
+// chargeBody is every charge: 0.01 EUR.
+const chargeBody = `{"amount":"0.01","reference":"bench"}`
+
+func stepCharge(wk *worker) {
+	j := wk.next()
+	key, _ := wk.f.hotKey(j)
+	req := wk.request(http.MethodPost, wk.t.url+"/admin/accounts/"+key+"/charges", chargeBody)
+	req.Header.Set("Authorization", "Bearer "+wk.t.adminToken)
+	wk.seq++
+	req.Header.Set("Idempotency-Key", wk.runID+"-"+strconv.Itoa(wk.id)+"-"+strconv.Itoa(wk.seq))
+	wk.do(req, http.StatusCreated, false)
+}
+
+func stepMix(wk *worker) {
+	if wk.rng.IntN(10) == 0 {
+		stepCharge(wk)
+		return
+	}
+	stepBalance(wk)
+}
+
+// legResult is one leg: one side under one scenario for --duration.
+type legResult struct {
+	Side        string         `json:"side"`
+	Round       int            `json:"round"`
+	Connections int            `json:"connections"`
+	Seconds     float64        `json:"seconds"`
+	OK          int            `json:"ok"`
+	Errors      int            `json:"errors"`
+	Shed        int            `json:"shed_429"`
+	Statuses    map[string]int `json:"error_statuses,omitempty"`
+	Cycles      int            `json:"rotation_cycles,omitempty"`
+	RPS         float64        `json:"requests_per_second"`
+	P50ms       float64        `json:"p50_ms"`
+	P99ms       float64        `json:"p99_ms"`
+	P999ms      float64        `json:"p999_ms"`
+	Maxms       float64        `json:"max_ms"`
+	PeakRSSMB   float64        `json:"peak_rss_mb"`
+	EndRSSMB    float64        `json:"end_rss_mb"`
+	PeakSource  string         `json:"peak_rss_source"`
+
+	P50, P99, P999 time.Duration `json:"-"`
+}
+
+// runLeg drives t with sc for cfg.duration: each worker a goroutine
+// looping on its own keep-alive connection until the deadline; requests in
+// flight then finish and count.
+func runLeg(ctx context.Context, cfg config, sc scenario, t *target, f *fleet, round int, profile string, rep *report) (legResult, error) {
+	workers := cfg.connections
+	if sc.ownAccounts {
+		workers = min(workers, len(f.hot))
+	}
+	tr := &http.Transport{
+		DialContext:         (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		MaxIdleConns:        workers,
+		MaxIdleConnsPerHost: workers,
+		MaxConnsPerHost:     workers,
+		IdleConnTimeout:     90 * time.Second,
+		DisableCompression:  true,
+	}
+	defer tr.CloseIdleConnections()
+	client := &http.Client{Transport: tr, Timeout: requestTimeout}
+
+	// Every leg starts from a collected heap returned to the system, so
+	// its peak is its own and not the previous leg's garbage.
+	debug.FreeOSMemory()
+	hwmReset := resetPeakRSS()
+	peakSource := "VmHWM, reset before the leg, and VmRSS sampled every 50ms"
+	if !hwmReset {
+		peakSource = "VmRSS sampled every 50ms"
+	}
+	var (
+		sampled  int64
+		stopSamp = make(chan struct{})
+		sampDone = make(chan struct{})
+	)
+	go func() {
+		defer close(sampDone)
+		tk := time.NewTicker(50 * time.Millisecond)
+		defer tk.Stop()
+		for {
+			if rss, _, err := readRSS(); err == nil {
+				sampled = max(sampled, rss)
+			}
+			select {
+			case <-stopSamp:
+				return
+			case <-tk.C:
+			}
+		}
+	}()
+	stopProfile, err := startProfile(profile, sc.name, rep)
+	if err != nil {
+		return legResult{}, err
+	}
+
+	runID := randomHex(4)
+	deadline := time.Now().Add(cfg.duration) // reset below, when the workers start
+	ws := make([]*worker, workers)
+	for w := range ws {
+		wk := &worker{ctx: ctx, deadline: deadline, id: w, client: client, t: t, f: f, runID: runID,
+			rng:      rand.New(rand.NewPCG(uint64(w), uint64(round))),
+			cursor:   int(int64(w) * int64(len(f.hot)) / int64(workers)),
+			pending:  map[int]string{},
+			statuses: map[string]int{},
+			lat:      make([]time.Duration, 0, 4096),
+		}
+		if sc.ownAccounts {
+			for j := w; j < len(f.hot); j += workers {
+				wk.own = append(wk.own, j)
+			}
+		}
+		ws[w] = wk
+	}
+	start := time.Now()
+	deadline = start.Add(cfg.duration)
+	var wg sync.WaitGroup
+	for _, wk := range ws {
+		wk.deadline = deadline
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for ctx.Err() == nil && time.Now().Before(deadline) {
+				sc.step(wk)
+			}
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	stopProfile()
+	close(stopSamp)
+	<-sampDone
+	if err := ctx.Err(); err != nil {
+		return legResult{}, err
+	}
+
+	leg := legResult{Side: t.name, Round: round, Connections: workers, Seconds: elapsed.Seconds(), Statuses: map[string]int{}, PeakSource: peakSource}
+	var lat []time.Duration
+	for _, wk := range ws {
+		leg.OK += wk.ok
+		leg.Errors += wk.errors
+		leg.Shed += wk.shed
+		leg.Cycles += wk.cycles
+		for k, v := range wk.statuses {
+			leg.Statuses[k] += v
+		}
+		lat = append(lat, wk.lat...)
+	}
+	slices.Sort(lat)
+	leg.RPS = float64(leg.OK) / elapsed.Seconds()
+	leg.P50, leg.P99, leg.P999 = quantile(lat, 0.50), quantile(lat, 0.99), quantile(lat, 0.999)
+	leg.P50ms, leg.P99ms, leg.P999ms = ms(leg.P50), ms(leg.P99), ms(leg.P999)
+	if len(lat) > 0 {
+		leg.Maxms = ms(lat[len(lat)-1])
+	}
+	rss, hwm, err := readRSS()
+	if err == nil {
+		leg.EndRSSMB = mb(rss)
+		if hwmReset {
+			sampled = max(sampled, hwm)
+		}
+	}
+	leg.PeakRSSMB = mb(sampled)
+	if len(leg.Statuses) == 0 {
+		leg.Statuses = nil
+	}
+	runtime.GC()
+	return leg, nil
+}
+
+// quantile returns the q-quantile of sorted (nearest rank).
+func quantile(sorted []time.Duration, q float64) time.Duration {
+	if len(sorted) == 0 {
+		return 0
+	}
+	i := int(q*float64(len(sorted))+0.5) - 1
+	return sorted[min(max(i, 0), len(sorted)-1)]
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+func mb(b int64) float64         { return float64(b) / (1 << 20) }
+
+// scenarioResult is a scenario's legs and their comparison.
+type scenarioResult struct {
+	Name        string      `json:"name"`
+	Description string      `json:"description"`
+	Legs        []legResult `json:"legs"`
+	Baseline    *legResult  `json:"baseline_best"`
+	Server      *legResult  `json:"server_best"`
+	// Ratio is the server's requests/s over the baseline's; P99Ratio the
+	// server's p99 over the baseline's.
+	Ratio    float64 `json:"throughput_ratio"`
+	P99Ratio float64 `json:"p99_ratio"`
+}
+
+// summarize picks each side's best leg (the most requests/s) and compares
+// them.
+func (r *scenarioResult) summarize() {
+	for i := range r.Legs {
+		leg := &r.Legs[i]
+		best := &r.Baseline
+		if leg.Side == "server" {
+			best = &r.Server
+		}
+		if *best == nil || leg.RPS > (*best).RPS {
+			*best = leg
+		}
+	}
+	if r.Baseline != nil && r.Server != nil && r.Baseline.RPS > 0 {
+		r.Ratio = r.Server.RPS / r.Baseline.RPS
+		if r.Baseline.P99 > 0 {
+			r.P99Ratio = float64(r.Server.P99) / float64(r.Baseline.P99)
+		}
+	}
+}
+
+// fmtDur prints a latency with three significant digits.
+func fmtDur(d time.Duration) string {
+	switch {
+	case d <= 0:
+		return "-"
+	case d < time.Millisecond:
+		return fmt.Sprintf("%.0fµs", float64(d)/float64(time.Microsecond))
+	case d < 10*time.Millisecond:
+		return fmt.Sprintf("%.2fms", float64(d)/float64(time.Millisecond))
+	case d < 100*time.Millisecond:
+		return fmt.Sprintf("%.1fms", float64(d)/float64(time.Millisecond))
+	case d < 10*time.Second:
+		return fmt.Sprintf("%.0fms", float64(d)/float64(time.Millisecond))
+	}
+	return d.Round(time.Second).String()
+}

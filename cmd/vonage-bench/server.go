@@ -1,0 +1,346 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/vonage/vonage-go-sdk/internal/account"
+	"github.com/vonage/vonage-go-sdk/internal/httpapi"
+	"github.com/vonage/vonage-go-sdk/internal/postgres"
+	"github.com/vonage/vonage-go-sdk/internal/sqlite"
+)
+
+// hashCost is the argon2id cost of the server and of the pool's hashes.
+type hashCost struct{ params account.HashParams }
+
+func defaultHashCost() hashCost { return hashCost{account.DefaultHashParams} }
+
+func (h hashCost) String() string {
+	p := h.params
+	return fmt.Sprintf("argon2id m=%d KiB, t=%d, p=%d", p.Memory, p.Time, p.Threads)
+}
+
+// The http.Server settings of `vonage serve` (cmd/vonage/serve.go), used
+// for the server and the baseline alike.
+const (
+	readHeaderTimeout = 5 * time.Second
+	requestTimeout    = 30 * time.Second
+	idleTimeout       = 2 * time.Minute
+	maxHeaderBytes    = 64 << 10
+)
+
+func newHTTPServer(h http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       requestTimeout,
+		WriteTimeout:      requestTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(slog.DiscardHandler, slog.LevelWarn),
+	}
+}
+
+// The defaults of vonage serve's --max-in-flight and --max-connections.
+const (
+	serveMaxInFlight    = 1024
+	serveMaxConnections = 2048
+)
+
+// serve listens on a free loopback port and serves h; it returns the base
+// URL and a function that stops the server.
+func serve(h http.Handler) (string, func(), error) { return serveLimited(h, 0) }
+
+// serveLimited is serve holding at most maxConns connections open, as
+// vonage serve does (0: no limit).
+func serveLimited(h http.Handler, maxConns int) (string, func(), error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, err
+	}
+	ln = httpapi.LimitListener(ln, maxConns)
+	srv := newHTTPServer(h)
+	go func() { _ = srv.Serve(ln) }()
+	stop := func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+	}
+	return "http://" + ln.Addr().String(), stop, nil
+}
+
+// target is one side of a leg: the baseline or the server.
+type target struct {
+	name       string
+	server     bool
+	url        string
+	adminToken string
+}
+
+// benchServer is the real server, in this process.
+type benchServer struct {
+	url        string
+	adminToken string
+	storeName  string
+	svc        *account.Service
+	cleanups   []func()
+}
+
+func (s *benchServer) target() *target {
+	return &target{name: "server", server: true, url: s.url, adminToken: s.adminToken}
+}
+
+// close stops the server and releases the database, newest first.
+func (s *benchServer) close() {
+	for i := len(s.cleanups) - 1; i >= 0; i-- {
+		s.cleanups[i]()
+	}
+}
+
+// startServer opens the store cfg.db names and serves the real API on it
+// with vonage serve's defaults (account.NewService's, the per-account call
+// rate limit on, --max-in-flight and --max-connections) and the admin API
+// on. Request logs are formatted as in production and thrown away, so
+// their cost is measured without a terminal's.
+func startServer(ctx context.Context, cfg config, logf func(string, ...any)) (*benchServer, error) {
+	s := &benchServer{}
+	ok := false
+	defer func() {
+		if !ok {
+			s.close()
+		}
+	}()
+	store, err := openStore(ctx, cfg, s, logf)
+	if err != nil {
+		return nil, err
+	}
+	s.cleanups = append(s.cleanups, func() { store.Close() })
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	s.svc = account.NewService(store,
+		account.WithHashParams(cfg.hashCost.params),
+		account.WithLogger(logger),
+		account.WithCallRateLimit(true), // on in vonage serve
+	)
+	s.adminToken = randomHex(16)
+	handler := httpapi.NewServer(httpapi.Config{
+		Service:     s.svc,
+		Logger:      logger,
+		AdminToken:  s.adminToken,
+		MaxInFlight: serveMaxInFlight,
+	})
+	u, stop, err := serveLimited(handler, serveMaxConnections)
+	if err != nil {
+		return nil, err
+	}
+	s.cleanups = append(s.cleanups, stop)
+	s.url = u
+	ok = true
+	return s, nil
+}
+
+// openStore opens SQLite (a temporary directory unless cfg.db names a
+// file) or PostgreSQL in a fresh schema, registering the cleanups on s.
+func openStore(ctx context.Context, cfg config, s *benchServer, logf func(string, ...any)) (account.Store, error) {
+	if strings.HasPrefix(cfg.db, "postgres://") || strings.HasPrefix(cfg.db, "postgresql://") {
+		schema := "bench_" + randomHex(6)
+		u, err := createSchema(ctx, cfg.db, schema)
+		if err != nil {
+			return nil, err
+		}
+		s.cleanups = append(s.cleanups, func() {
+			if cfg.keepDB {
+				logf("kept PostgreSQL schema %s", schema)
+				return
+			}
+			if err := dropSchema(cfg.db, schema); err != nil {
+				logf("dropping schema %s: %v", schema, err)
+			}
+		})
+		st, err := postgres.Open(ctx, u)
+		if err != nil {
+			return nil, err
+		}
+		s.storeName = "PostgreSQL (pgxpool default size)"
+		return st, nil
+	}
+	path := cfg.db
+	if path == "" {
+		dir, err := os.MkdirTemp("", "vonage-bench-")
+		if err != nil {
+			return nil, err
+		}
+		s.cleanups = append(s.cleanups, func() {
+			if cfg.keepDB {
+				logf("kept %s", dir)
+				return
+			}
+			os.RemoveAll(dir)
+		})
+		path = filepath.Join(dir, "bench.db")
+		s.storeName = "SQLite (temporary file)"
+	} else {
+		s.storeName = "SQLite (" + path + ")"
+	}
+	return sqlite.Open(ctx, path)
+}
+
+// createSchema creates schema and returns dbURL with its search_path set
+// to it, which pgx passes to the server as a runtime parameter.
+func createSchema(ctx context.Context, dbURL, schema string) (string, error) {
+	conn, err := pgx.Connect(ctx, withoutPoolParams(dbURL))
+	if err != nil {
+		return "", fmt.Errorf("connect to PostgreSQL: %w", err)
+	}
+	defer conn.Close(context.Background())
+	if _, err := conn.Exec(ctx, `CREATE SCHEMA `+pgx.Identifier{schema}.Sanitize()); err != nil {
+		return "", fmt.Errorf("create schema: %w", err)
+	}
+	u, err := url.Parse(dbURL)
+	if err != nil {
+		return "", err
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String(), nil
+}
+
+// withoutPoolParams removes pgxpool's pool_* parameters, which a single
+// connection would send to the server as unknown settings.
+func withoutPoolParams(dbURL string) string {
+	u, err := url.Parse(dbURL)
+	if err != nil {
+		return dbURL
+	}
+	q := u.Query()
+	for k := range q {
+		if strings.HasPrefix(k, "pool_") {
+			q.Del(k)
+		}
+	}
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+func dropSchema(dbURL, schema string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, withoutPoolParams(dbURL))
+	if err != nil {
+		return err
+	}
+	defer conn.Close(ctx)
+	_, err = conn.Exec(ctx, `DROP SCHEMA `+pgx.Identifier{schema}.Sanitize()+` CASCADE`)
+	return err
+}
+
+// Fixed bodies of the baseline, of the real answers' sizes.
+const (
+	baselineSecretID = "ad6dc56f-07b5-46e1-a527-85530e625800"
+	baselineBalance  = `{"value":1000000.00000000,"autoReload":false}` + "\n"
+	baselineSecret   = `{"_links":{"self":{"href":"/accounts/bench0000000/secrets/` + baselineSecretID + `"}},"id":"` +
+		baselineSecretID + `","created_at":"2026-01-01T00:00:00Z"}` + "\n"
+	baselineSecrets = `{"_links":{"self":{"href":"/accounts/bench0000000/secrets"}},"_embedded":{"secrets":[` +
+		`{"_links":{"self":{"href":"/accounts/bench0000000/secrets/` + baselineSecretID + `"}},"id":"` +
+		baselineSecretID + `","created_at":"2026-01-01T00:00:00Z"}]}}` + "\n"
+	baselineCharge = `{"transaction":{"id":1,"kind":"charge","amount":"-0.01","balance_after":"999999.99",` +
+		`"reference":"bench","created_at":"2026-01-01T00:00:00Z"},"reload":null,"balance":"999999.99"}` + "\n"
+)
+
+// baselineServer answers the scenarios' routes with fixed bodies: no
+// authentication, no storage, the same http.Server settings.
+type baselineServer struct {
+	url  string
+	stop func()
+}
+
+func startBaseline() (*baselineServer, error) {
+	mux := http.NewServeMux()
+	fixed := func(status int, body string) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			_, _ = io.Copy(io.Discard, r.Body)
+			if body != "" {
+				w.Header().Set("Content-Type", "application/json")
+			}
+			w.WriteHeader(status)
+			_, _ = io.WriteString(w, body)
+		}
+	}
+	mux.Handle("GET /account/get-balance", fixed(http.StatusOK, baselineBalance))
+	mux.Handle("GET /accounts/{api_key}/secrets", fixed(http.StatusOK, baselineSecrets))
+	mux.Handle("POST /accounts/{api_key}/secrets", fixed(http.StatusCreated, baselineSecret))
+	mux.Handle("DELETE /accounts/{api_key}/secrets/{id}", fixed(http.StatusNoContent, ""))
+	mux.Handle("POST /admin/accounts/{api_key}/charges", fixed(http.StatusCreated, baselineCharge))
+	u, stop, err := serve(mux)
+	if err != nil {
+		return nil, err
+	}
+	return &baselineServer{url: u, stop: stop}, nil
+}
+
+func (b *baselineServer) target() *target {
+	return &target{name: "baseline", url: b.url, adminToken: "unused"}
+}
+
+func (b *baselineServer) close() { b.stop() }
+
+func randomHex(n int) string {
+	buf := make([]byte, n)
+	_, _ = rand.Read(buf)
+	return hex.EncodeToString(buf)
+}
+
+// Memory. The server runs in this process, so what is measured is the
+// resident set of the whole process: server, load generator and, between
+// legs, the other side's idle server.
+
+// resetPeakRSS resets VmHWM (Linux: "5" > /proc/self/clear_refs), so that
+// a leg's peak is its own.
+func resetPeakRSS() bool {
+	return os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) == nil
+}
+
+// readRSS returns VmRSS and VmHWM in bytes, from /proc/self/status.
+func readRSS() (rss, hwm int64, err error) {
+	f, err := os.Open("/proc/self/status")
+	if err != nil {
+		return 0, 0, err
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		k, v, ok := strings.Cut(sc.Text(), ":")
+		if !ok || (k != "VmRSS" && k != "VmHWM") {
+			continue
+		}
+		n, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+		if err != nil {
+			return 0, 0, fmt.Errorf("/proc/self/status %s: %w", k, err)
+		}
+		if k == "VmRSS" {
+			rss = n << 10
+		} else {
+			hwm = n << 10
+		}
+	}
+	if rss == 0 {
+		return 0, 0, errors.New("/proc/self/status has no VmRSS")
+	}
+	return rss, hwm, sc.Err()
+}

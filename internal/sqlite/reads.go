@@ -1,0 +1,63 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+)
+
+// readStmts are the reads every authenticated request makes (the secret
+// check and the account; the secrets on a cache miss), prepared on the
+// read pool once. Preparing is SQLite parsing and planning the SQL, which
+// otherwise happens on every query and costs more than running these
+// lookups; database/sql keeps each statement prepared on every connection
+// of the pool that has used it.
+type readStmts struct {
+	account, secretExists, secrets *sql.Stmt
+}
+
+const (
+	accountQuery      = `SELECT ` + accountColumns + ` FROM accounts WHERE api_key = ?`
+	secretExistsQuery = `SELECT EXISTS (SELECT 1 FROM secrets WHERE api_key = ? AND id = ?)`
+	// The LEFT JOIN tells an unknown account (no row at all) from a known
+	// one in a single query, so both answers come from one snapshot.
+	secretsQuery = `SELECT s.id, s.hash, s.created_at
+		FROM accounts a LEFT JOIN secrets s ON s.api_key = a.api_key
+		WHERE a.api_key = ?
+		ORDER BY s.seq`
+)
+
+func prepareReads(ctx context.Context, db *sql.DB) (*readStmts, error) {
+	var q readStmts
+	for _, p := range []struct {
+		dst **sql.Stmt
+		sql string
+	}{
+		{&q.account, accountQuery},
+		{&q.secretExists, secretExistsQuery},
+		{&q.secrets, secretsQuery},
+	} {
+		st, err := db.PrepareContext(ctx, p.sql)
+		if err != nil {
+			q.close()
+			return nil, fmt.Errorf("sqlite: prepare: %w", err)
+		}
+		*p.dst = st
+	}
+	return &q, nil
+}
+
+// close closes the statements; nil is a no-op.
+func (q *readStmts) close() error {
+	if q == nil {
+		return nil
+	}
+	var errs []error
+	for _, st := range []*sql.Stmt{q.account, q.secretExists, q.secrets} {
+		if st != nil {
+			errs = append(errs, st.Close())
+		}
+	}
+	return errors.Join(errs...)
+}
