@@ -54,12 +54,14 @@ func (s *Service) verify(ctx context.Context, apiKey, secret string, at attempt)
 	}
 	mac := s.cache.mac(apiKey, secret)
 	if id, ok := s.cache.getMAC(mac); ok {
-		exists, err := s.store.SecretExists(ctx, apiKey, id)
+		// One read confirms the secret still exists and loads the account,
+		// so a revoked secret fails at once on every instance.
+		acct, found, err := s.store.AccountWithSecret(ctx, apiKey, id)
 		if err != nil {
 			return Account{}, err
 		}
-		if exists {
-			return s.accountOrUnauthorized(ctx, apiKey)
+		if found {
+			return acct, nil
 		}
 		s.cache.forgetMAC(mac)
 	}

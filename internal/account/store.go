@@ -62,6 +62,12 @@ type Store interface {
 	// working at once on every instance.
 	SecretExists(ctx context.Context, apiKey, id string) (bool, error)
 
+	// AccountWithSecret returns the account with that key if it still
+	// holds the secret with that id, in one read: the confirmation a cached
+	// verification makes on every request. found is false, with no error,
+	// when the account or the secret does not exist.
+	AccountWithSecret(ctx context.Context, apiKey, secretID string) (acct Account, found bool, err error)
+
 	// AddSecret stores s; ESECRETLIMIT if the account already holds
 	// MaxSecrets; ENOTFOUND for an unknown key.
 	AddSecret(ctx context.Context, s Secret) error

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -45,6 +46,20 @@ func (s *Store) Secrets(ctx context.Context, apiKey string) ([]account.Secret, e
 		return nil, notFound(apiKey)
 	}
 	return secrets, nil
+}
+
+// AccountWithSecret returns the account if it still holds the secret: one
+// round trip, as it runs on every request a cached verification serves.
+func (s *Store) AccountWithSecret(ctx context.Context, apiKey, id string) (account.Account, bool, error) {
+	a, err := scanAccount(s.pool.QueryRow(ctx, `SELECT `+accountColumns+` FROM accounts
+		WHERE api_key = $1 AND EXISTS (SELECT 1 FROM secrets WHERE id = $2 AND api_key = $1)`, apiKey, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return account.Account{}, false, nil
+	}
+	if err != nil {
+		return account.Account{}, false, fmt.Errorf("postgres: account with secret: %w", err)
+	}
+	return a, true, nil
 }
 
 // SecretExists reports whether the account still has the secret: one

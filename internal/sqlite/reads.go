@@ -14,12 +14,15 @@ import (
 // lookups; database/sql keeps each statement prepared on every connection
 // of the pool that has used it.
 type readStmts struct {
-	account, secretExists, secrets *sql.Stmt
+	account, secretExists, secrets, accountWithSecret *sql.Stmt
 }
 
 const (
 	accountQuery      = `SELECT ` + accountColumns + ` FROM accounts WHERE api_key = ?`
 	secretExistsQuery = `SELECT EXISTS (SELECT 1 FROM secrets WHERE api_key = ? AND id = ?)`
+	// accountWithSecretQuery is the one read of a cached verification.
+	accountWithSecretQuery = `SELECT ` + accountColumns + ` FROM accounts WHERE api_key = ?1
+		AND EXISTS (SELECT 1 FROM secrets WHERE secrets.api_key = ?1 AND secrets.id = ?2)`
 	// The LEFT JOIN tells an unknown account (no row at all) from a known
 	// one in a single query, so both answers come from one snapshot.
 	secretsQuery = `SELECT s.id, s.hash, s.created_at
@@ -37,6 +40,7 @@ func prepareReads(ctx context.Context, db *sql.DB) (*readStmts, error) {
 		{&q.account, accountQuery},
 		{&q.secretExists, secretExistsQuery},
 		{&q.secrets, secretsQuery},
+		{&q.accountWithSecret, accountWithSecretQuery},
 	} {
 		st, err := db.PrepareContext(ctx, p.sql)
 		if err != nil {
@@ -54,7 +58,7 @@ func (q *readStmts) close() error {
 		return nil
 	}
 	var errs []error
-	for _, st := range []*sql.Stmt{q.account, q.secretExists, q.secrets} {
+	for _, st := range []*sql.Stmt{q.account, q.secretExists, q.secrets, q.accountWithSecret} {
 		if st != nil {
 			errs = append(errs, st.Close())
 		}

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 
 	"github.com/vonage/vonage-go-sdk/internal/account"
@@ -41,6 +42,18 @@ func (s *Store) Secrets(ctx context.Context, apiKey string) ([]account.Secret, e
 		return nil, notFound(apiKey)
 	}
 	return secrets, nil
+}
+
+// AccountWithSecret returns the account if it still holds the secret.
+func (s *Store) AccountWithSecret(ctx context.Context, apiKey, id string) (account.Account, bool, error) {
+	a, err := scanAccount(s.q.accountWithSecret.QueryRowContext(ctx, apiKey, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return account.Account{}, false, nil
+	}
+	if err != nil {
+		return account.Account{}, false, fmt.Errorf("sqlite: account with secret: %w", err)
+	}
+	return a, true, nil
 }
 
 // SecretExists reports whether the account still has the secret.

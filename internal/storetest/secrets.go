@@ -17,6 +17,44 @@ var secretTests = []test{
 	{"RevokeOtherAccounts", testRevokeOtherAccounts},
 	{"RaceAdd", testRaceAdd},
 	{"RaceRevoke", testRaceRevoke},
+	{"AccountWithSecret", testAccountWithSecret},
+}
+
+// testAccountWithSecret checks the one read a cached verification makes:
+// the account while it holds the secret, nothing once it does not.
+func testAccountWithSecret(t *testing.T, s account.Store) {
+	ctx := t.Context()
+	acct := newAccount("withsec1")
+	first := create(t, s, acct)
+	create(t, s, newAccount("withsec2"))
+	second := newSecret(acct.APIKey, at(1))
+	if err := s.AddSecret(ctx, second); err != nil {
+		t.Fatal(err)
+	}
+	want, err := s.Account(ctx, acct.APIKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, found, err := s.AccountWithSecret(ctx, acct.APIKey, first.ID)
+	if err != nil || !found || got.APIKey != want.APIKey || got.Balance != want.Balance || got.Limits != want.Limits || !got.CreatedAt.Equal(want.CreatedAt) {
+		t.Fatalf("AccountWithSecret(held) = %+v, %v, %v; want %+v, true, nil", got, found, err, want)
+	}
+	if err := s.RevokeSecret(ctx, acct.APIKey, first.ID); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ name, key, id string }{
+		{"revoked", acct.APIKey, first.ID},
+		{"unknown key", "nosuchkey", second.ID},
+		{"another account's key", "withsec2", second.ID},
+		{"unknown id", acct.APIKey, "00000000-0000-4000-8000-000000000000"},
+	} {
+		if _, found, err := s.AccountWithSecret(ctx, c.key, c.id); found || err != nil {
+			t.Errorf("AccountWithSecret(%s) = %v, %v; want false, nil", c.name, found, err)
+		}
+	}
+	if _, found, err := s.AccountWithSecret(ctx, acct.APIKey, second.ID); !found || err != nil {
+		t.Errorf("AccountWithSecret(remaining) = %v, %v; want true, nil", found, err)
+	}
 }
 
 func testAddSecondThenLimit(t *testing.T, s account.Store) {
