@@ -26,70 +26,35 @@ func (s *Store) VerifyLedger(ctx context.Context) (account.LedgerReport, error) 
 		}
 		// COLLATE "C": byte order, as SQLite sorts, whatever the
 		// database's collation.
-		balances := map[string]account.Money{}
-		var keys []string // in key order, so the report is stable
+		var check account.LedgerCheck
 		var (
-			key     string
-			balance int64
+			key                        string
+			id                         int64
+			balance, amount64, after64 int64
 		)
 		rows, err := tx.Query(ctx, `SELECT api_key, balance FROM accounts ORDER BY api_key COLLATE "C"`)
 		if err != nil {
 			return err
 		}
 		if _, err := pgx.ForEachRow(rows, []any{&key, &balance}, func() error {
-			balances[key] = account.Money(balance)
-			keys = append(keys, key)
+			check.Account(key, account.Money(balance))
 			return nil
 		}); err != nil {
 			return err
 		}
-		rep.Accounts = len(keys)
 
-		sums := make(map[string]account.Money, len(keys))
-		var (
-			id                int64
-			amount64, after64 int64
-		)
 		rows, err = tx.Query(ctx, `SELECT id, api_key, amount, balance_after
 			FROM transactions ORDER BY api_key COLLATE "C", id`)
 		if err != nil {
 			return err
 		}
-		_, err = pgx.ForEachRow(rows, []any{&id, &key, &amount64, &after64}, func() error {
-			amount, after := account.Money(amount64), account.Money(after64)
-			rep.Rows++
-			prev := sums[key]
-			sum, err := add(prev, amount)
-			if err != nil {
-				rep.Problems = append(rep.Problems, account.LedgerProblem{APIKey: key, TransactionID: id,
-					Message: "the ledger's running sum overflows"})
-				sum = prev
-			}
-			sums[key] = sum
-			if after != sum {
-				rep.Problems = append(rep.Problems, account.LedgerProblem{APIKey: key, TransactionID: id,
-					Message: "balance_after " + after.String() + " does not follow from the rows before (" +
-						prev.String() + " plus " + amount.String() + " is " + sum.String() + ")"})
-			}
-			if after < 0 {
-				rep.Problems = append(rep.Problems, account.LedgerProblem{APIKey: key, TransactionID: id,
-					Message: "balance_after " + after.String() + " is negative"})
-			}
-			if _, ok := balances[key]; !ok {
-				rep.Problems = append(rep.Problems, account.LedgerProblem{APIKey: key, TransactionID: id,
-					Message: "the row belongs to no account"})
-			}
+		if _, err := pgx.ForEachRow(rows, []any{&id, &key, &amount64, &after64}, func() error {
+			check.Row(id, key, account.Money(amount64), account.Money(after64))
 			return nil
-		})
-		if err != nil {
+		}); err != nil {
 			return err
 		}
-		for _, key := range keys {
-			if balances[key] != sums[key] {
-				rep.Problems = append(rep.Problems, account.LedgerProblem{APIKey: key,
-					Message: "balance " + balances[key].String() + " differs from the sum of its ledger rows, " + sums[key].String()})
-			}
-		}
+		rep = check.Report()
 		return nil
 	})
 	if err != nil {

@@ -70,14 +70,6 @@ func positive(amount account.Money) error {
 	return nil
 }
 
-// add returns balance+amount, or EINVALID when the sum would not fit.
-func add(balance, amount account.Money) (account.Money, error) {
-	if amount > 0 && balance > math.MaxInt64-amount {
-		return 0, account.Invalid("amount", "would take the balance beyond the largest amount an account can hold")
-	}
-	return balance + amount, nil
-}
-
 // insufficient is the refusal of a charge of amount. A replayed refusal
 // builds it again from the same amount, so both answers read alike.
 func insufficient(amount account.Money) error {
@@ -91,7 +83,7 @@ func (s *Store) Credit(ctx context.Context, m account.Movement) (account.MoveRes
 		if err != nil {
 			return account.MoveResult{}, err
 		}
-		after, err := add(balance, m.Amount)
+		after, err := account.AddMoney(balance, m.Amount)
 		if err != nil {
 			return account.MoveResult{}, err
 		}
@@ -118,7 +110,7 @@ func (s *Store) Charge(ctx context.Context, m account.Movement) (account.MoveRes
 		if ar != nil && after < ar.Threshold {
 			reloadBy = ar.Amount
 		}
-		final, err := add(after, reloadBy)
+		final, err := account.AddMoney(after, reloadBy)
 		if err != nil {
 			return res, err
 		}
@@ -165,7 +157,7 @@ func (s *Store) TopUp(ctx context.Context, apiKey, trx string, now time.Time) (a
 		if err != nil {
 			return err
 		}
-		after, err := add(balance, amount)
+		after, err := account.AddMoney(balance, amount)
 		if err != nil {
 			return err
 		}
