@@ -6,16 +6,13 @@ import (
 	"errors"
 	"flag"
 	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/vonage/vonage-go-sdk/internal/account"
-	"github.com/vonage/vonage-go-sdk/internal/httpapi"
-	"github.com/vonage/vonage-go-sdk/internal/sqlite"
+	"github.com/vonage/vonage-go-sdk/internal/server"
 )
 
 // adminToken is long and odd so a leak check cannot match ordinary words.
@@ -37,24 +34,19 @@ func startServer(t *testing.T) *testServer {
 // not nil), to inject failures in front of the real server.
 func startServerWith(t *testing.T, wrap func(http.Handler) http.Handler) *testServer {
 	t.Helper()
-	ctx := context.Background()
-	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "db"))
+	cfg := server.TestConfig()
+	cfg.DB = filepath.Join(t.TempDir(), "db")
+	cfg.AdminToken = adminToken
+	cfg.Wrap = wrap
+	srv, err := server.New(context.Background(), cfg)
 	if err != nil {
-		t.Fatalf("sqlite.Open: %v", err)
+		t.Fatalf("server.New: %v", err)
 	}
-	t.Cleanup(func() { store.Close() })
-	svc := account.NewService(store, account.WithHashParams(account.HashParams{Memory: 64, Time: 1, Threads: 1}))
-	var h http.Handler = httpapi.NewServer(httpapi.Config{
-		Service:    svc,
-		Logger:     slog.New(slog.DiscardHandler),
-		AdminToken: adminToken,
-	})
-	if wrap != nil {
-		h = wrap(h)
+	t.Cleanup(func() { srv.Close() })
+	if err := srv.Start(); err != nil {
+		t.Fatalf("server.Start: %v", err)
 	}
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
-	return &testServer{url: srv.URL, svc: svc}
+	return &testServer{url: srv.URL, svc: srv.Service}
 }
 
 // highLimits keeps the per-account call rate out of the way of fast tests.

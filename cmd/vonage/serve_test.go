@@ -250,6 +250,15 @@ func TestServeRefusesBadLimits(t *testing.T) {
 		{nil, []string{"--auth-fail-limit-pair", "-1"}, "--auth-fail-limit-pair"},
 		{nil, []string{"--auth-fail-window", "0s"}, "--auth-fail-window"},
 		{nil, []string{"--max-in-flight", "-5"}, "--max-in-flight"},
+		// A bad environment value is refused like the same flag, naming
+		// the variable, never silently replaced by the default.
+		{map[string]string{"VONAGE_MAX_IN_FLIGHT": "abc"}, nil, "VONAGE_MAX_IN_FLIGHT"},
+		{map[string]string{"VONAGE_RATE_LIMIT": "nope"}, nil, "VONAGE_RATE_LIMIT"},
+		{map[string]string{"VONAGE_AUTH_FAIL_WINDOW": "soon"}, nil, "VONAGE_AUTH_FAIL_WINDOW"},
+		{map[string]string{"VONAGE_AUTH_FAIL_WINDOW": "0s"}, nil, "VONAGE_AUTH_FAIL_WINDOW"},
+		{map[string]string{"VONAGE_MAX_CONNECTIONS": "-1"}, nil, "VONAGE_MAX_CONNECTIONS"},
+		{map[string]string{"VONAGE_PG_MAX_CONNS": "4x"}, nil, "VONAGE_PG_MAX_CONNS"},
+		{map[string]string{"VONAGE_CLIENT_IP_HEADER": "X-Real-IP"}, nil, "VONAGE_CLIENT_IP_HEADER"},
 	} {
 		var stderr strings.Builder
 		args := append([]string{"serve", "--addr", "127.0.0.1:0", "--db", db}, tc.args...)

@@ -71,6 +71,11 @@ type HashParams struct {
 // (19 MiB, 2 iterations, 1 lane).
 var DefaultHashParams = HashParams{Memory: 19 * 1024, Time: 2, Threads: 1}
 
+// TestHashParams are hundreds of times cheaper than DefaultHashParams and
+// far too cheap to protect a real secret: for tests and package
+// vonagetest only, where a test makes hundreds of verifications.
+var TestHashParams = HashParams{Memory: 64, Time: 1, Threads: 1}
+
 const (
 	saltLen = 16
 	keyLen  = 32

@@ -32,6 +32,10 @@ type Service struct {
 	pepperWarn sync.Once
 }
 
+// DefaultVerifyCacheSize is the number of successful verifications a
+// Service remembers without WithVerifyCacheSize.
+const DefaultVerifyCacheSize = 10_000
+
 // Option configures a Service.
 type Option func(*Service)
 
@@ -91,7 +95,7 @@ func NewService(store Store, opts ...Option) *Service {
 		params:  DefaultHashParams,
 		now:     time.Now,
 		monoNow: time.Now,
-		cache:   newVerifyCache(10_000),
+		cache:   newVerifyCache(DefaultVerifyCacheSize),
 		limits:  DefaultAuthLimits,
 	}
 	for _, o := range opts {

@@ -40,7 +40,7 @@ func TestErrorTableCoversEveryCode(t *testing.T) {
 // middleware and error writer directly, and its log.
 func testServer() (*server, *bytes.Buffer) {
 	var logs bytes.Buffer
-	return &server{log: slog.New(slog.NewJSONHandler(&logs, nil)), maxBody: DefaultMaxBodyBytes}, &logs
+	return &server{log: slog.New(slog.NewJSONHandler(&logs, nil)), maxBody: 64 << 10}, &logs
 }
 
 // serve runs h behind the server's middleware, with the given body family.

@@ -4,20 +4,16 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"log/slog"
 	"mime"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
 	"net/url"
-	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/vonage/vonage-go-sdk/internal/account"
-	"github.com/vonage/vonage-go-sdk/internal/sqlite"
 )
 
 // Fuzz targets for every parser of request data in this package: the
@@ -26,9 +22,10 @@ import (
 // from forwarding headers. Seeds are in testdata/fuzz/<FuzzName>/ as well
 // as below; .ci/run runs each target for a few seconds.
 
-// fuzzLimit keeps fuzzed request parts well under DefaultMaxBodyBytes, so
-// that no property depends on where the 413 falls.
-const fuzzLimit = 8 << 10
+// FuzzLimit keeps fuzzed request parts well under the server's body cap,
+// so that no property depends on where the 413 falls. Exported for the
+// fuzz targets of package httpapi_test (fuzz_server_test.go).
+const FuzzLimit = 8 << 10
 
 // withState returns r carrying a request state, as withRequestState gives
 // it, so that the secrets a parser notes can be inspected.
@@ -50,7 +47,7 @@ func FuzzLegacyCredentials(f *testing.F) {
 	f.Add("", "", uint8(3), "api_key=a;api_secret=b", "", "basic    YTpi")
 	f.Add("", "", uint8(3), "", "api_key=x&api_secret=y", "Bearer token")
 	f.Fuzz(func(t *testing.T, key, secret string, mode uint8, rawQuery, body, authz string) {
-		if len(key)+len(secret)+len(rawQuery)+len(body)+len(authz) > fuzzLimit {
+		if len(key)+len(secret)+len(rawQuery)+len(body)+len(authz) > FuzzLimit {
 			return
 		}
 		creds := url.Values{"api_key": {key}, "api_secret": {secret}}.Encode()
@@ -104,137 +101,6 @@ func FuzzLegacyCredentials(f *testing.F) {
 // parseLegacyFormForTest is parseLegacyForm without a server.
 func parseLegacyFormForTest(r *http.Request) error { return (&server{}).parseLegacyForm(r) }
 
-// fuzzServer is a server over a fresh SQLite database with one account,
-// cheap hashing and no failure limits (the fuzzer's thousands of failures
-// would otherwise all be 429s).
-func fuzzServer(f *testing.F, admin bool) (http.Handler, *account.Service, *sqlite.Store) {
-	store, err := sqlite.Open(context.Background(), filepath.Join(f.TempDir(), "db"))
-	if err != nil {
-		f.Fatal(err)
-	}
-	f.Cleanup(func() { store.Close() })
-	svc := account.NewService(store, account.WithHashParams(account.HashParams{Memory: 8, Time: 1, Threads: 1}),
-		account.WithAuthLimits(account.AuthLimits{}))
-	_, _, err = svc.CreateAccount(context.Background(), account.NewAccount{
-		APIKey: fuzzKey, Secret: fuzzSecret, Balance: 10 * account.Scale,
-		AutoReload: &account.AutoReload{Threshold: 5 * account.Scale, Amount: 20 * account.Scale},
-	})
-	if err != nil {
-		f.Fatal(err)
-	}
-	cfg := Config{Service: svc, Logger: slog.New(slog.DiscardHandler)}
-	if admin {
-		cfg.AdminToken = fuzzAdminToken
-	}
-	return NewServer(cfg), svc, store
-}
-
-const (
-	fuzzKey        = "fuzzkey01"
-	fuzzSecret     = "Fuzz3dSecretQ7"
-	fuzzAdminToken = "fuzz-admin-token"
-)
-
-var requestIDInBody = regexp.MustCompile(`[0-9a-f]{32}`)
-
-// serveFuzz sends r through h and returns the status, the Content-Type
-// and the body with request ids masked.
-func serveFuzz(h http.Handler, r *http.Request) (int, string, string, http.Header) {
-	w := httptest.NewRecorder()
-	h.ServeHTTP(w, r)
-	return w.Code, w.Header().Get("Content-Type"), requestIDInBody.ReplaceAllString(w.Body.String(), "ID"), w.Header()
-}
-
-// FuzzAuthHTTP sends fuzzed credentials to the read-only authenticated
-// routes through the whole server. Properties: never a 5xx; a JSON body in
-// the route's shape; the account's real secret never in a response; and a
-// wrong secret has no influence on the answer: replacing it by another
-// wrong secret of the same length gives the same response byte for byte,
-// so nothing of it is echoed and no wrong secret is treated differently.
-func FuzzAuthHTTP(f *testing.F) {
-	h, _, _ := fuzzServer(f, false)
-	f.Add(uint8(0), fuzzKey, fuzzSecret, "", "")
-	f.Add(uint8(1), fuzzKey, "Wrong1Secret", "", "")
-	f.Add(uint8(2), fuzzKey, fuzzSecret, "", "")
-	f.Add(uint8(3), fuzzKey, "x", "trx=abc", "")
-	f.Add(uint8(4), "other:key", "x", "", "/07239aeb-d756-4c32-a1de-cf64f8b21827")
-	f.Add(uint8(5), fuzzKey, fuzzSecret, "", "")
-	f.Add(uint8(6), "", "", "api_secret=%zz", "")
-	f.Fuzz(func(t *testing.T, mode uint8, key, secret, rawQuery, pathTail string) {
-		if len(key)+len(secret)+len(rawQuery)+len(pathTail) > fuzzLimit {
-			return
-		}
-		build := func(secret string) *http.Request {
-			creds := url.Values{"api_key": {key}, "api_secret": {secret}}
-			var r *http.Request
-			switch mode % 7 {
-			case 0: // E1, query
-				r = httptest.NewRequest("GET", "/account/get-balance", nil)
-				r.URL.RawQuery = creds.Encode() + "&" + rawQuery
-			case 1: // E3 read, form
-				r = httptest.NewRequest("POST", "/account/settings", strings.NewReader(creds.Encode()))
-				r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-				r.URL.RawQuery = rawQuery
-			case 2: // E1, Basic
-				r = httptest.NewRequest("GET", "/account/get-balance", nil)
-				r.SetBasicAuth(key, secret)
-			case 3: // E2 with an unknown trx, Basic
-				r = httptest.NewRequest("POST", "/account/top-up", strings.NewReader(rawQuery))
-				r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-				r.SetBasicAuth(key, secret)
-			case 4: // E6, Basic, any path
-				r = httptest.NewRequest("GET", "/", nil)
-				r.URL.Path = "/accounts/" + fuzzKey + "/secrets" + pathTail
-				r.SetBasicAuth(key, secret)
-			case 5: // E4, Basic
-				r = httptest.NewRequest("GET", "/accounts/"+fuzzKey+"/secrets", nil)
-				r.SetBasicAuth(key, secret)
-			case 6: // E1, a raw Authorization header
-				r = httptest.NewRequest("GET", "/account/get-balance", nil)
-				r.Header["Authorization"] = []string{key + secret}
-			}
-			r.RemoteAddr = "192.0.2.1:1234"
-			return r
-		}
-		status, ct, body, header := serveFuzz(h, build(secret))
-		if status >= 500 {
-			t.Fatalf("status %d: %s", status, body)
-		}
-		if body != "" && ct != "application/json" {
-			t.Fatalf("Content-Type %q", ct)
-		}
-		if body != "" && !json.Valid([]byte(body)) {
-			t.Fatalf("body is not JSON: %q", body)
-		}
-		if strings.Contains(body, fuzzSecret) {
-			t.Fatalf("the account's secret is in the response: %s", body)
-		}
-		for _, vs := range header {
-			for _, v := range vs {
-				if strings.Contains(v, fuzzSecret) {
-					t.Fatalf("the account's secret is in a header: %q", v)
-				}
-			}
-		}
-		if secret == fuzzSecret || secret == "" || status == http.StatusOK {
-			return // the right secret (perhaps reassembled from key and secret in mode 6)
-		}
-		// Another wrong secret of the same length (the length alone decides
-		// the "longer than 128" refusal).
-		other := []byte(secret)
-		for i, b := range other {
-			other[i] = 'q'
-			if b == 'q' {
-				other[i] = 'Q'
-			}
-		}
-		status2, _, body2, _ := serveFuzz(h, build(string(other)))
-		if status2 != status || body2 != body {
-			t.Fatalf("the answer depends on a wrong secret: %q -> %d %s\n%q -> %d %s", secret, status, body, other, status2, body2)
-		}
-	})
-}
-
 // The messages readNewSecret may give: fixed texts only.
 var newSecretMessages = []string{"is not a valid form-encoded body", "is required", `must be one JSON object such as {"secret":"..."}`,
 	"must be a string", `must contain only the member "secret"`, "the request body is too large", "could not be read"}
@@ -252,7 +118,7 @@ func FuzzNewSecretBody(f *testing.F) {
 	f.Add("application/x-www-form-urlencoded; charset=utf-8", "secret=%zz")
 	f.Add("text/plain", `{"secret":"Valid1Secret"}`)
 	f.Fuzz(func(t *testing.T, contentType, body string) {
-		if len(body) > fuzzLimit {
+		if len(body) > FuzzLimit {
 			return
 		}
 		r := httptest.NewRequest("POST", "/accounts/k/secrets", strings.NewReader(body))
@@ -310,7 +176,7 @@ func FuzzAdminBodies(f *testing.F) {
 	f.Add(`{"limits":{"max-calls-per-second":" 7"}}`, "limit=0")
 	f.Add(`{"auto_reload":{"threshold":"5","amount":"0"}}`, "cursor=-1;x")
 	f.Fuzz(func(t *testing.T, body, query string) {
-		if len(body)+len(query) > fuzzLimit {
+		if len(body)+len(query) > FuzzLimit {
 			return
 		}
 		req := func() *http.Request {
@@ -386,106 +252,6 @@ func moneyReadsBack(t *testing.T, m account.Money) {
 	if back, err := account.ParseMoney("x", m.String()); err != nil || back != m {
 		t.Fatalf("%d reads back as %d, %v", m, back, err)
 	}
-}
-
-// FuzzAdminMoney posts fuzzed credits and charges through the whole server
-// and checks the money: never a 5xx; a 201 moves exactly the amounts it
-// reports (a replay moves nothing) and adds their ledger rows; any other
-// answer changes nothing; the balance always equals the last ledger row's
-// balance_after.
-func FuzzAdminMoney(f *testing.F) {
-	h, svc, store := fuzzServer(f, true)
-	f.Add(false, `{"amount":"1.5","reference":"r"}`, "")
-	f.Add(true, `{"amount":"6"}`, "key-1")
-	f.Add(true, `{"amount":"6"}`, "key-1")
-	f.Add(true, `{"amount":"7"}`, "key-1")
-	f.Add(true, `{"amount":"100000"}`, "")
-	f.Add(false, `{"amount":"9999999999.99999999"}`, "")
-	f.Add(false, `{"amount":"1","reference":"\u0007"}`, "")
-	ctx := context.Background()
-	f.Fuzz(func(t *testing.T, charge bool, body, idem string) {
-		if len(body)+len(idem) > fuzzLimit {
-			return
-		}
-		before, ledger := moneyState(t, svc, store)
-		what := "credits"
-		if charge {
-			what = "charges"
-		}
-		r := httptest.NewRequest("POST", "/admin/accounts/"+fuzzKey+"/"+what, strings.NewReader(body))
-		r.Header.Set("Authorization", "Bearer "+fuzzAdminToken)
-		if idem != "" {
-			r.Header["Idempotency-Key"] = []string{idem}
-		}
-		status, _, resBody, header := serveFuzz(h, r)
-		after, ledgerAfter := moneyState(t, svc, store)
-		switch {
-		case status >= 500:
-			t.Fatalf("status %d: %s", status, resBody)
-		case status == http.StatusCreated && header.Get("Idempotent-Replayed") == "":
-			var moved struct {
-				Transaction struct{ Amount string }
-				Reload      *struct{ Amount string }
-			}
-			if err := json.Unmarshal([]byte(resBody), &moved); err != nil {
-				t.Fatalf("201 body %s: %v", resBody, err)
-			}
-			delta := signedMoney(t, moved.Transaction.Amount)
-			rows := 1
-			if moved.Reload != nil {
-				delta += signedMoney(t, moved.Reload.Amount)
-				rows++
-			}
-			if (delta > 0) == charge && moved.Reload == nil {
-				t.Fatalf("%s moved %d", what, delta)
-			}
-			if after != before+delta || ledgerAfter != ledger+rows {
-				t.Fatalf("201 moving %d: balance %d -> %d, ledger %d -> %d rows", delta, before, after, ledger, ledgerAfter)
-			}
-		default:
-			if after != before || ledgerAfter != ledger {
-				t.Fatalf("%d changed the money: balance %d -> %d, ledger %d -> %d rows: %s", status, before, after, ledger, ledgerAfter, resBody)
-			}
-		}
-		txs, err := store.Transactions(ctx, fuzzKey, 0, 1)
-		if err != nil || len(txs) == 0 || txs[0].BalanceAfter != after {
-			t.Fatalf("last ledger row %+v, balance %d, %v", txs, after, err)
-		}
-	})
-}
-
-// moneyState is the account's balance and number of ledger rows.
-func moneyState(t *testing.T, svc *account.Service, store *sqlite.Store) (account.Money, int) {
-	t.Helper()
-	acct, _, err := svc.AccountDetails(context.Background(), fuzzKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	n, before := 0, int64(0)
-	for {
-		txs, err := store.Transactions(context.Background(), fuzzKey, before, 1000)
-		if err != nil {
-			t.Fatal(err)
-		}
-		n += len(txs)
-		if len(txs) < 1000 {
-			return acct.Balance, n
-		}
-		before = txs[len(txs)-1].ID
-	}
-}
-
-func signedMoney(t *testing.T, s string) account.Money {
-	t.Helper()
-	neg := strings.HasPrefix(s, "-")
-	m, err := account.ParseMoney("amount", strings.TrimPrefix(s, "-"))
-	if err != nil {
-		t.Fatalf("amount %q: %v", s, err)
-	}
-	if neg {
-		return -m
-	}
-	return m
 }
 
 // FuzzClientAddr: whatever the forwarding headers say, the client address

@@ -3,14 +3,9 @@ package httpapi
 import (
 	"context"
 	"net/http"
-	"time"
 
 	"github.com/vonage/vonage-go-sdk/internal/account"
 )
-
-// readyTimeout bounds the database ping of /readyz, so a hung database makes
-// the probe fail rather than hang.
-const readyTimeout = 2 * time.Second
 
 // statusBody is the body of a passing health check.
 type statusBody struct {
@@ -27,7 +22,7 @@ func (s *server) healthz(w http.ResponseWriter, r *http.Request) {
 // load balancer stops sending traffic to an instance that cannot serve it.
 // The ping's error goes to the log, not to the (unauthenticated) caller.
 func (s *server) readyz(w http.ResponseWriter, r *http.Request) {
-	ctx, cancel := context.WithTimeout(r.Context(), readyTimeout)
+	ctx, cancel := context.WithTimeout(r.Context(), s.readyTimeout)
 	defer cancel()
 	if err := s.svc.Store().Ping(ctx); err != nil {
 		st := stateOf(r)

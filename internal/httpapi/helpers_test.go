@@ -7,7 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"path/filepath"
 	"regexp"
@@ -18,8 +17,7 @@ import (
 	"time"
 
 	"github.com/vonage/vonage-go-sdk/internal/account"
-	"github.com/vonage/vonage-go-sdk/internal/httpapi"
-	"github.com/vonage/vonage-go-sdk/internal/sqlite"
+	"github.com/vonage/vonage-go-sdk/internal/server"
 )
 
 const (
@@ -53,60 +51,43 @@ func (b *lockedBuffer) String() string {
 
 // env is one server over a fresh SQLite database.
 type env struct {
-	srv   *httptest.Server
+	srv   *server.Server
 	svc   *account.Service
-	store *sqlite.Store
+	store account.Store
 	path  string // the database file
 	logs  *lockedBuffer
 }
 
-// envConfig is what envOptions change: the server's Config and the
-// service's options (appended after the defaults, so they win).
-type envConfig struct {
-	http httpapi.Config
-	svc  []account.Option
-}
+type envOption func(*server.Config)
 
-type envOption func(*envConfig)
-
-func withoutAdmin() envOption       { return func(c *envConfig) { c.http.AdminToken = "" } }
-func withMaxBody(n int64) envOption { return func(c *envConfig) { c.http.MaxBodyBytes = n } }
-func withConfig(f func(*httpapi.Config)) envOption {
-	return func(c *envConfig) { f(&c.http) }
-}
-func withService(opts ...account.Option) envOption {
-	return func(c *envConfig) { c.svc = append(c.svc, opts...) }
+func withoutAdmin() envOption       { return func(c *server.Config) { c.AdminToken = "" } }
+func withMaxBody(n int64) envOption { return func(c *server.Config) { c.MaxBodyBytes = n } }
+func withConfig(f func(*server.Config)) envOption {
+	return func(c *server.Config) { f(c) }
 }
 
 func newEnv(t *testing.T, opts ...envOption) *env {
 	t.Helper()
-	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "db")
-	store, err := sqlite.Open(ctx, path)
-	if err != nil {
-		t.Fatalf("sqlite.Open: %v", err)
-	}
 	logs := &lockedBuffer{}
-	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	cfg := envConfig{
-		http: httpapi.Config{Logger: logger, AdminToken: adminToken},
-		svc: []account.Option{
-			account.WithHashParams(account.HashParams{Memory: 64, Time: 1, Threads: 1}),
-			account.WithClock(func() time.Time { return clock }),
-			account.WithLogger(logger),
-		},
-	}
+	cfg := server.TestConfig()
+	cfg.DB = path
+	cfg.Logger = slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	cfg.AdminToken = adminToken
+	cfg.Clock = func() time.Time { return clock }
 	for _, o := range opts {
 		o(&cfg)
 	}
-	svc := account.NewService(store, cfg.svc...)
-	cfg.http.Service = svc
-	srv := httptest.NewServer(httpapi.NewServer(cfg.http))
-	t.Cleanup(func() {
+	srv, err := server.New(context.Background(), cfg)
+	if err != nil {
+		t.Fatalf("server.New: %v", err)
+	}
+	if err := srv.Start(); err != nil {
 		srv.Close()
-		store.Close()
-	})
-	return &env{srv: srv, svc: svc, store: store, path: path, logs: logs}
+		t.Fatalf("server.Start: %v", err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	return &env{srv: srv, svc: srv.Service, store: srv.Store, path: path, logs: logs}
 }
 
 // newAccount creates an account through the service; a zero Secret
@@ -228,7 +209,7 @@ func (e *env) do(t *testing.T, req request) response {
 	for k, v := range req.header {
 		hr.Header.Set(k, v)
 	}
-	res, err := e.srv.Client().Do(hr)
+	res, err := http.DefaultClient.Do(hr)
 	if err != nil {
 		t.Fatalf("%s %s: %v", req.method, req.path, err)
 	}

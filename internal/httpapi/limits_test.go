@@ -11,13 +11,13 @@ import (
 	"time"
 
 	"github.com/vonage/vonage-go-sdk/internal/account"
-	"github.com/vonage/vonage-go-sdk/internal/httpapi"
+	"github.com/vonage/vonage-go-sdk/internal/server"
 )
 
 // behindProxy makes the test server trust the loopback client as a proxy,
 // so that X-Forwarded-For names the client address.
 func behindProxy() envOption {
-	return withConfig(func(c *httpapi.Config) {
+	return withConfig(func(c *server.Config) {
 		c.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
 	})
 }
@@ -44,7 +44,9 @@ func wantRetryAfter(t *testing.T, r response, min, max int) {
 // from another address, is not affected.
 func TestFailedAuthLimits(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, behindProxy(), withService(account.WithAuthLimits(account.AuthLimits{PerPair: 4, PerAddr: 50, Window: time.Minute})))
+	e := newEnv(t, behindProxy(), withConfig(func(c *server.Config) {
+		c.AuthLimits = account.AuthLimits{PerPair: 4, PerAddr: 50, Window: time.Minute}
+	}))
 	key, secret := e.newAccount(t, account.NewAccount{})
 	const attacker, owner = "203.0.113.9", "198.51.100.20"
 	balance := func(secret string) request {
@@ -80,7 +82,9 @@ func TestFailedAuthLimits(t *testing.T) {
 // under the connection's address whatever X-Forwarded-For says.
 func TestClientAddrSpoofing(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, withService(account.WithAuthLimits(account.AuthLimits{PerPair: 3, PerAddr: 50, Window: time.Minute})))
+	e := newEnv(t, withConfig(func(c *server.Config) {
+		c.AuthLimits = account.AuthLimits{PerPair: 3, PerAddr: 50, Window: time.Minute}
+	}))
 	key, _ := e.newAccount(t, account.NewAccount{})
 	for i := range 6 {
 		r := e.do(t, from("198.51.100."+strconv.Itoa(i), request{method: "GET", path: "/account/get-balance", basic: []string{key, "Wrong1Secret"}}))
@@ -101,7 +105,7 @@ func TestCallRateLimit(t *testing.T) {
 	now := time.Unix(0, 0)
 	var mu sync.Mutex
 	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
-	e := newEnv(t, withService(account.WithCallRateLimit(true), account.WithLimiterClock(clock)))
+	e := newEnv(t, withConfig(func(c *server.Config) { c.CallRateLimit, c.LimiterClock = true, clock }))
 	limits := account.Limits{MaxOutboundRequest: 30, MaxInboundRequest: 30, MaxCallsPerSecond: 2}
 	key, secret := e.newAccount(t, account.NewAccount{Limits: &limits})
 	other, otherSecret := e.newAccount(t, account.NewAccount{APIKey: "otheracct"})
@@ -136,7 +140,7 @@ func TestCallRateLimit(t *testing.T) {
 // back when the request ends.
 func TestMaxInFlight(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, withConfig(func(c *httpapi.Config) { c.MaxInFlight = 1 }))
+	e := newEnv(t, withConfig(func(c *server.Config) { c.MaxInFlight = 1 }))
 	key, secret := e.newAccount(t, account.NewAccount{})
 
 	// Hold the one slot with a request whose body has not arrived.

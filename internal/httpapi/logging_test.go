@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/vonage/vonage-go-sdk/internal/account"
+	"github.com/vonage/vonage-go-sdk/internal/server"
 )
 
 // The canaries are distinctive, valid secrets: whatever a client does with
@@ -181,7 +182,7 @@ func checkLogLines(t *testing.T, logs string, requests int) {
 func TestThrottledNeverLogged(t *testing.T) {
 	t.Parallel()
 	now := time.Unix(0, 0)
-	e := newEnv(t, withService(account.WithCallRateLimit(true), account.WithLimiterClock(func() time.Time { return now })))
+	e := newEnv(t, withConfig(func(c *server.Config) { c.CallRateLimit, c.LimiterClock = true, func() time.Time { return now } }))
 	limits := account.Limits{MaxOutboundRequest: 30, MaxInboundRequest: 30, MaxCallsPerSecond: 1}
 	key, _ := e.newAccount(t, account.NewAccount{APIKey: "canary01", Secret: canary, Limits: &limits})
 	wrong := canary + "x"
@@ -215,7 +216,7 @@ func TestThrottledNeverLogged(t *testing.T) {
 
 	// The call rate, on a server of its own (the guesses above locked this
 	// address out): the right secret works once a second.
-	other := newEnv(t, withService(account.WithCallRateLimit(true), account.WithLimiterClock(func() time.Time { return now })))
+	other := newEnv(t, withConfig(func(c *server.Config) { c.CallRateLimit, c.LimiterClock = true, func() time.Time { return now } }))
 	other.newAccount(t, account.NewAccount{APIKey: "canary01", Secret: canary, Limits: &limits})
 	right := request{method: "GET", path: "/account/get-balance", query: url.Values{"api_key": {key}, "api_secret": {canary}}}
 	for i, want := range []int{200, 429, 429} {

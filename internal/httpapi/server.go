@@ -14,12 +14,8 @@ import (
 	"github.com/vonage/vonage-go-sdk/internal/account"
 )
 
-// DefaultMaxBodyBytes bounds a request body when Config.MaxBodyBytes is zero.
-// The largest legitimate body (an admin account creation) is a few hundred
-// bytes.
-const DefaultMaxBodyBytes int64 = 64 << 10
-
-// Config holds every dependency of the HTTP server.
+// Config holds every dependency of the HTTP handler. internal/server fills
+// it from its own Config, which holds the defaults.
 type Config struct {
 	// Service is the account domain; required.
 	Service *account.Service
@@ -30,8 +26,7 @@ type Config struct {
 	// 6). Empty turns the admin routes off: they answer 404 like any
 	// unknown path.
 	AdminToken string
-	// MaxBodyBytes bounds request bodies; larger ones get a 413. Zero
-	// means DefaultMaxBodyBytes.
+	// MaxBodyBytes bounds request bodies; larger ones get a 413. Required.
 	MaxBodyBytes int64
 	// TrustedProxies are the proxies whose forwarding header names the
 	// client address failed authentications are counted under (see
@@ -44,32 +39,37 @@ type Config struct {
 	// answered 503 at once. Zero means no bound. /healthz is never
 	// refused.
 	MaxInFlight int
+	// ReadyTimeout bounds the database ping of /readyz, so a hung database
+	// makes the probe fail rather than hang. Required.
+	ReadyTimeout time.Duration
 }
 
 // server carries the dependencies the handlers share.
 type server struct {
-	svc         *account.Service
-	log         *slog.Logger
-	adminDigest *[sha256.Size]byte // nil when the admin API is off
-	maxBody     int64
-	clients     clientAddrResolver
-	inFlight    chan struct{} // nil: no bound
+	svc          *account.Service
+	log          *slog.Logger
+	adminDigest  *[sha256.Size]byte // nil when the admin API is off
+	maxBody      int64
+	readyTimeout time.Duration
+	clients      clientAddrResolver
+	inFlight     chan struct{} // nil: no bound
 }
 
 // NewServer returns the HTTP handler serving the whole API: the legacy
 // account endpoints, secret management, health checks and, when
-// cfg.AdminToken is set, the admin API. It panics if cfg.Service is nil,
-// which is a wiring mistake rather than a runtime condition.
+// cfg.AdminToken is set, the admin API. It panics if cfg.Service is nil or
+// a bound is not positive, which is a wiring mistake rather than a runtime
+// condition.
 func NewServer(cfg Config) http.Handler {
 	if cfg.Service == nil {
 		panic("httpapi.NewServer: Config.Service is nil")
 	}
-	s := &server{svc: cfg.Service, log: cfg.Logger, maxBody: cfg.MaxBodyBytes}
+	if cfg.MaxBodyBytes <= 0 || cfg.ReadyTimeout <= 0 {
+		panic("httpapi.NewServer: Config.MaxBodyBytes and Config.ReadyTimeout must be positive")
+	}
+	s := &server{svc: cfg.Service, log: cfg.Logger, maxBody: cfg.MaxBodyBytes, readyTimeout: cfg.ReadyTimeout}
 	if s.log == nil {
 		s.log = slog.Default()
-	}
-	if s.maxBody <= 0 {
-		s.maxBody = DefaultMaxBodyBytes
 	}
 	s.clients = clientAddrResolver{trusted: cfg.TrustedProxies, header: HeaderXForwardedFor}
 	switch cfg.ClientIPHeader {

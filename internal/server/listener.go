@@ -1,16 +1,16 @@
-package httpapi
+package server
 
 import (
 	"net"
 	"sync"
 )
 
-// LimitListener returns a listener that holds at most n connections open at
+// capConnections returns a listener that holds at most n connections open at
 // once: Accept waits while n are open, leaving further clients in the
 // kernel's backlog, so a flood of connections cannot exhaust memory or file
 // descriptors. n <= 0 returns ln unchanged. (golang.org/x/net/netutil has
 // the same; it is not worth a dependency.)
-func LimitListener(ln net.Listener, n int) net.Listener {
+func capConnections(ln net.Listener, n int) net.Listener {
 	if n <= 0 {
 		return ln
 	}

@@ -1,0 +1,161 @@
+// Package server builds the Account API server: the one place that turns a
+// Config into a store, a domain service, the HTTP handler, an http.Server
+// and a listener. `vonage serve` fills a Config from flags and environment;
+// the benchmark, the flood tool, package vonagetest and every test harness
+// start from DefaultConfig() and change fields, so they all measure and test
+// the server users run.
+package server
+
+import (
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"time"
+
+	"github.com/vonage/vonage-go-sdk/internal/account"
+	"github.com/vonage/vonage-go-sdk/internal/sqlite"
+)
+
+// Config holds every knob of the server. The zero value is not useful:
+// start from DefaultConfig().
+type Config struct {
+	// Addr is the TCP address to listen on; port 0 picks a free port.
+	Addr string
+	// DB is a SQLite file path (sqlite.Memory for a private in-memory
+	// database) or a postgres:// URL.
+	DB string
+
+	// HTTP: the http.Server's timeouts and caps. RequestTimeout bounds
+	// both reading a request and writing its answer.
+	ReadHeaderTimeout time.Duration
+	RequestTimeout    time.Duration
+	IdleTimeout       time.Duration
+	MaxHeaderBytes    int
+	// MaxBodyBytes bounds request bodies; larger ones get a 413. The
+	// largest legitimate body (an admin account creation) is a few hundred
+	// bytes; a bulk import is read line by line under the same bound.
+	MaxBodyBytes int64
+	// MaxInFlight bounds the API requests served at once; one more is
+	// answered 503 at once. 0 means no bound. /healthz is never refused.
+	MaxInFlight int
+	// MaxConnections bounds the open connections: further clients wait in
+	// the kernel's backlog. 0 means no bound.
+	MaxConnections int
+	// ReadyTimeout bounds the database ping of /readyz.
+	ReadyTimeout time.Duration
+	// ShutdownTimeout is how long Run waits for requests in flight once
+	// its context ends.
+	ShutdownTimeout time.Duration
+
+	// AdminToken is the bearer token of the /admin API; empty turns the
+	// admin routes off.
+	AdminToken string
+	// TrustedProxies are the proxies whose forwarding header names the
+	// client address; empty means the connection's peer is the client.
+	TrustedProxies []netip.Prefix
+	// ClientIPHeader is the header the trusted proxies write:
+	// "X-Forwarded-For" or "Forwarded".
+	ClientIPHeader string
+
+	// Credentials: the argon2id cost of new hashes, the pepper mixed into
+	// them (nil: none), the limits on failed authentications, whether each
+	// account's max-calls-per-second is enforced, the hash gate and the
+	// number of remembered verifications.
+	HashParams      account.HashParams
+	Pepper          []byte
+	AuthLimits      account.AuthLimits
+	CallRateLimit   bool
+	HashConcurrency account.HashConcurrency
+	VerifyCacheSize int
+
+	// PostgreSQL pool size (0: pgxpool's default, max(4, CPUs)),
+	// statement_timeout and lock_timeout (0: none).
+	PGMaxConns         int
+	PGStatementTimeout time.Duration
+	PGLockTimeout      time.Duration
+
+	// IdempotencyPruneInterval is how often Run forgets idempotency keys
+	// older than account.IdempotencyTTL.
+	IdempotencyPruneInterval time.Duration
+
+	// Logger receives the request log, the http.Server's errors and the
+	// service's warnings; nil discards them.
+	Logger *slog.Logger
+
+	// Test seams. Clock and LimiterClock replace time.Now for timestamps
+	// and for the limiters; Wrap, when set, wraps the whole handler (tests
+	// put fault injection in front of the real server).
+	Clock        func() time.Time
+	LimiterClock func() time.Time
+	Wrap         func(http.Handler) http.Handler
+}
+
+// DefaultConfig is the configuration of `vonage serve` without flags or
+// environment: every timeout and cap of the server is written here and
+// nowhere else.
+func DefaultConfig() Config {
+	return Config{
+		Addr:                     "127.0.0.1:8080",
+		DB:                       "vonage.db",
+		ReadHeaderTimeout:        5 * time.Second,
+		RequestTimeout:           30 * time.Second,
+		IdleTimeout:              2 * time.Minute,
+		MaxHeaderBytes:           64 << 10,
+		MaxBodyBytes:             64 << 10,
+		MaxInFlight:              1024,
+		MaxConnections:           2048,
+		ReadyTimeout:             2 * time.Second,
+		ShutdownTimeout:          30 * time.Second,
+		ClientIPHeader:           "X-Forwarded-For",
+		HashParams:               account.DefaultHashParams,
+		AuthLimits:               account.DefaultAuthLimits,
+		CallRateLimit:            true,
+		VerifyCacheSize:          account.DefaultVerifyCacheSize,
+		PGStatementTimeout:       5 * time.Second,
+		IdempotencyPruneInterval: time.Hour,
+	}
+}
+
+// TestConfig is DefaultConfig for tests: a random loopback port, an
+// in-memory SQLite database, argon2id at account.TestHashParams (far too
+// cheap for a real secret), and accounts' call rates not enforced, so
+// tests that make many calls are not throttled. The timeouts, caps and
+// failed-authentication limits stay those of DefaultConfig.
+func TestConfig() Config {
+	c := DefaultConfig()
+	c.Addr = "127.0.0.1:0"
+	c.DB = sqlite.Memory
+	c.HashParams = account.TestHashParams
+	c.CallRateLimit = false
+	return c
+}
+
+// NewHTTPServer returns an http.Server with the Config's timeouts and
+// caps, serving h. The benchmark's baseline uses it too, so both sides of
+// a comparison run the same HTTP settings.
+func (c Config) NewHTTPServer(h http.Handler) *http.Server {
+	log := c.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: c.ReadHeaderTimeout,
+		ReadTimeout:       c.RequestTimeout,
+		WriteTimeout:      c.RequestTimeout,
+		IdleTimeout:       c.IdleTimeout,
+		MaxHeaderBytes:    c.MaxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+}
+
+// Listen binds c.Addr and holds at most c.MaxConnections connections open
+// at once.
+func (c Config) Listen() (net.Listener, error) {
+	ln, err := net.Listen("tcp", c.Addr)
+	if err != nil {
+		return nil, err
+	}
+	return capConnections(ln, c.MaxConnections), nil
+}

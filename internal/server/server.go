@@ -1,0 +1,289 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/vonage/vonage-go-sdk/internal/account"
+	"github.com/vonage/vonage-go-sdk/internal/httpapi"
+	"github.com/vonage/vonage-go-sdk/internal/postgres"
+	"github.com/vonage/vonage-go-sdk/internal/sqlite"
+)
+
+// Server is a configured Account API server: its store, its domain service
+// and its http.Server, not yet listening until Listen or Start.
+type Server struct {
+	Config  Config
+	Store   account.Store
+	Service *account.Service
+	HTTP    *http.Server
+
+	// URL is http://host:port once the server listens.
+	URL string
+
+	log   *slog.Logger
+	ln    net.Listener
+	errc  chan error // Serve's result, once Start has run
+	owned bool       // the store was opened by New and is closed by Close
+}
+
+// New opens the store cfg.DB names (migrating its schema) and builds the
+// service and the HTTP server over it. The caller must Close the Server.
+func New(ctx context.Context, cfg Config) (*Server, error) {
+	if err := cfg.Check(); err != nil {
+		return nil, err
+	}
+	store, err := OpenStore(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	s, err := NewWithStore(cfg, store)
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	s.owned = true
+	return s, nil
+}
+
+// NewWithStore is New over a store the caller opened; Close leaves it open.
+func NewWithStore(cfg Config, store account.Store) (*Server, error) {
+	if err := cfg.Check(); err != nil {
+		return nil, err
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	opts := []account.Option{
+		account.WithHashParams(cfg.HashParams),
+		account.WithLogger(log),
+		account.WithAuthLimits(cfg.AuthLimits),
+		account.WithCallRateLimit(cfg.CallRateLimit),
+		account.WithHashConcurrency(cfg.HashConcurrency),
+		account.WithVerifyCacheSize(cfg.VerifyCacheSize),
+		account.WithPepper(cfg.Pepper),
+	}
+	if cfg.Clock != nil {
+		opts = append(opts, account.WithClock(cfg.Clock))
+	}
+	if cfg.LimiterClock != nil {
+		opts = append(opts, account.WithLimiterClock(cfg.LimiterClock))
+	}
+	svc := account.NewService(store, opts...)
+	h := httpapi.NewServer(httpapi.Config{
+		Service:        svc,
+		Logger:         log,
+		AdminToken:     cfg.AdminToken,
+		MaxBodyBytes:   cfg.MaxBodyBytes,
+		TrustedProxies: cfg.TrustedProxies,
+		ClientIPHeader: cfg.ClientIPHeader,
+		MaxInFlight:    cfg.MaxInFlight,
+		ReadyTimeout:   cfg.ReadyTimeout,
+	})
+	if cfg.Wrap != nil {
+		h = cfg.Wrap(h)
+	}
+	cfg.Logger = log
+	return &Server{Config: cfg, Store: store, Service: svc, HTTP: cfg.NewHTTPServer(h), log: log}, nil
+}
+
+// Check refuses a Config that cannot work, before anything starts. Its
+// error is a *ConfigError naming the field.
+func (c Config) Check() error {
+	bad := func(field, problem string) error { return &ConfigError{Field: field, Problem: problem} }
+	switch {
+	case len(c.Pepper) > 0 && len(c.Pepper) < account.MinPepperLen:
+		return bad("Pepper", fmt.Sprintf("must be at least %d bytes", account.MinPepperLen))
+	case c.AuthLimits.PerPair < 0:
+		return bad("AuthLimits.PerPair", "must not be negative")
+	case c.AuthLimits.PerAddr < 0:
+		return bad("AuthLimits.PerAddr", "must not be negative")
+	case c.AuthLimits.Window <= 0 && (c.AuthLimits.PerPair > 0 || c.AuthLimits.PerAddr > 0):
+		return bad("AuthLimits.Window", "must be positive")
+	case c.HashConcurrency.Slots < 0:
+		return bad("HashConcurrency.Slots", "must not be negative")
+	case c.HashConcurrency.Queue < 0:
+		return bad("HashConcurrency.Queue", "must not be negative")
+	case c.MaxInFlight < 0:
+		return bad("MaxInFlight", "must not be negative")
+	case c.MaxConnections < 0:
+		return bad("MaxConnections", "must not be negative")
+	case c.PGMaxConns < 0:
+		return bad("PGMaxConns", "must not be negative")
+	case c.MaxBodyBytes <= 0:
+		return bad("MaxBodyBytes", "must be positive")
+	case c.MaxHeaderBytes <= 0:
+		return bad("MaxHeaderBytes", "must be positive")
+	case c.ReadyTimeout <= 0:
+		return bad("ReadyTimeout", "must be positive")
+	case c.ShutdownTimeout <= 0:
+		return bad("ShutdownTimeout", "must be positive")
+	case c.IdempotencyPruneInterval <= 0:
+		return bad("IdempotencyPruneInterval", "must be positive")
+	case c.ClientIPHeader != httpapi.HeaderXForwardedFor && c.ClientIPHeader != httpapi.HeaderForwarded:
+		return bad("ClientIPHeader", fmt.Sprintf("must be %s or %s", httpapi.HeaderXForwardedFor, httpapi.HeaderForwarded))
+	}
+	return nil
+}
+
+// ConfigError is a Config field that cannot work.
+type ConfigError struct {
+	Field   string // as in Config, e.g. "AuthLimits.Window"
+	Problem string
+}
+
+func (e *ConfigError) Error() string { return "server config: " + e.Field + " " + e.Problem }
+
+// OpenStore opens the store cfg.DB names: a postgres:// URL or a SQLite
+// file path.
+func OpenStore(ctx context.Context, cfg Config) (account.Store, error) {
+	if IsPostgresURL(cfg.DB) {
+		opts := []postgres.Option{postgres.WithStatementTimeout(cfg.PGStatementTimeout)}
+		if cfg.PGMaxConns > 0 {
+			opts = append(opts, postgres.WithMaxConns(int32(cfg.PGMaxConns)))
+		}
+		if cfg.PGLockTimeout > 0 {
+			opts = append(opts, postgres.WithLockTimeout(cfg.PGLockTimeout))
+		}
+		s, err := postgres.Open(ctx, cfg.DB, opts...)
+		if err != nil {
+			return nil, fmt.Errorf("open PostgreSQL database: %w", err)
+		}
+		return s, nil
+	}
+	s, err := sqlite.Open(ctx, cfg.DB)
+	if err != nil {
+		return nil, fmt.Errorf("open SQLite database %s: %w", cfg.DB, err)
+	}
+	return s, nil
+}
+
+// IsPostgresURL reports whether db names PostgreSQL rather than a SQLite
+// file.
+func IsPostgresURL(db string) bool {
+	return strings.HasPrefix(db, "postgres://") || strings.HasPrefix(db, "postgresql://")
+}
+
+// DescribeDB names the database for a log line without any password in it.
+func DescribeDB(db string) string {
+	if IsPostgresURL(db) {
+		return "postgres"
+	}
+	return "sqlite:" + db
+}
+
+// Listen binds Config.Addr and sets URL.
+func (s *Server) Listen() error {
+	if s.ln != nil {
+		return errors.New("server: already listening")
+	}
+	ln, err := s.Config.Listen()
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", s.Config.Addr, err)
+	}
+	s.ln = ln
+	s.URL = "http://" + ln.Addr().String()
+	return nil
+}
+
+// Start listens (unless Listen was called) and serves in the background
+// until Shutdown or Close.
+func (s *Server) Start() error {
+	if s.ln == nil {
+		if err := s.Listen(); err != nil {
+			return err
+		}
+	}
+	s.errc = make(chan error, 1)
+	go func() { s.errc <- s.HTTP.Serve(s.ln) }()
+	return nil
+}
+
+// Run starts the server and the pruning of old idempotency keys, blocks
+// until ctx ends (SIGTERM or SIGINT in `vonage serve`), then drains the
+// requests in flight for at most Config.ShutdownTimeout. It returns nil
+// after a clean drain.
+func (s *Server) Run(ctx context.Context) error {
+	if err := s.Start(); err != nil {
+		return err
+	}
+	pruneCtx, stopPruning := context.WithCancel(ctx)
+	defer stopPruning()
+	go s.pruneIdempotencyKeys(pruneCtx)
+
+	select {
+	case err := <-s.errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	s.log.Info("shutting down: draining in-flight requests", "timeout", s.Config.ShutdownTimeout.String())
+	if err := s.Shutdown(); err != nil {
+		return err
+	}
+	s.log.Info("server stopped")
+	return nil
+}
+
+// Shutdown stops accepting connections and waits, at most
+// Config.ShutdownTimeout, for the requests in flight.
+func (s *Server) Shutdown() error {
+	ctx, cancel := context.WithTimeout(context.Background(), s.Config.ShutdownTimeout)
+	defer cancel()
+	if err := s.HTTP.Shutdown(ctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if s.errc != nil {
+		if err := <-s.errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("serve: %w", err)
+		}
+		s.errc = nil
+	}
+	return nil
+}
+
+// Close shuts the server down and closes the store if New opened it. It is
+// safe to call more than once.
+func (s *Server) Close() error {
+	err := s.Shutdown()
+	if s.ln != nil {
+		s.ln.Close() // Shutdown closed it unless the server never served
+	}
+	if s.owned {
+		s.owned = false
+		if cerr := s.Store.Close(); err == nil {
+			err = cerr
+		}
+	}
+	return err
+}
+
+// pruneIdempotencyKeys forgets idempotency keys older than
+// account.IdempotencyTTL, once at start and then every
+// Config.IdempotencyPruneInterval, so the table does not grow without
+// bound. Several instances pruning at once is harmless: the delete is
+// idempotent.
+func (s *Server) pruneIdempotencyKeys(ctx context.Context) {
+	t := time.NewTicker(s.Config.IdempotencyPruneInterval)
+	defer t.Stop()
+	for {
+		n, err := s.Service.PruneIdempotencyKeys(ctx)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			s.log.Warn("pruning idempotency keys failed", "err", err)
+		case n > 0:
+			s.log.Info("pruned idempotency keys", "removed", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
