@@ -26,21 +26,14 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"sync"
 	"testing"
 	"time"
 
 	vonage "github.com/vonage/vonage-go-sdk"
 	"github.com/vonage/vonage-go-sdk/internal/account"
-	"github.com/vonage/vonage-go-sdk/internal/httpapi"
-	"github.com/vonage/vonage-go-sdk/internal/sqlite"
+	"github.com/vonage/vonage-go-sdk/internal/server"
 )
-
-// hashParams is the argon2id cost of the secrets the test server stores:
-// hundreds of times cheaper than the real server's, and far too cheap to
-// protect a real secret.
-var hashParams = account.HashParams{Memory: 64, Time: 1, Threads: 1}
 
 // T is what the helpers need of a test. *testing.T, *testing.B and
 // *testing.F satisfy it; a program or an Example can pass its own.
@@ -60,11 +53,11 @@ type Server struct {
 	AdminToken string
 	*Account
 
-	hs     *httptest.Server
-	store  *sqlite.Store
-	svc    *account.Service
-	faults faults
-	once   sync.Once
+	srv       *server.Server
+	svc       *account.Service
+	transport *http.Transport // the clients' connections to srv
+	faults    faults
+	once      sync.Once
 }
 
 // Account is one account on the server, with a client signed by it.
@@ -141,20 +134,25 @@ func NewServer(t testing.TB, opts ...Option) *Server {
 // the caller must call Close.
 func Start(opts ...Option) (*Server, error) {
 	o := collect(opts)
-	ctx := context.Background()
-	store, err := sqlite.Open(ctx, sqlite.Memory)
+	// The server vonage serve runs, with its timeouts and caps, over an
+	// in-memory database, hashing at account.TestHashParams, and the
+	// failed-authentication limits off unless asked for.
+	cfg := server.TestConfig()
+	cfg.AuthLimits = o.authLimits
+	cfg.AdminToken = randomHex(16)
+	cfg.Logger = o.logger
+	s := &Server{AdminToken: cfg.AdminToken}
+	cfg.Wrap = s.faults.wrap
+	srv, err := server.New(context.Background(), cfg)
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{AdminToken: randomHex(16), store: store}
-	s.svc = account.NewService(store, account.WithHashParams(hashParams), account.WithAuthLimits(o.authLimits))
-	logger := o.logger
-	if logger == nil {
-		logger = slog.New(slog.DiscardHandler)
+	if err := srv.Start(); err != nil {
+		srv.Close()
+		return nil, err
 	}
-	h := httpapi.NewServer(httpapi.Config{Service: s.svc, Logger: logger, AdminToken: s.AdminToken})
-	s.hs = httptest.NewServer(s.faults.wrap(h))
-	s.URL = s.hs.URL
+	s.srv, s.svc, s.URL = srv, srv.Service, srv.URL
+	s.transport = http.DefaultTransport.(*http.Transport).Clone()
 	if s.Account, err = s.create(o, ""); err != nil {
 		s.Close()
 		return nil, err
@@ -166,8 +164,8 @@ func Start(opts ...Option) (*Server, error) {
 // flight and is safe to call more than once.
 func (s *Server) Close() {
 	s.once.Do(func() {
-		s.hs.Close()
-		_ = s.store.Close()
+		s.transport.CloseIdleConnections()
+		_ = s.srv.Close()
 	})
 }
 
@@ -236,7 +234,7 @@ func (s *Server) create(o options, primary string) (*Account, error) {
 func (a *Account) NewClient(opts ...vonage.ClientOption) *vonage.AccountClient {
 	base := []vonage.ClientOption{
 		vonage.WithBaseURL(a.srv.URL),
-		vonage.WithHTTPClient(&http.Client{Transport: a.srv.hs.Client().Transport, Timeout: 30 * time.Second}),
+		vonage.WithHTTPClient(&http.Client{Transport: a.srv.transport, Timeout: 30 * time.Second}),
 		vonage.WithRetryBackoff(time.Millisecond, 10*time.Millisecond),
 	}
 	return vonage.NewAccountClient(vonage.CreateAuthFromKeySecret(a.APIKey, a.APISecret), append(base, opts...)...)

@@ -53,8 +53,8 @@ func (b *lockedBuffer) String() string {
 	return b.buf.String()
 }
 
-// server is one running `vonage serve`.
-type server struct {
+// process is one running `vonage serve`.
+type process struct {
 	cmd    *exec.Cmd
 	url    string
 	stderr *lockedBuffer
@@ -63,7 +63,7 @@ type server struct {
 
 // startServer runs `vonage serve` on db and returns once it has printed
 // its listening line, read from a pipe as it is written.
-func startServer(t *testing.T, bin, db string) *server {
+func startServer(t *testing.T, bin, db string) *process {
 	t.Helper()
 	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--db", db)
 	var env []string
@@ -83,7 +83,7 @@ func startServer(t *testing.T, bin, db string) *server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &server{cmd: cmd, stderr: &lockedBuffer{}, exited: make(chan error, 1)}
+	s := &process{cmd: cmd, stderr: &lockedBuffer{}, exited: make(chan error, 1)}
 	cmd.Stdout, cmd.Stderr = pw, s.stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("starting %s: %v", bin, err)

@@ -5,9 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"log/slog"
 	"math/rand/v2"
-	"net/http/httptest"
 	"net/url"
 	"path/filepath"
 	"strings"
@@ -17,8 +15,7 @@ import (
 	"time"
 
 	"github.com/vonage/vonage-go-sdk/internal/account"
-	"github.com/vonage/vonage-go-sdk/internal/httpapi"
-	"github.com/vonage/vonage-go-sdk/internal/sqlite"
+	"github.com/vonage/vonage-go-sdk/internal/server"
 )
 
 // moneyRequest is one planned credit or charge.
@@ -57,20 +54,17 @@ func TestConcurrentMoneyHTTP(t *testing.T) {
 	)
 	opening, threshold, reloadBy := eurs("100"), eurs("2"), eurs("5")
 
-	store, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "money.db"))
+	cfg := server.TestConfig()
+	cfg.DB = filepath.Join(t.TempDir(), "money.db")
+	cfg.AdminToken = adminToken
+	srv, err := server.New(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := account.NewService(store, account.WithHashParams(account.HashParams{Memory: 64, Time: 1, Threads: 1}))
-	srv := httptest.NewServer(httpapi.NewServer(httpapi.Config{
-		Service:    svc,
-		Logger:     slog.New(slog.DiscardHandler),
-		AdminToken: adminToken,
-	}))
-	t.Cleanup(func() {
-		srv.Close()
-		store.Close()
-	})
+	t.Cleanup(func() { srv.Close() })
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
 	c := newClient(srv.URL)
 	c.must(t, "POST", "/admin/accounts", fmt.Sprintf(`{"api_key":%q,"secret":%q,"balance":%q,"auto_reload":{"threshold":%q,"amount":%q}}`,
 		apiKey, apiSecret, opening.String(), threshold.String(), reloadBy.String()), 201)

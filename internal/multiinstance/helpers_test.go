@@ -11,7 +11,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"strings"
@@ -22,15 +21,10 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/vonage/vonage-go-sdk/internal/account"
-	"github.com/vonage/vonage-go-sdk/internal/httpapi"
-	"github.com/vonage/vonage-go-sdk/internal/postgres"
+	"github.com/vonage/vonage-go-sdk/internal/server"
 )
 
 const adminToken = "multiinstance-admin-token-8d21"
-
-// cheapHash keeps argon2id fast: these tests are about the database, not
-// the hash.
-var cheapHash = account.HashParams{Memory: 64, Time: 1, Threads: 1}
 
 // poolSize is each instance's number of database connections. It is fixed
 // so that the tests need the same number of connections on any machine
@@ -128,34 +122,37 @@ func raw(t *testing.T, schema string) *pgx.Conn {
 // wires it: its own pool, its own Service (and so its own verification
 // cache) and its own listener on a random port.
 type instance struct {
-	name  string
-	base  string // http://127.0.0.1:port
-	store *postgres.Store
-	svc   *account.Service
-	srv   *httptest.Server
-	once  sync.Once
+	name string
+	base string // http://127.0.0.1:port
+	svc  *account.Service
+	srv  *server.Server
+	once sync.Once
 }
 
 // startInstance opens a Store on schema (migrating it if needed) and serves
 // it. It is safe to call from several goroutines at once; the caller closes
 // the instance.
 func startInstance(ctx context.Context, t *testing.T, schema, name string, log *slog.Logger) (*instance, error) {
-	store, err := postgres.Open(ctx, schemaURL(t, schema, appName(schema, name)), postgres.WithMaxConns(poolSize))
+	cfg := server.TestConfig()
+	cfg.DB = schemaURL(t, schema, appName(schema, name))
+	cfg.PGMaxConns = poolSize
+	cfg.AdminToken = adminToken
+	cfg.Logger = log
+	srv, err := server.New(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
-	svc := account.NewService(store, account.WithHashParams(cheapHash))
-	srv := httptest.NewServer(httpapi.NewServer(httpapi.Config{Service: svc, Logger: log, AdminToken: adminToken}))
-	return &instance{name: name, base: srv.URL, store: store, svc: svc, srv: srv}, nil
+	if err := srv.Start(); err != nil {
+		srv.Close()
+		return nil, err
+	}
+	return &instance{name: name, base: srv.URL, svc: srv.Service, srv: srv}, nil
 }
 
 // close stops serving, waiting for requests in flight, then closes the
 // pool. Calls after the first do nothing.
 func (in *instance) close() {
-	in.once.Do(func() {
-		in.srv.Close()
-		in.store.Close()
-	})
+	in.once.Do(func() { in.srv.Close() })
 }
 
 // twoInstances starts instances A and B on one fresh schema and closes them
