@@ -15,6 +15,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/vonage/vonage-go-sdk/internal/server"
 )
 
 // allScenarios are the scenarios in the order they run.
@@ -270,7 +272,7 @@ func runLeg(ctx context.Context, cfg config, sc scenario, t *target, f *fleet, r
 		DisableCompression:  true,
 	}
 	defer tr.CloseIdleConnections()
-	client := &http.Client{Transport: tr, Timeout: requestTimeout}
+	client := &http.Client{Transport: tr, Timeout: server.DefaultConfig().RequestTimeout} // what the server allows a request
 
 	// Every leg starts from a collected heap returned to the system, so
 	// its peak is its own and not the previous leg's garbage.

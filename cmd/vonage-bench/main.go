@@ -4,9 +4,9 @@
 //	go run ./cmd/vonage-bench                      # SQLite in a temporary directory
 //	go run ./cmd/vonage-bench --db postgres://...  # PostgreSQL, in a fresh schema
 //
-// It starts the real server in-process (httpapi.NewServer over
-// account.Service, with account.DefaultHashParams, the server's own
-// defaults), provisions --accounts accounts through the bulk import
+// It starts the real server in-process (internal/server's
+// DefaultConfig, the settings of vonage serve, with
+// account.DefaultHashParams), provisions --accounts accounts through the bulk import
 // (POST /admin/accounts/import, JSON lines with precomputed secret hashes),
 // warms the verification cache with one authenticated call per account of
 // the hot set, and then drives each scenario with --connections concurrent

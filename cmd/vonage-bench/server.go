@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -21,9 +20,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/vonage/vonage-go-sdk/internal/account"
-	"github.com/vonage/vonage-go-sdk/internal/httpapi"
-	"github.com/vonage/vonage-go-sdk/internal/postgres"
-	"github.com/vonage/vonage-go-sdk/internal/sqlite"
+	"github.com/vonage/vonage-go-sdk/internal/server"
 )
 
 // hashCost is the argon2id cost of the server and of the pool's hashes.
@@ -36,49 +33,21 @@ func (h hashCost) String() string {
 	return fmt.Sprintf("argon2id m=%d KiB, t=%d, p=%d", p.Memory, p.Time, p.Threads)
 }
 
-// The http.Server settings of `vonage serve` (cmd/vonage/serve.go), used
-// for the server and the baseline alike.
-const (
-	readHeaderTimeout = 5 * time.Second
-	requestTimeout    = 30 * time.Second
-	idleTimeout       = 2 * time.Minute
-	maxHeaderBytes    = 64 << 10
-)
-
-func newHTTPServer(h http.Handler) *http.Server {
-	return &http.Server{
-		Handler:           h,
-		ReadHeaderTimeout: readHeaderTimeout,
-		ReadTimeout:       requestTimeout,
-		WriteTimeout:      requestTimeout,
-		IdleTimeout:       idleTimeout,
-		MaxHeaderBytes:    maxHeaderBytes,
-		ErrorLog:          slog.NewLogLogger(slog.DiscardHandler, slog.LevelWarn),
-	}
-}
-
-// The defaults of vonage serve's --max-in-flight and --max-connections.
-const (
-	serveMaxInFlight    = 1024
-	serveMaxConnections = 2048
-)
-
-// serve listens on a free loopback port and serves h; it returns the base
-// URL and a function that stops the server.
-func serve(h http.Handler) (string, func(), error) { return serveLimited(h, 0) }
-
-// serveLimited is serve holding at most maxConns connections open, as
-// vonage serve does (0: no limit).
-func serveLimited(h http.Handler, maxConns int) (string, func(), error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+// serve listens on a free loopback port and serves h with the http.Server
+// settings and connection cap of vonage serve (server.DefaultConfig); it
+// returns the base URL and a function that stops the server. The baseline
+// runs on it, so both sides of a leg share the HTTP settings.
+func serve(h http.Handler) (string, func(), error) {
+	cfg := server.DefaultConfig()
+	cfg.Addr = "127.0.0.1:0"
+	ln, err := cfg.Listen()
 	if err != nil {
 		return "", nil, err
 	}
-	ln = httpapi.LimitListener(ln, maxConns)
-	srv := newHTTPServer(h)
+	srv := cfg.NewHTTPServer(h)
 	go func() { _ = srv.Serve(ln) }()
 	stop := func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 		defer cancel()
 		_ = srv.Shutdown(ctx)
 	}
@@ -98,7 +67,7 @@ type benchServer struct {
 	url        string
 	adminToken string
 	storeName  string
-	svc        *account.Service
+	store      account.Store
 	cleanups   []func()
 }
 
@@ -113,11 +82,12 @@ func (s *benchServer) close() {
 	}
 }
 
-// startServer opens the store cfg.db names and serves the real API on it
-// with vonage serve's defaults (account.NewService's, the per-account call
-// rate limit on, --max-in-flight and --max-connections) and the admin API
-// on. Request logs are formatted as in production and thrown away, so
-// their cost is measured without a terminal's.
+// startServer serves the real API, built by internal/server exactly as
+// vonage serve builds it (server.DefaultConfig: the per-account call rate
+// limit, the in-flight and connection caps, the timeouts), on the database
+// cfg.db names, with the admin API on and argon2id at the bench's cost.
+// Request logs are formatted as in production and thrown away, so their
+// cost is measured without a terminal's.
 func startServer(ctx context.Context, cfg config, logf func(string, ...any)) (*benchServer, error) {
 	s := &benchServer{}
 	ok := false
@@ -126,42 +96,38 @@ func startServer(ctx context.Context, cfg config, logf func(string, ...any)) (*b
 			s.close()
 		}
 	}()
-	store, err := openStore(ctx, cfg, s, logf)
+	db, err := prepareDB(ctx, cfg, s, logf)
 	if err != nil {
 		return nil, err
 	}
-	s.cleanups = append(s.cleanups, func() { store.Close() })
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	s.svc = account.NewService(store,
-		account.WithHashParams(cfg.hashCost.params),
-		account.WithLogger(logger),
-		account.WithCallRateLimit(true), // on in vonage serve
-	)
-	s.adminToken = randomHex(16)
-	handler := httpapi.NewServer(httpapi.Config{
-		Service:     s.svc,
-		Logger:      logger,
-		AdminToken:  s.adminToken,
-		MaxInFlight: serveMaxInFlight,
-	})
-	u, stop, err := serveLimited(handler, serveMaxConnections)
+	scfg := server.DefaultConfig()
+	scfg.Addr = "127.0.0.1:0"
+	scfg.DB = db
+	scfg.HashParams = cfg.hashCost.params
+	scfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	scfg.AdminToken = randomHex(16)
+	srv, err := server.New(ctx, scfg)
 	if err != nil {
 		return nil, err
 	}
-	s.cleanups = append(s.cleanups, stop)
-	s.url = u
+	s.cleanups = append(s.cleanups, func() { srv.Close() })
+	if err := srv.Start(); err != nil {
+		return nil, err
+	}
+	s.url, s.adminToken, s.store = srv.URL, scfg.AdminToken, srv.Store
 	ok = true
 	return s, nil
 }
 
-// openStore opens SQLite (a temporary directory unless cfg.db names a
-// file) or PostgreSQL in a fresh schema, registering the cleanups on s.
-func openStore(ctx context.Context, cfg config, s *benchServer, logf func(string, ...any)) (account.Store, error) {
-	if strings.HasPrefix(cfg.db, "postgres://") || strings.HasPrefix(cfg.db, "postgresql://") {
+// prepareDB returns the database the server opens: cfg.db, a fresh
+// schema of the PostgreSQL database it names, or a SQLite file in a
+// temporary directory. It registers the cleanups on s.
+func prepareDB(ctx context.Context, cfg config, s *benchServer, logf func(string, ...any)) (string, error) {
+	if server.IsPostgresURL(cfg.db) {
 		schema := "bench_" + randomHex(6)
 		u, err := createSchema(ctx, cfg.db, schema)
 		if err != nil {
-			return nil, err
+			return "", err
 		}
 		s.cleanups = append(s.cleanups, func() {
 			if cfg.keepDB {
@@ -172,32 +138,26 @@ func openStore(ctx context.Context, cfg config, s *benchServer, logf func(string
 				logf("dropping schema %s: %v", schema, err)
 			}
 		})
-		st, err := postgres.Open(ctx, u)
-		if err != nil {
-			return nil, err
-		}
 		s.storeName = "PostgreSQL (pgxpool default size)"
-		return st, nil
+		return u, nil
 	}
-	path := cfg.db
-	if path == "" {
-		dir, err := os.MkdirTemp("", "vonage-bench-")
-		if err != nil {
-			return nil, err
+	if cfg.db != "" {
+		s.storeName = "SQLite (" + cfg.db + ")"
+		return cfg.db, nil
+	}
+	dir, err := os.MkdirTemp("", "vonage-bench-")
+	if err != nil {
+		return "", err
+	}
+	s.cleanups = append(s.cleanups, func() {
+		if cfg.keepDB {
+			logf("kept %s", dir)
+			return
 		}
-		s.cleanups = append(s.cleanups, func() {
-			if cfg.keepDB {
-				logf("kept %s", dir)
-				return
-			}
-			os.RemoveAll(dir)
-		})
-		path = filepath.Join(dir, "bench.db")
-		s.storeName = "SQLite (temporary file)"
-	} else {
-		s.storeName = "SQLite (" + path + ")"
-	}
-	return sqlite.Open(ctx, path)
+		os.RemoveAll(dir)
+	})
+	s.storeName = "SQLite (temporary file)"
+	return filepath.Join(dir, "bench.db"), nil
 }
 
 // createSchema creates schema and returns dbURL with its search_path set

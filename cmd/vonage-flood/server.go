@@ -13,14 +13,14 @@ import (
 	"time"
 
 	"github.com/vonage/vonage-go-sdk/internal/account"
-	"github.com/vonage/vonage-go-sdk/internal/httpapi"
-	"github.com/vonage/vonage-go-sdk/internal/sqlite"
+	vserver "github.com/vonage/vonage-go-sdk/internal/server"
 )
 
-// The server under test is built as `vonage serve` builds it, with serve's
-// defaults: OWASP's argon2id cost, the failed-authentication limits, the
-// account call rate, the hash gate, the in-flight and connection caps and
-// the HTTP timeouts. Only the flags below change it.
+// The server under test is built by internal/server from DefaultConfig,
+// as `vonage serve` builds it: OWASP's argon2id cost, the
+// failed-authentication limits, the account call rate, the hash gate, the
+// in-flight and connection caps and the HTTP timeouts. Only the flags
+// below change it.
 
 // server is the in-process server and what the load needs to know of it.
 type server struct {
@@ -74,59 +74,40 @@ func (h *throttleCounter) take() map[string]int64 {
 	return c
 }
 
-// startServer opens a SQLite database in dir, creates the account the
-// load uses and serves the API on a loopback port.
+// startServer serves the API, built by internal/server as vonage serve
+// builds it, on a SQLite database in dir, and creates the account the load
+// uses.
 func startServer(ctx context.Context, dir string, cfg config, log io.Writer) (*server, error) {
-	store, err := sqlite.Open(ctx, filepath.Join(dir, "flood.db"))
+	counter := &throttleCounter{next: slog.NewTextHandler(log, nil), counts: map[string]int64{}}
+	scfg := vserver.DefaultConfig()
+	scfg.Addr = "127.0.0.1:0"
+	scfg.DB = filepath.Join(dir, "flood.db")
+	scfg.Logger = slog.New(counter)
+	scfg.AuthLimits.PerPair, scfg.AuthLimits.PerAddr = cfg.failPair, cfg.failAddr
+	scfg.HashConcurrency.Slots = cfg.hashSlots
+	if cfg.mode == modeXFF {
+		scfg.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
+	}
+	srv, err := vserver.New(ctx, scfg)
 	if err != nil {
 		return nil, err
 	}
-	counter := &throttleCounter{next: slog.NewTextHandler(log, nil), counts: map[string]int64{}}
-	logger := slog.New(counter)
-	svc := account.NewService(store,
-		account.WithHashParams(account.DefaultHashParams),
-		account.WithLogger(logger),
-		account.WithAuthLimits(account.AuthLimits{PerPair: cfg.failPair, PerAddr: cfg.failAddr, Window: time.Minute}),
-		account.WithCallRateLimit(true),
-		account.WithHashConcurrency(account.HashConcurrency{Slots: cfg.hashSlots}),
-	)
 	// The owner's quota is raised so the table measures the server, not
 	// the account's max-calls-per-second.
 	limits := account.DefaultLimits
 	limits.MaxCallsPerSecond = cfg.honestRate
 	const key, secret = "flood0001", "H0nestOwnerSecret"
-	if _, _, err := svc.CreateAccount(ctx, account.NewAccount{APIKey: key, Secret: secret, Balance: 10 * account.Scale, Limits: &limits}); err != nil {
-		store.Close()
+	if _, _, err := srv.Service.CreateAccount(ctx, account.NewAccount{APIKey: key, Secret: secret, Balance: 10 * account.Scale, Limits: &limits}); err != nil {
+		srv.Close()
 		return nil, fmt.Errorf("create the account: %w", err)
 	}
-	hcfg := httpapi.Config{Service: svc, Logger: logger, MaxInFlight: 1024}
-	if cfg.mode == modeXFF {
-		hcfg.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
-	}
-	srv := &http.Server{
-		Handler:           httpapi.NewServer(hcfg),
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		store.Close()
+	if err := srv.Start(); err != nil {
+		srv.Close()
 		return nil, err
 	}
-	ln = httpapi.LimitListener(ln, 2048)
-	go func() { _ = srv.Serve(ln) }()
 	return &server{
-		url: "http://" + ln.Addr().String(), key: key, secret: secret, throttled: counter,
-		close: func() {
-			sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			defer cancel()
-			_ = srv.Shutdown(sctx)
-			store.Close()
-		},
+		url: srv.URL, key: key, secret: secret, throttled: counter,
+		close: func() { srv.Close() },
 	}, nil
 }
 

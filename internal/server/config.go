@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/vonage/vonage-go-sdk/internal/account"
+	"github.com/vonage/vonage-go-sdk/internal/postgres"
 	"github.com/vonage/vonage-go-sdk/internal/sqlite"
 )
 
@@ -112,7 +113,7 @@ func DefaultConfig() Config {
 		AuthLimits:               account.DefaultAuthLimits,
 		CallRateLimit:            true,
 		VerifyCacheSize:          account.DefaultVerifyCacheSize,
-		PGStatementTimeout:       5 * time.Second,
+		PGStatementTimeout:       postgres.DefaultStatementTimeout,
 		IdempotencyPruneInterval: time.Hour,
 	}
 }
