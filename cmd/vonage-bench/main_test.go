@@ -67,7 +67,7 @@ func smallConfig(db string) config {
 		db:          db,
 		secretPool:  3,
 		importBatch: 7, // several import requests
-		hashCost:    hashCost{account.HashParams{Memory: 64, Time: 1, Threads: 1}},
+		hashCost:    hashCost{account.TestHashParams},
 	}
 }
 
