@@ -184,5 +184,5 @@ func (c *AccountClient) TopUpContext(ctx context.Context, trx string) (TopUpResp
 
 // legacyCreds returns api_key and api_secret for the query or form of E1-E3.
 func (c *AccountClient) legacyCreds() url.Values {
-	return url.Values{"api_key": {c.APIKey()}, "api_secret": {c.secret()}}
+	return url.Values{"api_key": {c.authKey()}, "api_secret": {c.secret()}}
 }

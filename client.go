@@ -38,6 +38,8 @@ const (
 // concurrent use.
 type AccountClient struct {
 	creds       *KeySecretAuth // read once at construction; Format keeps it out of prints
+	forKey      string         // the key the secret calls act on, when scoped
+	scoped      bool           // set by ForKey: forKey, not the signing key, owns the secrets
 	restBaseURL string         // balance, top-up, settings
 	apiBaseURL  string         // secrets
 	httpClient  *http.Client
@@ -165,36 +167,76 @@ func WithRetryBackoff(base, maxDelay time.Duration) ClientOption {
 	}
 }
 
-// APIKey returns the API key the client uses. There is no way to read the secret
-// back.
+// APIKey returns the API key the client's secret calls act on: the key it
+// signs with, or on a client from ForKey, the key given there. There is no way
+// to read the secret back.
 func (c *AccountClient) APIKey() string {
-	if c == nil || c.creds == nil {
-		return ""
+	if c != nil && c.scoped {
+		return c.forKey
 	}
-	return c.creds.apiKey
+	return c.authKey()
+}
+
+// ForKey returns a copy of the client whose secret calls (ListSecrets,
+// GetSecret, CreateSecret, DeleteSecret, RotateSecret and their context forms)
+// act on the secrets of apiKey, a subaccount of the signed-in account, while
+// still signing with the client's own key and secret. A key that is neither
+// the signing key nor one of its subaccounts' is ErrNotFound; an empty one is
+// refused before any request. Balance, top-up and settings calls are
+// unaffected: the API has them only for the signing account. The copy shares
+// the HTTP client and every other setting; on a scoped client, ForKey
+// replaces the scope.
+func (c *AccountClient) ForKey(apiKey string) *AccountClient {
+	var cp AccountClient
+	if c != nil {
+		cp = *c
+	}
+	cp.forKey, cp.scoped = apiKey, true
+	return &cp
 }
 
 // WithCredentials returns a copy of the client that signs with apiKey and
-// apiSecret and keeps every other setting (base URLs, HTTP client, retries).
-// The copy shares the HTTP client, so connections are reused. RotateSecret uses
-// it to prove a new secret works before revoking the old one.
+// apiSecret, acts on apiKey's own secrets (a scope from ForKey is dropped:
+// call ForKey on the copy to keep one) and keeps every other setting (base
+// URLs, HTTP client, retries). The copy shares the HTTP client, so connections
+// are reused. RotateSecret uses it to prove a new secret works before revoking
+// the old one.
 func (c *AccountClient) WithCredentials(apiKey, apiSecret string) *AccountClient {
 	var cp AccountClient
 	if c != nil {
 		cp = *c
 	}
 	cp.creds = CreateAuthFromKeySecret(apiKey, apiSecret)
+	cp.forKey, cp.scoped = "", false
 	return &cp
 }
 
-// String shows the client's key and base URLs, never its secret.
+// String shows the client's keys and base URLs, never its secret.
 func (c AccountClient) String() string {
-	return "vonage.AccountClient{apiKey: " + c.creds.GetCreds()[0] + ", restBaseURL: " + c.restBaseURL + ", apiBaseURL: " + c.apiBaseURL + "}"
+	keys := "apiKey: " + c.creds.GetCreds()[0]
+	if c.scoped {
+		keys = "apiKey: " + c.forKey + ", signedBy: " + c.creds.GetCreds()[0]
+	}
+	return "vonage.AccountClient{" + keys + ", restBaseURL: " + c.restBaseURL + ", apiBaseURL: " + c.apiBaseURL + "}"
 }
 
 // Format prints String for every verb: without it, fmt's reflection would
 // print the credentials' fields for %s, %q, %x and %#v.
 func (c AccountClient) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, c.String()) }
+
+// own reports whether the secret calls act on the signing account itself,
+// not on a key given to ForKey (even one equal to the signing key).
+func (c *AccountClient) own() bool {
+	return c == nil || !c.scoped
+}
+
+// authKey and secret are the credentials the client signs with.
+func (c *AccountClient) authKey() string {
+	if c == nil || c.creds == nil {
+		return ""
+	}
+	return c.creds.apiKey
+}
 
 func (c *AccountClient) secret() string {
 	if c == nil || c.creds == nil {
@@ -297,7 +339,7 @@ func (c *AccountClient) do(ctx context.Context, r *apiRequest, out any) (apiResp
 // checkCreds refuses to send a request that could only fail for want of
 // credentials, and says where credentials come from.
 func (c *AccountClient) checkCreds(r *apiRequest) *APIError {
-	if c.APIKey() != "" && c.secret() != "" {
+	if c.authKey() != "" && c.secret() != "" {
 		return nil
 	}
 	e := localError(r, ErrAuthentication, errors.New("no API key and secret: pass them to CreateAuthFromKeySecret or set "+envAPIKey+" and "+envAPISecret))
@@ -346,7 +388,7 @@ func (c *AccountClient) attempt(ctx context.Context, r *apiRequest, target strin
 		req.Header.Set("Content-Type", contentType)
 	}
 	if r.basicAuth {
-		req.SetBasicAuth(c.APIKey(), c.secret())
+		req.SetBasicAuth(c.authKey(), c.secret())
 	}
 	hc := c.httpClient
 	if hc == nil {

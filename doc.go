@@ -47,15 +47,17 @@
 //
 // # Subaccounts
 //
-// A primary account manages its subaccounts' secrets by naming their key:
-// ListSecretsForKey, GetSecretForKey, CreateSecretForKey, DeleteSecretForKey
-// and RotateSecretForKey. Any other key is ErrNotFound, whether it exists or
-// not.
+// A primary account manages a subaccount's secrets through a client scoped to
+// the subaccount's key: client.ForKey(key).ListSecretsContext(ctx), and so on
+// for every secret call and RotateSecret. The scoped client still signs with
+// the primary's credentials. Any key that is neither the primary's nor one of
+// its subaccounts' is ErrNotFound, whether it exists or not.
 //
 // # Testing code that uses the client
 //
-// AccountAPI is the interface of every context-taking call; accept it instead
-// of *AccountClient to stub the API without HTTP. To test against the real
-// thing, package vonagetest runs the server in-process, with helpers to set
-// balances and inject failures.
+// The package exports no interface: code that wants to stub the API without
+// HTTP declares the small interface it uses (say, one with GetBalanceContext),
+// which *AccountClient satisfies. To test against the real thing, package
+// vonagetest runs the server in-process, with helpers to set balances and
+// inject failures.
 package vonage

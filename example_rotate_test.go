@@ -65,7 +65,7 @@ func ExampleAccountClient_RotateSecret_twoSecrets() {
 	// with RetireSecret: <nil>
 }
 
-func ExampleAccountClient_ListSecretsForKey() {
+func ExampleAccountClient_ForKey() {
 	srv, err := vonagetest.Start()
 	if err != nil {
 		panic(err)
@@ -75,18 +75,20 @@ func ExampleAccountClient_ListSecretsForKey() {
 	ctx := context.Background()
 	primary := srv.Client
 
-	// A primary account manages its subaccounts' secrets by naming their key.
-	created, _, err := primary.CreateSecretForKey(ctx, sub.APIKey, "Sub-S3cret-2026")
+	// A primary account manages a subaccount's secrets through a client
+	// scoped to its key, still signing with the primary's own credentials.
+	subSecrets := primary.ForKey(sub.APIKey)
+	created, _, err := subSecrets.CreateSecretContext(ctx, "Sub-S3cret-2026")
 	if err != nil {
 		panic(err)
 	}
-	list, _, _ := primary.ListSecretsForKey(ctx, sub.APIKey)
+	list, _, _ := subSecrets.ListSecretsContext(ctx)
 	fmt.Println("subaccount secrets:", len(list.Secrets))
-	ok, _, _ := primary.DeleteSecretForKey(ctx, sub.APIKey, created.ID)
+	ok, _, _ := subSecrets.DeleteSecretContext(ctx, created.ID)
 	fmt.Println("revoked:", ok)
 
 	// Any other key is not found, whether it exists or not.
-	_, _, err = primary.ListSecretsForKey(ctx, srv.NewAccount(panicT{}).APIKey)
+	_, _, err = primary.ForKey(srv.NewAccount(panicT{}).APIKey).ListSecretsContext(ctx)
 	fmt.Println("someone else's key:", errors.Is(err, vonage.ErrNotFound))
 	// Output:
 	// subaccount secrets: 2
@@ -94,21 +96,28 @@ func ExampleAccountClient_ListSecretsForKey() {
 	// someone else's key: true
 }
 
-// needsTopUp is code written against AccountAPI, not *AccountClient.
-func needsTopUp(ctx context.Context, api vonage.AccountAPI) bool {
+// balanceGetter is the one call needsTopUp makes. The package exports no
+// interface: code declares the small one it uses, which *vonage.AccountClient
+// satisfies, and a test stubs it without HTTP.
+type balanceGetter interface {
+	GetBalanceContext(ctx context.Context) (vonage.AccountBalanceResponse, vonage.ErrorResponse, error)
+}
+
+// needsTopUp is code written against balanceGetter, not *AccountClient.
+func needsTopUp(ctx context.Context, api balanceGetter) bool {
 	b, _, err := api.GetBalanceContext(ctx)
 	return err == nil && b.Value < 1
 }
 
-// lowStub stubs the one call needsTopUp makes; the embedded nil AccountAPI
-// panics if anything else is called.
-type lowStub struct{ vonage.AccountAPI }
+// lowStub stubs the one call needsTopUp makes.
+type lowStub struct{}
 
 func (lowStub) GetBalanceContext(context.Context) (vonage.AccountBalanceResponse, vonage.ErrorResponse, error) {
 	return vonage.AccountBalanceResponse{Value: 0.42}, vonage.ErrorResponse{}, nil
 }
 
-func ExampleAccountAPI() {
+func Example_interface() {
+	var _ balanceGetter = (*vonage.AccountClient)(nil) // the real client fits too
 	fmt.Println("needs top-up:", needsTopUp(context.Background(), lowStub{}))
 	// Output: needs top-up: true
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"slices"
 	"strings"
 	"time"
@@ -97,6 +96,14 @@ func OnStep(fn func(step, detail string)) RotateOption {
 	}
 }
 
+// rotation is the state of one RotateSecret call.
+type rotation struct {
+	cfg    rotateConfig
+	res    RotationResult
+	oldID  string // the secret being replaced
+	keepID string // the secret that works until the new one is verified
+}
+
 // RotateSecret replaces one of the account's API secrets with newSecret,
 // proving the new secret works before the old one is revoked:
 //
@@ -113,29 +120,15 @@ func OnStep(fn func(step, detail string)) RotateOption {
 // beyond the client's usual GET retries: a failed step stops the rotation.
 // The rollback runs even when ctx has ended (for up to 30 seconds), so an
 // unverified secret is not left behind.
+//
+// On a client from ForKey, the key given there is rotated: a primary account
+// rotates a subaccount's secret while signing every step but the verification
+// with its own credentials.
 func (c *AccountClient) RotateSecret(ctx context.Context, newSecret string, opts ...RotateOption) (RotationResult, error) {
-	return c.rotate(ctx, c.APIKey(), true, newSecret, opts)
-}
-
-// RotateSecretForKey is RotateSecret for apiKey, the client's own key or one
-// of its subaccounts': a primary account rotates a subaccount's secret while
-// signing every step but the verification with its own credentials.
-func (c *AccountClient) RotateSecretForKey(ctx context.Context, apiKey, newSecret string, opts ...RotateOption) (RotationResult, error) {
-	return c.rotate(ctx, apiKey, false, newSecret, opts)
-}
-
-// rotation is the state of one RotateSecret call.
-type rotation struct {
-	cfg    rotateConfig
-	res    RotationResult
-	oldID  string // the secret being replaced
-	keepID string // the secret that works until the new one is verified
-}
-
-func (c *AccountClient) rotate(ctx context.Context, apiKey string, own bool, newSecret string, opts []RotateOption) (RotationResult, error) {
 	if ctx == nil {
 		ctx = context.Background()
 	}
+	apiKey, own := c.APIKey(), c.own()
 	rt := &rotation{res: RotationResult{APIKey: apiKey}}
 	for _, opt := range opts {
 		if opt != nil {
@@ -144,8 +137,7 @@ func (c *AccountClient) rotate(ctx context.Context, apiKey string, own bool, new
 	}
 
 	rt.step(StepList, "listing the secrets of "+apiKey)
-	r, e := c.secretsRequest(http.MethodGet, apiKey, own)
-	list, _, err := c.listSecrets(ctx, r, e)
+	list, _, err := c.ListSecretsContext(ctx)
 	if err != nil {
 		return rt.fail(StepList, "nothing changed", err)
 	}
@@ -166,7 +158,7 @@ func (c *AccountClient) rotate(ctx context.Context, apiKey string, own bool, new
 	retired := false
 	if rt.oldID != "" && rt.keepID != rt.oldID {
 		rt.step(StepRetire, "revoking secret "+rt.oldID+" to make room: an account holds at most two")
-		if _, _, err := c.DeleteSecretForKey(ctx, apiKey, rt.oldID); err != nil {
+		if _, _, err := c.DeleteSecretContext(ctx, rt.oldID); err != nil {
 			return rt.fail(StepRetire, rt.maybe(err, "secret "+rt.oldID+" may have been revoked", "nothing changed"), err)
 		}
 		retired = true
@@ -174,7 +166,7 @@ func (c *AccountClient) rotate(ctx context.Context, apiKey string, own bool, new
 	}
 
 	rt.step(StepCreate, "creating the new secret of "+apiKey)
-	created, _, err := c.CreateSecretForKey(ctx, apiKey, newSecret)
+	created, _, err := c.CreateSecretContext(ctx, newSecret)
 	if err != nil {
 		outcome := rt.maybe(err, "the new secret may have been created: list the secrets and revoke any you do not know", "no secret was created")
 		if retired && own && errors.Is(err, ErrAuthentication) {
@@ -185,11 +177,11 @@ func (c *AccountClient) rotate(ctx context.Context, apiKey string, own bool, new
 	newID := created.ID
 
 	rt.step(StepVerify, "checking the new secret "+newID+" with a call signed by it")
-	if err := c.verify(ctx, apiKey, newSecret, newID); err != nil {
+	if err := c.verify(ctx, newSecret, newID); err != nil {
 		rt.step(StepRollback, "revoking the new secret "+newID+" again: it did not work")
 		rbCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), rollbackTimeout)
 		defer cancel()
-		if _, _, rbErr := c.DeleteSecretForKey(rbCtx, apiKey, newID); rbErr != nil {
+		if _, _, rbErr := c.DeleteSecretContext(rbCtx, newID); rbErr != nil {
 			rt.res.NewSecretID = newID
 			outcome := "the new secret " + newID + " did not work and could not be revoked: revoke it by hand"
 			return rt.failNew(StepRollback, outcome, newID, fmt.Errorf("%w; verify failed first: %w", rbErr, err))
@@ -200,7 +192,7 @@ func (c *AccountClient) rotate(ctx context.Context, apiKey string, own bool, new
 
 	if rt.oldID != "" && !retired {
 		rt.step(StepRevoke, "revoking the old secret "+rt.oldID)
-		if _, _, err := c.DeleteSecretForKey(ctx, apiKey, rt.oldID); err != nil {
+		if _, _, err := c.DeleteSecretContext(ctx, rt.oldID); err != nil {
 			outcome := rt.maybe(err, "the new secret "+newID+" works; the old secret "+rt.oldID+" may still work: check and revoke it",
 				"the new secret "+newID+" works and the old secret "+rt.oldID+" still works: revoke it when you can")
 			return rt.failNew(StepRevoke, outcome, newID, err)
@@ -235,10 +227,10 @@ func (rt *rotation) choose(ids []string) error {
 	return nil
 }
 
-// verify proves newSecret works: the secrets of apiKey, listed with
-// credentials made of it, must include newID.
-func (c *AccountClient) verify(ctx context.Context, apiKey, newSecret, newID string) error {
-	list, _, err := c.WithCredentials(apiKey, newSecret).ListSecretsForKey(ctx, apiKey)
+// verify proves newSecret works: the secrets of the key c acts on, listed
+// with credentials made of that key and newSecret, must include newID.
+func (c *AccountClient) verify(ctx context.Context, newSecret, newID string) error {
+	list, _, err := c.WithCredentials(c.APIKey(), newSecret).ListSecretsContext(ctx)
 	if err != nil {
 		return err
 	}

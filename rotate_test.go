@@ -214,7 +214,8 @@ func TestRotateSecretForKey(t *testing.T) {
 	srv := vonagetest.NewServer(t)
 	sub := srv.NewSubaccount(t)
 	oldID := sub.SecretIDs(t)[0]
-	res, err := srv.Client.RotateSecretForKey(t.Context(), sub.APIKey, newSecret)
+	scoped := srv.Client.ForKey(sub.APIKey)
+	res, err := scoped.RotateSecret(t.Context(), newSecret)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -227,16 +228,20 @@ func TestRotateSecretForKey(t *testing.T) {
 	if !works(t, srv.Client, srv.APIKey, srv.APISecret) {
 		t.Error("the primary's secret should be untouched")
 	}
+	// The documented way to sign with the new secret names the subaccount.
+	if _, _, err := scoped.WithCredentials(scoped.APIKey(), newSecret).GetBalanceContext(t.Context()); err != nil {
+		t.Errorf("scoped.WithCredentials(scoped.APIKey(), new secret): %v", err)
+	}
 
 	foreign := srv.NewAccount(t)
 	for _, key := range []string{foreign.APIKey, "nosuchkey1"} {
-		_, err = srv.Client.RotateSecretForKey(t.Context(), key, newSecret)
+		_, err = srv.Client.ForKey(key).RotateSecret(t.Context(), newSecret)
 		var rerr *vonage.RotationError
 		if !errors.As(err, &rerr) || rerr.Step != vonage.StepList || !errors.Is(err, vonage.ErrNotFound) {
 			t.Errorf("key %s: err = %v, want ErrNotFound at step list", key, err)
 		}
 	}
-	if _, err = srv.Client.RotateSecretForKey(t.Context(), "", newSecret); !errors.Is(err, vonage.ErrInvalidRequest) {
+	if _, err = srv.Client.ForKey("").RotateSecret(t.Context(), newSecret); !errors.Is(err, vonage.ErrInvalidRequest) {
 		t.Errorf("empty key: err = %v, want ErrInvalidRequest", err)
 	}
 }
@@ -300,23 +305,28 @@ func TestRotateSecretRollsBackAfterCancel(t *testing.T) {
 	}
 }
 
-// stubAPI shows AccountAPI at work: code written against the interface is
-// tested without HTTP.
+// balanceAPI is the one call lowBalance needs: callers declare the interface
+// they use, and *vonage.AccountClient satisfies it.
+type balanceAPI interface {
+	GetBalanceContext(ctx context.Context) (vonage.AccountBalanceResponse, vonage.ErrorResponse, error)
+}
+
+// stubAPI shows such an interface at work: code written against it is tested
+// without HTTP.
 type stubAPI struct {
-	vonage.AccountAPI // nil: any call not overridden panics
-	value             float64
+	value float64
 }
 
 func (s stubAPI) GetBalanceContext(context.Context) (vonage.AccountBalanceResponse, vonage.ErrorResponse, error) {
 	return vonage.AccountBalanceResponse{Value: s.value}, vonage.ErrorResponse{}, nil
 }
 
-func lowBalance(ctx context.Context, api vonage.AccountAPI) (bool, error) {
+func lowBalance(ctx context.Context, api balanceAPI) (bool, error) {
 	b, _, err := api.GetBalanceContext(ctx)
 	return b.Value < 1, err
 }
 
-func TestAccountAPIStub(t *testing.T) {
+func TestBalanceAPIStub(t *testing.T) {
 	t.Parallel()
 	if low, err := lowBalance(t.Context(), stubAPI{value: 0.5}); !low || err != nil {
 		t.Errorf("lowBalance(stub) = %v, %v", low, err)

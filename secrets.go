@@ -44,25 +44,14 @@ func (w wireSecret) secret() AccountSecret {
 
 var errNoSecretID = errors.New(`response has no secret "id"`)
 
-// ListSecrets returns the account's API secrets.
+// ListSecrets returns the account's API secrets (on a client from ForKey,
+// those of the key given there).
 func (c *AccountClient) ListSecrets() (AccountSecretCollection, ErrorResponse, error) {
 	return c.ListSecretsContext(context.Background())
 }
 
 // ListSecretsContext is ListSecrets with a context.
 func (c *AccountClient) ListSecretsContext(ctx context.Context) (AccountSecretCollection, ErrorResponse, error) {
-	r, e := c.secretsRequest(http.MethodGet, c.APIKey(), true)
-	return c.listSecrets(ctx, r, e)
-}
-
-// ListSecretsForKey returns the API secrets of apiKey: the client's own key or
-// one of its subaccounts' (any other key is ErrNotFound).
-func (c *AccountClient) ListSecretsForKey(ctx context.Context, apiKey string) (AccountSecretCollection, ErrorResponse, error) {
-	r, e := c.secretsRequest(http.MethodGet, apiKey, false)
-	return c.listSecrets(ctx, r, e)
-}
-
-func (c *AccountClient) listSecrets(ctx context.Context, r *apiRequest, e *APIError) (AccountSecretCollection, ErrorResponse, error) {
 	var w struct {
 		Links    *wireLinks `json:"_links"`
 		Embedded *struct {
@@ -70,6 +59,7 @@ func (c *AccountClient) listSecrets(ctx context.Context, r *apiRequest, e *APIEr
 		} `json:"_embedded"`
 	}
 	var res apiResponse
+	r, e := c.secretsRequest(http.MethodGet)
 	if e == nil {
 		res, e = c.do(ctx, r, &w)
 	}
@@ -102,38 +92,21 @@ func (c *AccountClient) GetSecret(id string) (AccountSecret, ErrorResponse, erro
 
 // GetSecretContext is GetSecret with a context.
 func (c *AccountClient) GetSecretContext(ctx context.Context, id string) (AccountSecret, ErrorResponse, error) {
-	r, e := c.secretRequest(http.MethodGet, c.APIKey(), true, id)
-	return c.secretCall(ctx, r, e)
-}
-
-// GetSecretForKey returns one API secret of apiKey, the client's own key or
-// one of its subaccounts'.
-func (c *AccountClient) GetSecretForKey(ctx context.Context, apiKey, id string) (AccountSecret, ErrorResponse, error) {
-	r, e := c.secretRequest(http.MethodGet, apiKey, false, id)
+	r, e := c.secretRequest(http.MethodGet, id)
 	return c.secretCall(ctx, r, e)
 }
 
 // CreateSecret adds an API secret to the account (at most two are allowed; see
 // ErrSecretLimit). The new secret is sent in the body, never in a URL, and kept
-// out of error texts.
+// out of error texts. A primary account rotates a subaccount's secrets without
+// knowing them through ForKey.
 func (c *AccountClient) CreateSecret(secret string) (AccountSecret, ErrorResponse, error) {
 	return c.CreateSecretContext(context.Background(), secret)
 }
 
 // CreateSecretContext is CreateSecret with a context.
 func (c *AccountClient) CreateSecretContext(ctx context.Context, secret string) (AccountSecret, ErrorResponse, error) {
-	return c.createSecret(ctx, c.APIKey(), true, secret)
-}
-
-// CreateSecretForKey adds an API secret to apiKey, the client's own key or one
-// of its subaccounts'. A primary account uses it to rotate a subaccount's
-// secrets without knowing them.
-func (c *AccountClient) CreateSecretForKey(ctx context.Context, apiKey, secret string) (AccountSecret, ErrorResponse, error) {
-	return c.createSecret(ctx, apiKey, false, secret)
-}
-
-func (c *AccountClient) createSecret(ctx context.Context, apiKey string, own bool, secret string) (AccountSecret, ErrorResponse, error) {
-	r, e := c.secretsRequest(http.MethodPost, apiKey, own)
+	r, e := c.secretsRequest(http.MethodPost)
 	r.secrets = []string{secret}
 	if e != nil {
 		return AccountSecret{}, e.Response(), e
@@ -152,18 +125,7 @@ func (c *AccountClient) DeleteSecret(id string) (bool, ErrorResponse, error) {
 
 // DeleteSecretContext is DeleteSecret with a context.
 func (c *AccountClient) DeleteSecretContext(ctx context.Context, id string) (bool, ErrorResponse, error) {
-	r, e := c.secretRequest(http.MethodDelete, c.APIKey(), true, id)
-	return c.deleteSecret(ctx, r, e)
-}
-
-// DeleteSecretForKey revokes one API secret of apiKey, the client's own key or
-// one of its subaccounts'.
-func (c *AccountClient) DeleteSecretForKey(ctx context.Context, apiKey, id string) (bool, ErrorResponse, error) {
-	r, e := c.secretRequest(http.MethodDelete, apiKey, false, id)
-	return c.deleteSecret(ctx, r, e)
-}
-
-func (c *AccountClient) deleteSecret(ctx context.Context, r *apiRequest, e *APIError) (bool, ErrorResponse, error) {
+	r, e := c.secretRequest(http.MethodDelete, id)
 	if e == nil {
 		_, e = c.do(ctx, r, nil)
 	}
@@ -190,14 +152,15 @@ func (c *AccountClient) secretCall(ctx context.Context, r *apiRequest, e *APIErr
 	return w.secret(), ErrorResponse{}, nil
 }
 
-// secretsRequest builds a request on /accounts/{api_key}/secrets. own says
-// the key is the client's own: an empty one then means missing credentials.
-// A key passed by the caller must be usable in a path: never build
+// secretsRequest builds a request on /accounts/{api_key}/secrets for the key
+// the client acts on. The client's own key, when empty, means missing
+// credentials. A key given to ForKey must be usable in a path: never build
 // /accounts//secrets, which a server might route somewhere else.
-func (c *AccountClient) secretsRequest(method, apiKey string, own bool) (*apiRequest, *APIError) {
+func (c *AccountClient) secretsRequest(method string) (*apiRequest, *APIError) {
 	r := &apiRequest{method: method, baseURL: c.apiBase(), basicAuth: true}
+	apiKey := c.APIKey()
 	switch {
-	case own && apiKey == "":
+	case c.own() && apiKey == "":
 		return r, c.checkCreds(r)
 	case !usableInPath(apiKey):
 		r.url = redactURL(strings.TrimRight(r.baseURL, "/")) + "/accounts/{api_key}/secrets"
@@ -209,8 +172,8 @@ func (c *AccountClient) secretsRequest(method, apiKey string, own bool) (*apiReq
 
 // secretRequest builds a request on /accounts/{api_key}/secrets/{id}. It refuses
 // an empty id, and "." or "..", which a server would resolve to another path.
-func (c *AccountClient) secretRequest(method, apiKey string, own bool, id string) (*apiRequest, *APIError) {
-	r, e := c.secretsRequest(method, apiKey, own)
+func (c *AccountClient) secretRequest(method, id string) (*apiRequest, *APIError) {
+	r, e := c.secretsRequest(method)
 	if e != nil {
 		return r, e
 	}

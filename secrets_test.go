@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 )
@@ -189,5 +190,45 @@ func TestUnusableSecretIDs(t *testing.T) {
 	}
 	if n := len(f.requests()); n != 0 {
 		t.Errorf("server saw %d requests, want none", n)
+	}
+}
+
+// TestForKeyOnTheWire: a scoped client sends each secret call to the scoped
+// key's path, signed with the client's own credentials, through the same HTTP
+// client and settings.
+func TestForKeyOnTheWire(t *testing.T) {
+	t.Parallel()
+	f := newFake(t, reply{status: 200, body: secretJSON})
+	c := f.client(WithRetries(5), WithUserAgent("ua/1"))
+	s := c.ForKey("sub/key1")
+	if s.httpClient != c.httpClient || s.maxRetries != 5 || s.userAgent != "ua/1" || s.apiBaseURL != c.apiBaseURL || s.creds != c.creds {
+		t.Errorf("ForKey copy does not share the client's settings: %+v", s)
+	}
+	if _, _, err := s.GetSecret("id1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.CreateSecret("Abcdefg1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.DeleteSecret("id1"); err != nil {
+		t.Fatal(err)
+	}
+	reqs := f.requests()
+	if len(reqs) != 3 {
+		t.Fatalf("server saw %d requests, want 3", len(reqs))
+	}
+	auth := "Basic " + base64.StdEncoding.EncodeToString([]byte(testKey+":"+testSecret))
+	for i, want := range []string{"GET /accounts/sub%2Fkey1/secrets/id1", "POST /accounts/sub%2Fkey1/secrets", "DELETE /accounts/sub%2Fkey1/secrets/id1"} {
+		if got := reqs[i].Method + " " + reqs[i].EscapedPath; got != want || reqs[i].Header.Get("Authorization") != auth || reqs[i].Header.Get("User-Agent") != "ua/1" {
+			t.Errorf("request %d = %s (Authorization %q), want %s signed by the client's own key", i, got, reqs[i].Header.Get("Authorization"), want)
+		}
+	}
+
+	// A failure names the scoped key's URL.
+	nf := newFake(t, reply{status: 404, body: `{"type":"https://developer.nexmo.com/api-errors#invalid-api-key","title":"Invalid API Key","detail":"API key 'subkey01' does not exist, or you do not have access"}`})
+	_, _, err := nf.client().ForKey("subkey01").ListSecrets()
+	var apiErr *APIError
+	if !errors.As(err, &apiErr) || !errors.Is(err, ErrNotFound) || !strings.HasSuffix(apiErr.URL, "/accounts/subkey01/secrets") {
+		t.Errorf("err = %#v, want ErrNotFound on /accounts/subkey01/secrets", err)
 	}
 }

@@ -2,7 +2,9 @@ package vonage_test
 
 import (
 	"errors"
+	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/vonage/vonage-go-sdk"
@@ -10,39 +12,40 @@ import (
 )
 
 // TestSecretsForKey: a primary account manages its subaccount's secrets on the
-// real server; every other key is ErrNotFound, whoever asks.
+// real server through ForKey; every other key is ErrNotFound, whoever asks.
 func TestSecretsForKey(t *testing.T) {
 	t.Parallel()
 	srv := vonagetest.NewServer(t)
 	sub := srv.NewSubaccount(t)
 	ctx, c := t.Context(), srv.Client
+	scoped := c.ForKey(sub.APIKey)
 
-	list, _, err := c.ListSecretsForKey(ctx, sub.APIKey)
+	list, _, err := scoped.ListSecretsContext(ctx)
 	if err != nil || len(list.Secrets) != 1 || list.Secrets[0].ID != sub.SecretIDs(t)[0] {
-		t.Fatalf("ListSecretsForKey = %+v, %v", list, err)
+		t.Fatalf("ForKey(sub).ListSecretsContext = %+v, %v", list, err)
 	}
-	created, _, err := c.CreateSecretForKey(ctx, sub.APIKey, "Sub-S3cret-Two")
+	created, _, err := scoped.CreateSecretContext(ctx, "Sub-S3cret-Two")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if want := "/accounts/" + sub.APIKey + "/secrets/" + created.ID; created.Href != want {
 		t.Errorf("Href = %q, want %q", created.Href, want)
 	}
-	got, _, err := c.GetSecretForKey(ctx, sub.APIKey, created.ID)
+	got, _, err := scoped.GetSecretContext(ctx, created.ID)
 	if err != nil || got.ID != created.ID {
-		t.Errorf("GetSecretForKey = %+v, %v", got, err)
+		t.Errorf("ForKey(sub).GetSecretContext = %+v, %v", got, err)
 	}
 	if _, _, err := c.WithCredentials(sub.APIKey, "Sub-S3cret-Two").GetBalanceContext(ctx); err != nil {
 		t.Errorf("the subaccount's new secret does not work: %v", err)
 	}
-	if ok, _, err := c.DeleteSecretForKey(ctx, sub.APIKey, created.ID); !ok || err != nil {
-		t.Errorf("DeleteSecretForKey = %v, %v", ok, err)
+	if ok, _, err := scoped.DeleteSecretContext(ctx, created.ID); !ok || err != nil {
+		t.Errorf("ForKey(sub).DeleteSecretContext = %v, %v", ok, err)
 	}
 	if ids := sub.SecretIDs(t); !slices.Equal(ids, []string{list.Secrets[0].ID}) {
 		t.Errorf("subaccount secrets = %v", ids)
 	}
-	// The own-key forms and the ForKey forms with the own key agree.
-	own, _, err := c.ListSecretsForKey(ctx, srv.APIKey)
+	// The client itself and the client scoped to its own key agree.
+	own, _, err := c.ForKey(srv.APIKey).ListSecretsContext(ctx)
 	mine, _, err2 := c.ListSecretsContext(ctx)
 	if err != nil || err2 != nil || !slices.Equal(own.Secrets, mine.Secrets) {
 		t.Errorf("own key: %+v, %v; %+v, %v", own, err, mine, err2)
@@ -61,10 +64,11 @@ func TestSecretsForKey(t *testing.T) {
 	for _, tc := range tests {
 		secretID := sub.SecretIDs(t)[0]
 		errs := map[string]error{}
-		_, _, errs["list"] = tc.caller.ListSecretsForKey(ctx, tc.key)
-		_, _, errs["get"] = tc.caller.GetSecretForKey(ctx, tc.key, secretID)
-		_, _, errs["create"] = tc.caller.CreateSecretForKey(ctx, tc.key, "Forb1dden-Secret")
-		_, _, errs["delete"] = tc.caller.DeleteSecretForKey(ctx, tc.key, secretID)
+		scoped := tc.caller.ForKey(tc.key)
+		_, _, errs["list"] = scoped.ListSecretsContext(ctx)
+		_, _, errs["get"] = scoped.GetSecretContext(ctx, secretID)
+		_, _, errs["create"] = scoped.CreateSecretContext(ctx, "Forb1dden-Secret")
+		_, _, errs["delete"] = scoped.DeleteSecretContext(ctx, secretID)
 		for call, err := range errs {
 			if !errors.Is(err, vonage.ErrNotFound) {
 				t.Errorf("%s: %s: err = %v, want ErrNotFound", tc.name, call, err)
@@ -76,8 +80,9 @@ func TestSecretsForKey(t *testing.T) {
 	}
 }
 
-// TestSecretsForKeyRefusesEmptyKey: an empty key would build
-// /accounts//secrets, so it is refused before any request.
+// TestSecretsForKeyRefusesEmptyKey: ForKey("") would build /accounts//secrets
+// (and "." or ".." another path), so it is refused before any request, never
+// taken to mean the signing account.
 func TestSecretsForKeyRefusesEmptyKey(t *testing.T) {
 	t.Parallel()
 	srv := vonagetest.NewServer(t)
@@ -85,10 +90,11 @@ func TestSecretsForKeyRefusesEmptyKey(t *testing.T) {
 	ctx, c := t.Context(), srv.Client
 	for _, key := range []string{"", ".", ".."} {
 		errs := map[string]error{}
-		_, _, errs["list"] = c.ListSecretsForKey(ctx, key)
-		_, _, errs["get"] = c.GetSecretForKey(ctx, key, "01234567-aaaa-bbbb-cccc-defdefdefdef")
-		_, _, errs["create"] = c.CreateSecretForKey(ctx, key, "Abcdefg1")
-		_, errResp, err := c.DeleteSecretForKey(ctx, key, "01234567-aaaa-bbbb-cccc-defdefdefdef")
+		scoped := c.ForKey(key)
+		_, _, errs["list"] = scoped.ListSecretsContext(ctx)
+		_, _, errs["get"] = scoped.GetSecretContext(ctx, "01234567-aaaa-bbbb-cccc-defdefdefdef")
+		_, _, errs["create"] = scoped.CreateSecretContext(ctx, "Abcdefg1")
+		_, errResp, err := scoped.DeleteSecretContext(ctx, "01234567-aaaa-bbbb-cccc-defdefdefdef")
 		errs["delete"] = err
 		for call, err := range errs {
 			var apiErr *vonage.APIError
@@ -124,4 +130,73 @@ func TestWithCredentials(t *testing.T) {
 	if c := nilClient.WithCredentials("k", "s"); c == nil || c.APIKey() != "k" {
 		t.Errorf("nil.WithCredentials = %v", c)
 	}
+}
+
+// TestForKeyScope: a scoped client acts on the subaccount's secrets and
+// nothing else; APIKey names the key it acts on; WithCredentials gives the
+// client of the account whose credentials it holds, without the scope.
+func TestForKeyScope(t *testing.T) {
+	t.Parallel()
+	srv := vonagetest.NewServer(t, vonagetest.WithBalance("5"))
+	sub := srv.NewSubaccount(t, vonagetest.WithBalance("1"))
+	ctx, c := t.Context(), srv.Client
+	scoped := c.ForKey(sub.APIKey)
+
+	if scoped == c || scoped.APIKey() != sub.APIKey || c.APIKey() != srv.APIKey {
+		t.Fatalf("ForKey: copy %v (APIKey %q), original %v (APIKey %q)", scoped, scoped.APIKey(), c, c.APIKey())
+	}
+	if s := fmt.Sprint(scoped); !strings.Contains(s, "apiKey: "+sub.APIKey) || !strings.Contains(s, "signedBy: "+srv.APIKey) ||
+		strings.Contains(s, srv.APISecret) || strings.Contains(s, sub.APISecret) {
+		t.Errorf("scoped client prints as %q", s)
+	}
+	// Balance and settings have no per-key form: they stay the signing account's.
+	if b, _, err := scoped.GetBalanceContext(ctx); err != nil || b.Value != 5 {
+		t.Errorf("scoped GetBalance = %+v, %v; want the primary's 5", b, err)
+	}
+	// The original client still acts on its own secrets.
+	if list, _, err := c.ListSecretsContext(ctx); err != nil || !slices.Equal(ids(list), srv.SecretIDs(t)) {
+		t.Errorf("original after ForKey: %+v, %v", list, err)
+	}
+
+	// WithCredentials on a scoped client: the copy is the account it signs as.
+	asSub := scoped.WithCredentials(sub.APIKey, sub.APISecret)
+	if asSub.APIKey() != sub.APIKey {
+		t.Errorf("WithCredentials(sub).APIKey() = %q", asSub.APIKey())
+	}
+	if b, _, err := asSub.GetBalanceContext(ctx); err != nil || b.Value != 1 {
+		t.Errorf("signed as the subaccount: balance %+v, %v; want 1", b, err)
+	}
+	if list, _, err := asSub.ListSecretsContext(ctx); err != nil || !slices.Equal(ids(list), sub.SecretIDs(t)) {
+		t.Errorf("signed as the subaccount: secrets %+v, %v", list, err)
+	}
+	asPrimary := scoped.WithCredentials(srv.APIKey, srv.APISecret)
+	if list, _, err := asPrimary.ListSecretsContext(ctx); asPrimary.APIKey() != srv.APIKey || err != nil || !slices.Equal(ids(list), srv.SecretIDs(t)) {
+		t.Errorf("WithCredentials drops the scope: APIKey %q, secrets %+v, %v", asPrimary.APIKey(), list, err)
+	}
+	if list, _, err := asPrimary.ForKey(sub.APIKey).ListSecretsContext(ctx); err != nil || !slices.Equal(ids(list), sub.SecretIDs(t)) {
+		t.Errorf("ForKey after WithCredentials: %+v, %v", list, err)
+	}
+
+	// A subaccount cannot scope itself to its primary, nor a scope be nested.
+	if _, _, err := sub.Client.ForKey(srv.APIKey).ListSecretsContext(ctx); !errors.Is(err, vonage.ErrNotFound) {
+		t.Errorf("subaccount scoped to its primary: err = %v, want ErrNotFound", err)
+	}
+	if got := scoped.ForKey("nosuchkey1").APIKey(); got != "nosuchkey1" {
+		t.Errorf("ForKey on a scoped client: APIKey() = %q, want the last key", got)
+	}
+
+	var nilClient *vonage.AccountClient
+	if s := nilClient.ForKey("k"); s == nil || s.APIKey() != "k" {
+		t.Errorf("nil.ForKey = %v", s)
+	} else if _, _, err := s.ListSecretsContext(ctx); !errors.Is(err, vonage.ErrAuthentication) {
+		t.Errorf("nil.ForKey: err = %v, want ErrAuthentication (no credentials)", err)
+	}
+}
+
+func ids(list vonage.AccountSecretCollection) []string {
+	out := []string{}
+	for _, s := range list.Secrets {
+		out = append(out, s.ID)
+	}
+	return out
 }

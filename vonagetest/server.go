@@ -181,8 +181,7 @@ func (s *Server) NewAccount(t T, opts ...Option) *Account {
 }
 
 // NewSubaccount creates a subaccount of a: a's client may manage its secrets
-// (ListSecretsForKey and the other ForKey calls). Subaccounts cannot have
-// subaccounts.
+// through a.Client.ForKey(sub.APIKey). Subaccounts cannot have subaccounts.
 func (a *Account) NewSubaccount(t T, opts ...Option) *Account {
 	t.Helper()
 	sub, err := a.srv.create(collect(opts), a.APIKey)

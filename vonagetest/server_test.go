@@ -112,11 +112,11 @@ func TestAccounts(t *testing.T) {
 	if err != nil || !b.AutoReload {
 		t.Errorf("other account: %+v, %v", b, err)
 	}
-	list, _, err := srv.Client.ListSecretsForKey(t.Context(), sub.APIKey)
+	list, _, err := srv.Client.ForKey(sub.APIKey).ListSecretsContext(t.Context())
 	if err != nil || len(list.Secrets) != 1 || list.Secrets[0].ID != sub.SecretIDs(t)[0] {
 		t.Errorf("primary lists the subaccount's secrets: %+v, %v", list, err)
 	}
-	if _, _, err := srv.Client.ListSecretsForKey(t.Context(), other.APIKey); !errors.Is(err, vonage.ErrNotFound) {
+	if _, _, err := srv.Client.ForKey(other.APIKey).ListSecretsContext(t.Context()); !errors.Is(err, vonage.ErrNotFound) {
 		t.Errorf("primary lists another account's secrets: err = %v", err)
 	}
 }

@@ -69,12 +69,14 @@ func (f *secretsFlags) register(fs *flag.FlagSet) {
 	f.commonFlags.register(fs)
 }
 
-// target returns the key whose secrets the command manages.
-func (f *secretsFlags) target(client *vonage.AccountClient) string {
-	if k := strings.TrimSpace(f.key); k != "" {
-		return k
+// scope returns the client to manage the secrets with: scoped with ForKey to
+// --key when that names another account than the signing one, else client
+// itself. Its APIKey() is the key whose secrets the command manages.
+func (f *secretsFlags) scope(client *vonage.AccountClient) *vonage.AccountClient {
+	if k := strings.TrimSpace(f.key); k != "" && k != client.APIKey() {
+		return client.ForKey(k)
 	}
-	return client.APIKey()
+	return client
 }
 
 // secretJSON is one secret in --json output.
@@ -118,7 +120,7 @@ func (c *cli) secretsList(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	list, _, err := client.ListSecretsForKey(ctx, cf.target(client))
+	list, _, err := cf.scope(client).ListSecretsContext(ctx)
 	if err != nil {
 		return apiFailure(err)
 	}
@@ -142,7 +144,7 @@ func (c *cli) secretsGet(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	s, _, err := client.GetSecretForKey(ctx, cf.target(client), pos[0])
+	s, _, err := cf.scope(client).GetSecretContext(ctx, pos[0])
 	if err != nil {
 		return apiFailure(err)
 	}
@@ -180,7 +182,7 @@ func (c *cli) secretsCreate(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	s, _, err := client.CreateSecretForKey(ctx, cf.target(client), secret)
+	s, _, err := cf.scope(client).CreateSecretContext(ctx, secret)
 	if err != nil {
 		return apiFailure(err, secret)
 	}
@@ -214,7 +216,7 @@ func (c *cli) secretsRevoke(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if _, _, err := client.DeleteSecretForKey(ctx, cf.target(client), pos[0]); err != nil {
+	if _, _, err := cf.scope(client).DeleteSecretContext(ctx, pos[0]); err != nil {
 		return apiFailure(err)
 	}
 	if cf.json {

@@ -57,13 +57,13 @@ func (c *cli) secretsRotate(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	key := cf.target(client)
-	own := key == client.APIKey()
+	scoped := cf.scope(client)
+	key, own := scoped.APIKey(), scoped == client
 
 	// RotateSecret checks all this too, but only after the new secret has
 	// been typed; refusing here spares the typing, and knowing the count
 	// lets the steps be numbered.
-	list, _, err := client.ListSecretsForKey(ctx, key)
+	list, _, err := scoped.ListSecretsContext(ctx)
 	if err != nil {
 		return apiFailure(err)
 	}
@@ -101,12 +101,7 @@ func (c *cli) secretsRotate(ctx context.Context, args []string) error {
 	if retire != "" {
 		opts = append(opts, vonage.RetireSecret(retire))
 	}
-	var res vonage.RotationResult
-	if own {
-		res, err = client.RotateSecret(ctx, secret, opts...)
-	} else {
-		res, err = client.RotateSecretForKey(ctx, key, secret, opts...)
-	}
+	res, err := scoped.RotateSecret(ctx, secret, opts...)
 	out := rotateJSON{APIKey: res.APIKey, NewSecretID: res.NewSecretID, RevokedSecretID: res.RevokedSecretID, WorkingSecretID: res.WorkingSecretID}
 
 	var re *vonage.RotationError
