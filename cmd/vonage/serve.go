@@ -23,9 +23,20 @@ type serveFlags struct {
 	pepper           string // VONAGE_PEPPER, environment only
 }
 
-// serveSetting ties a flag to its environment variable and to the
-// server.Config field it sets, so an error about either names both.
-type serveSetting struct{ flag, env, field string }
+// flagOfField names the flag that sets each server.Config field a
+// server.ConfigError can name (VONAGE_PEPPER has no flag).
+var flagOfField = map[string]string{
+	"PGMaxConns": "pg-max-conns", "ShutdownTimeout": "shutdown-timeout", "ClientIPHeader": "client-ip-header",
+	"AuthLimits.PerPair": "auth-fail-limit-pair", "AuthLimits.PerAddr": "auth-fail-limit-addr", "AuthLimits.Window": "auth-fail-window",
+	"HashConcurrency.Slots": "hash-concurrency", "HashConcurrency.Queue": "hash-queue",
+	"MaxInFlight": "max-in-flight", "MaxConnections": "max-connections",
+}
+
+// envName is the environment variable of a flag: --max-in-flight is
+// VONAGE_MAX_IN_FLIGHT.
+func envName(flag string) string {
+	return "VONAGE_" + strings.ToUpper(strings.ReplaceAll(flag, "-", "_"))
+}
 
 // runServe starts the Account API server and blocks until ctx is cancelled
 // (SIGTERM or SIGINT in main), then drains in-flight requests and returns nil.
@@ -50,58 +61,41 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		fmt.Fprintln(stderr, "\nFlags:")
 		fs.PrintDefaults()
 	}
-	var settings []serveSetting
-	// bind records that the flag just registered (if any) also comes from
-	// env and sets field of server.Config.
-	bind := func(flag, env, field string) { settings = append(settings, serveSetting{flag, env, field}) }
 	lim := &cfg.AuthLimits
-	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "address to listen on (VONAGE_ADDR)")
-	bind("addr", "VONAGE_ADDR", "Addr")
-	fs.StringVar(&cfg.DB, "db", cfg.DB, "SQLite file, or a postgres:// URL (VONAGE_DB)")
-	bind("db", "VONAGE_DB", "DB")
-	fs.StringVar(&sf.logLevel, "log-level", sf.logLevel, "debug, info, warn or error (VONAGE_LOG_LEVEL)")
-	bind("log-level", "VONAGE_LOG_LEVEL", "")
-	fs.StringVar(&sf.logFmt, "log-format", sf.logFmt, "text or json (VONAGE_LOG_FORMAT)")
-	bind("log-format", "VONAGE_LOG_FORMAT", "")
-	fs.IntVar(&cfg.PGMaxConns, "pg-max-conns", cfg.PGMaxConns, "PostgreSQL pool size; 0 keeps pgxpool's default, max(4, CPUs) (VONAGE_PG_MAX_CONNS)")
-	bind("pg-max-conns", "VONAGE_PG_MAX_CONNS", "PGMaxConns")
-	fs.DurationVar(&cfg.PGStatementTimeout, "pg-statement-timeout", cfg.PGStatementTimeout, "PostgreSQL statement_timeout (VONAGE_PG_STATEMENT_TIMEOUT)")
-	bind("pg-statement-timeout", "VONAGE_PG_STATEMENT_TIMEOUT", "PGStatementTimeout")
-	fs.DurationVar(&cfg.PGLockTimeout, "pg-lock-timeout", cfg.PGLockTimeout, "PostgreSQL lock_timeout; 0 means none (VONAGE_PG_LOCK_TIMEOUT)")
-	bind("pg-lock-timeout", "VONAGE_PG_LOCK_TIMEOUT", "PGLockTimeout")
-	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", cfg.ShutdownTimeout, "how long SIGTERM waits for in-flight requests (VONAGE_SHUTDOWN_TIMEOUT)")
-	bind("shutdown-timeout", "VONAGE_SHUTDOWN_TIMEOUT", "ShutdownTimeout")
-	fs.IntVar(&lim.PerPair, "auth-fail-limit-pair", lim.PerPair, "failed authentications allowed per (API key, client address) per window; 0 turns the limit off (VONAGE_AUTH_FAIL_LIMIT_PAIR)")
-	bind("auth-fail-limit-pair", "VONAGE_AUTH_FAIL_LIMIT_PAIR", "AuthLimits.PerPair")
-	fs.IntVar(&lim.PerAddr, "auth-fail-limit-addr", lim.PerAddr, "failed authentications allowed per client address per window; 0 turns the limit off (VONAGE_AUTH_FAIL_LIMIT_ADDR)")
-	bind("auth-fail-limit-addr", "VONAGE_AUTH_FAIL_LIMIT_ADDR", "AuthLimits.PerAddr")
-	fs.DurationVar(&lim.Window, "auth-fail-window", lim.Window, "the window of the failed-authentication limits (VONAGE_AUTH_FAIL_WINDOW)")
-	bind("auth-fail-window", "VONAGE_AUTH_FAIL_WINDOW", "AuthLimits.Window")
-	fs.StringVar(&sf.trustedProxies, "trusted-proxies", "", "comma-separated CIDRs of proxies whose forwarding header gives the client address (VONAGE_TRUSTED_PROXIES)")
-	bind("trusted-proxies", "VONAGE_TRUSTED_PROXIES", "TrustedProxies")
-	fs.StringVar(&cfg.ClientIPHeader, "client-ip-header", cfg.ClientIPHeader, "the header trusted proxies write: X-Forwarded-For or Forwarded (VONAGE_CLIENT_IP_HEADER)")
-	bind("client-ip-header", "VONAGE_CLIENT_IP_HEADER", "ClientIPHeader")
-	fs.BoolVar(&cfg.CallRateLimit, "rate-limit", cfg.CallRateLimit, "enforce each account's max-calls-per-second on this instance (VONAGE_RATE_LIMIT)")
-	bind("rate-limit", "VONAGE_RATE_LIMIT", "CallRateLimit")
-	fs.IntVar(&cfg.HashConcurrency.Slots, "hash-concurrency", cfg.HashConcurrency.Slots, "argon2id hashes run at once; 0 means GOMAXPROCS-1, at least 1 (VONAGE_HASH_CONCURRENCY)")
-	bind("hash-concurrency", "VONAGE_HASH_CONCURRENCY", "HashConcurrency.Slots")
-	fs.IntVar(&cfg.HashConcurrency.Queue, "hash-queue", cfg.HashConcurrency.Queue, "verifications waiting for a hash slot before 429s; 0 means 16 per slot (VONAGE_HASH_QUEUE)")
-	bind("hash-queue", "VONAGE_HASH_QUEUE", "HashConcurrency.Queue")
-	fs.IntVar(&cfg.MaxInFlight, "max-in-flight", cfg.MaxInFlight, "API requests served at once before 503s; 0 means no limit (VONAGE_MAX_IN_FLIGHT)")
-	bind("max-in-flight", "VONAGE_MAX_IN_FLIGHT", "MaxInFlight")
-	fs.IntVar(&cfg.MaxConnections, "max-connections", cfg.MaxConnections, "open connections at once; 0 means no limit (VONAGE_MAX_CONNECTIONS)")
-	bind("max-connections", "VONAGE_MAX_CONNECTIONS", "MaxConnections")
-	bind("", "VONAGE_PEPPER", "Pepper") // environment only, never a flag
+	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "address to listen on")
+	fs.StringVar(&cfg.DB, "db", cfg.DB, "SQLite file, or a postgres:// URL")
+	fs.StringVar(&sf.logLevel, "log-level", sf.logLevel, "debug, info, warn or error")
+	fs.StringVar(&sf.logFmt, "log-format", sf.logFmt, "text or json")
+	fs.IntVar(&cfg.PGMaxConns, "pg-max-conns", cfg.PGMaxConns, "PostgreSQL pool size; 0 keeps pgxpool's default, max(4, CPUs)")
+	fs.DurationVar(&cfg.PGStatementTimeout, "pg-statement-timeout", cfg.PGStatementTimeout, "PostgreSQL statement_timeout")
+	fs.DurationVar(&cfg.PGLockTimeout, "pg-lock-timeout", cfg.PGLockTimeout, "PostgreSQL lock_timeout; 0 means none")
+	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", cfg.ShutdownTimeout, "how long SIGTERM waits for in-flight requests")
+	fs.IntVar(&lim.PerPair, "auth-fail-limit-pair", lim.PerPair, "failed authentications allowed per (API key, client address) per window; 0 turns the limit off")
+	fs.IntVar(&lim.PerAddr, "auth-fail-limit-addr", lim.PerAddr, "failed authentications allowed per client address per window; 0 turns the limit off")
+	fs.DurationVar(&lim.Window, "auth-fail-window", lim.Window, "the window of the failed-authentication limits")
+	fs.StringVar(&sf.trustedProxies, "trusted-proxies", "", "comma-separated CIDRs of proxies whose forwarding header gives the client address")
+	fs.StringVar(&cfg.ClientIPHeader, "client-ip-header", cfg.ClientIPHeader, "the header trusted proxies write: X-Forwarded-For or Forwarded")
+	fs.BoolVar(&cfg.CallRateLimit, "rate-limit", cfg.CallRateLimit, "enforce each account's max-calls-per-second on this instance")
+	fs.IntVar(&cfg.HashConcurrency.Slots, "hash-concurrency", cfg.HashConcurrency.Slots, "argon2id hashes run at once; 0 means GOMAXPROCS-1, at least 1")
+	fs.IntVar(&cfg.HashConcurrency.Queue, "hash-queue", cfg.HashConcurrency.Queue, "verifications waiting for a hash slot before 429s; 0 means 16 per slot")
+	fs.IntVar(&cfg.MaxInFlight, "max-in-flight", cfg.MaxInFlight, "API requests served at once before 503s; 0 means no limit")
+	fs.IntVar(&cfg.MaxConnections, "max-connections", cfg.MaxConnections, "open connections at once; 0 means no limit")
 
-	// The environment first, through the flags' own parsers, so a bad
-	// value is refused the same way whichever way it came; then the flags,
-	// which win.
-	for _, st := range settings {
-		if v := getenv(st.env); v != "" && st.flag != "" {
-			if err := fs.Set(st.flag, v); err != nil {
-				return usageError{fmt.Errorf("%s: %v", st.env, err)}
+	// Every flag is also its environment variable, read first through the
+	// flag's own parser, so a bad value is refused the same way whichever
+	// way it came; then the flags, which win.
+	var envErr error
+	fs.VisitAll(func(f *flag.Flag) {
+		env := envName(f.Name)
+		f.Usage += " (" + env + ")"
+		if v := getenv(env); v != "" && envErr == nil {
+			if err := fs.Set(f.Name, v); err != nil {
+				envErr = usageError{fmt.Errorf("%s: %v", env, err)}
 			}
 		}
+	})
+	if envErr != nil {
+		return envErr
 	}
 	if err := fs.Parse(args); err != nil {
 		return usageError{err}
@@ -113,7 +107,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return usageError{err}
 	}
 	if err := cfg.Check(); err != nil {
-		return usageError{nameSetting(err, settings)}
+		return usageError{nameSetting(err)}
 	}
 	logger, err := newLogger(stderr, sf.logLevel, sf.logFmt)
 	if err != nil {
@@ -144,18 +138,16 @@ func (sf serveFlags) apply(cfg *server.Config) error {
 
 // nameSetting rewords a server.ConfigError with the flag and variable that
 // set the field.
-func nameSetting(err error, settings []serveSetting) error {
+func nameSetting(err error) error {
 	var ce *server.ConfigError
-	if errors.As(err, &ce) {
-		for _, st := range settings {
-			switch {
-			case st.field != ce.Field:
-			case st.flag == "":
-				return fmt.Errorf("%s %s", st.env, ce.Problem)
-			default:
-				return fmt.Errorf("--%s (%s) %s", st.flag, st.env, ce.Problem)
-			}
-		}
+	switch {
+	case !errors.As(err, &ce):
+		return err
+	case ce.Field == "Pepper":
+		return fmt.Errorf("VONAGE_PEPPER %s", ce.Problem)
+	case flagOfField[ce.Field] != "":
+		f := flagOfField[ce.Field]
+		return fmt.Errorf("--%s (%s) %s", f, envName(f), ce.Problem)
 	}
 	return err
 }
