@@ -99,10 +99,9 @@ func provision(ctx context.Context, cfg config, srv *benchServer, f *fleet, prog
 	// first, middle and last) is used as it is: the secrets are the same
 	// every run. (Counting a million rows would take longer and fill the
 	// database's page cache.)
-	store := srv.svc.Store()
 	held := true
 	for _, i := range []int{0, cfg.accounts / 2, cfg.accounts - 1} {
-		if _, err := store.Account(ctx, f.key(i)); err != nil {
+		if _, _, err := srv.svc.AccountDetails(ctx, f.key(i)); err != nil {
 			held = false
 			break
 		}
