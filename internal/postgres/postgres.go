@@ -41,10 +41,10 @@ const DefaultStatementTimeout = 5 * time.Second
 type Option func(*options)
 
 type options struct {
-	maxConns         int32          // 0: the connection string's pool_max_conns or pgxpool's default
-	statementTimeout *time.Duration // nil: the connection string's or DefaultStatementTimeout
-	lockTimeout      *time.Duration // nil: the connection string's or the server's
-	runtimeParams    map[string]string
+	maxConns         int32             // 0: the connection string's pool_max_conns or pgxpool's default
+	statementTimeout *time.Duration    // nil: the connection string's or DefaultStatementTimeout
+	lockTimeout      *time.Duration    // nil: the connection string's or the server's
+	runtimeParams    map[string]string // set on every connection (tests set search_path)
 }
 
 // WithMaxConns sets the size of the connection pool; 0 keeps the
@@ -65,17 +65,6 @@ func WithStatementTimeout(d time.Duration) Option {
 // fails; 0 disables it. It is rounded up to whole milliseconds.
 func WithLockTimeout(d time.Duration) Option {
 	return func(o *options) { o.lockTimeout = &d }
-}
-
-// withRuntimeParam sets a server parameter on every connection (tests use it
-// for search_path).
-func withRuntimeParam(name, value string) Option {
-	return func(o *options) {
-		if o.runtimeParams == nil {
-			o.runtimeParams = map[string]string{}
-		}
-		o.runtimeParams[name] = value
-	}
 }
 
 // Open connects to the database that url names (a postgres:// URL or a
