@@ -23,8 +23,11 @@ import (
 	"github.com/vonage/vonage-go-sdk/internal/account"
 )
 
-// Store is an account.Store on a pool of PostgreSQL connections.
+// Store is an account.Store on a pool of PostgreSQL connections. Credit,
+// Charge and TopUp come from the embedded account.Ledger, which runs the
+// money rules in the Store's transactions.
 type Store struct {
+	account.Ledger
 	pool *pgxpool.Pool
 }
 
@@ -116,6 +119,7 @@ func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 		return nil, fmt.Errorf("postgres: open: %w", err)
 	}
 	s := &Store{pool: pool}
+	s.Ledger = account.Ledger{InTx: s.inLedgerTx}
 	if err := s.migrate(ctx); err != nil {
 		pool.Close()
 		return nil, err
