@@ -90,6 +90,16 @@ func PlanCharge(balance Money, ar *AutoReload, amount Money) (reload Money, err 
 	return reload, nil
 }
 
+// OpeningCredit is the ledger row that records a new account's positive
+// balance: a credit at the account's creation. ok is false for a zero
+// balance, which records nothing.
+func OpeningCredit(acct Account) (t Transaction, ok bool) {
+	return Transaction{
+		APIKey: acct.APIKey, Kind: KindCredit, Amount: acct.Balance, BalanceAfter: acct.Balance,
+		Reference: "opening balance", CreatedAt: acct.CreatedAt,
+	}, acct.Balance > 0
+}
+
 // insufficient is the refusal of a charge of amount. A replayed refusal
 // builds it again from the same amount, so both answers read alike.
 func insufficient(amount Money) error {
