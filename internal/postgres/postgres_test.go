@@ -102,12 +102,7 @@ var t0 = time.Date(2025, time.March, 14, 15, 9, 26, 535897000, time.UTC)
 // seed creates an account with one secret (and balance, when positive).
 func seed(t *testing.T, s *Store, key string, balance account.Money) account.Secret {
 	t.Helper()
-	sec := account.Secret{ID: account.NewID(), APIKey: key, Hash: "$argon2id$test", CreatedAt: t0}
-	acct := account.Account{APIKey: key, Balance: balance, Limits: account.DefaultLimits, CreatedAt: t0}
-	if err := s.CreateAccount(t.Context(), acct, sec); err != nil {
-		t.Fatal(err)
-	}
-	return sec
+	return storetest.Seed(t, s, key, balance, t0)
 }
 
 // addSecret gives key a second secret.

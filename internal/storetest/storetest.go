@@ -231,3 +231,15 @@ func WantNewerSchemaRefused(t *testing.T, s io.Closer, err error) {
 		t.Errorf("error %q does not name the version", err)
 	}
 }
+
+// Seed creates an account with one secret, an opaque hash and, when
+// positive, an opening balance, all created at; for the stores' own tests.
+func Seed(t *testing.T, s account.Store, key string, balance account.Money, at time.Time) account.Secret {
+	t.Helper()
+	sec := account.Secret{ID: account.NewID(), APIKey: key, Hash: "$argon2id$test", CreatedAt: at}
+	acct := account.Account{APIKey: key, Balance: balance, Limits: account.DefaultLimits, CreatedAt: at}
+	if err := s.CreateAccount(t.Context(), acct, sec); err != nil {
+		t.Fatal(err)
+	}
+	return sec
+}
