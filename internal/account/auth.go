@@ -172,12 +172,6 @@ func (c *verifyCache) mac(apiKey, secret string) [sha256.Size]byte {
 	return out
 }
 
-func (c *verifyCache) get(apiKey, secret string) (string, bool) {
-	return c.getMAC(c.mac(apiKey, secret))
-}
-func (c *verifyCache) put(apiKey, secret, id string) { c.putMAC(c.mac(apiKey, secret), id) }
-func (c *verifyCache) forget(apiKey, secret string)  { c.forgetMAC(c.mac(apiKey, secret)) }
-
 // getMAC returns the secret id remembered under mac, the HMAC of a key and
 // secret.
 func (c *verifyCache) getMAC(k [sha256.Size]byte) (string, bool) {

@@ -17,7 +17,7 @@ import (
 	"github.com/vonage/vonage-go-sdk/internal/sqlite"
 )
 
-var cheap = account.HashParams{Memory: 64, Time: 1, Threads: 1}
+var cheap = account.TestHashParams
 
 // countingStore counts the Secrets reads, which every verification that
 // hashes makes first: a request refused "without hashing" makes none.

@@ -158,8 +158,8 @@ func FuzzSecretRules(f *testing.F) {
 			t.Fatalf("a peppered hash verified without the pepper: %v %v", ok, err)
 		}
 		enc, _ = plain.hash(s)
-		if !VerifySecret(s, enc) {
-			t.Fatalf("VerifySecret cannot read the hasher's unpeppered hash")
+		if !verifySecret(s, enc) {
+			t.Fatalf("verifySecret cannot read the hasher's unpeppered hash")
 		}
 	})
 }

@@ -30,6 +30,11 @@ const (
 	maxHashKey     = 128
 )
 
+// TestHashParams are argon2id parameters far too cheap for real secrets
+// (64 KiB, 1 iteration, 1 lane): they keep hashing out of the way of tests
+// and of the vonagetest package, and nothing else may use them.
+var TestHashParams = HashParams{Memory: 64, Time: 1, Threads: 1}
+
 // errPepperMissing says a hash was made with a pepper this server does not
 // have; such a secret cannot be verified until VONAGE_PEPPER is set again.
 var errPepperMissing = errors.New("hash was made with a pepper, but none is configured")

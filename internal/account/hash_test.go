@@ -5,7 +5,7 @@ import (
 	"testing"
 )
 
-var cheap = HashParams{Memory: 64, Time: 1, Threads: 1}
+var cheap = TestHashParams
 
 func TestHasherPepper(t *testing.T) {
 	t.Parallel()
@@ -46,9 +46,9 @@ func TestHasherPepper(t *testing.T) {
 		}
 	}
 	// And what the hasher writes without a pepper is what HashSecret
-	// writes, which VerifySecret reads.
+	// writes, which verifySecret reads.
 	hn, _ := plain.hash(secret)
-	if !strings.HasPrefix(hn, "$argon2id$v=19$m=64,t=1,p=1$") || !VerifySecret(secret, hn) {
+	if !strings.HasPrefix(hn, "$argon2id$v=19$m=64,t=1,p=1$") || !verifySecret(secret, hn) {
 		t.Errorf("unpeppered encoding %q", hn)
 	}
 }

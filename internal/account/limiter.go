@@ -121,8 +121,6 @@ func (t *lruBuckets) set(key string, tokens, capacity float64, now time.Time) {
 	t.m[key] = t.order.PushFront(&bucket{key: key, tokens: tokens, at: now})
 }
 
-func (t *lruBuckets) len() int { return len(t.m) }
-
 // failLimiter counts failed authentications per pair and per address.
 type failLimiter struct {
 	mu               sync.Mutex

@@ -81,7 +81,7 @@ func TestCanonicalID(t *testing.T) {
 
 func TestHashAndVerify(t *testing.T) {
 	t.Parallel()
-	p := HashParams{Memory: 64, Time: 1, Threads: 1}
+	p := TestHashParams
 	h, err := HashSecret("T0pS3cr3t!", p)
 	if err != nil {
 		t.Fatal(err)
@@ -89,10 +89,10 @@ func TestHashAndVerify(t *testing.T) {
 	if strings.Contains(h, "T0pS3cr3t!") || !strings.HasPrefix(h, "$argon2id$v=19$m=64,t=1,p=1$") {
 		t.Fatalf("unexpected encoding %q", h)
 	}
-	if !VerifySecret("T0pS3cr3t!", h) {
+	if !verifySecret("T0pS3cr3t!", h) {
 		t.Error("right secret rejected")
 	}
-	if VerifySecret("T0pS3cr3t?", h) {
+	if verifySecret("T0pS3cr3t?", h) {
 		t.Error("wrong secret accepted")
 	}
 	h2, _ := HashSecret("T0pS3cr3t!", p)
@@ -100,7 +100,7 @@ func TestHashAndVerify(t *testing.T) {
 		t.Error("two hashes of one secret are equal: salt missing")
 	}
 	for _, bad := range []string{"", "$argon2id$", "$argon2i$v=19$m=64,t=1,p=1$AAAA$AAAA", "$argon2id$v=19$m=0,t=1,p=1$AAAA$AAAA", "$argon2id$v=19$m=99999999,t=1,p=1$AAAA$AAAA", strings.Replace(h, "$m=", "$x=", 1)} {
-		if VerifySecret("T0pS3cr3t!", bad) {
+		if verifySecret("T0pS3cr3t!", bad) {
 			t.Errorf("malformed hash %q verified", bad)
 		}
 	}

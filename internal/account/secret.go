@@ -2,7 +2,6 @@ package account
 
 import (
 	"crypto/rand"
-	"crypto/subtle"
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
@@ -71,11 +70,6 @@ type HashParams struct {
 // (19 MiB, 2 iterations, 1 lane).
 var DefaultHashParams = HashParams{Memory: 19 * 1024, Time: 2, Threads: 1}
 
-// TestHashParams are hundreds of times cheaper than DefaultHashParams and
-// far too cheap to protect a real secret: for tests and package
-// vonagetest only, where a test makes hundreds of verifications.
-var TestHashParams = HashParams{Memory: 64, Time: 1, Threads: 1}
-
 const (
 	saltLen = 16
 	keyLen  = 32
@@ -92,37 +86,6 @@ func HashSecret(secret string, p HashParams) (string, error) {
 	b64 := base64.RawStdEncoding
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s",
 		argon2.Version, p.Memory, p.Time, p.Threads, b64.EncodeToString(salt), b64.EncodeToString(key)), nil
-}
-
-// VerifySecret reports whether secret matches the encoded hash, comparing in
-// constant time. A malformed hash never matches.
-func VerifySecret(secret, encoded string) bool {
-	parts := strings.Split(encoded, "$")
-	if len(parts) != 6 || parts[1] != "argon2id" {
-		return false
-	}
-	var version int
-	if _, err := fmt.Sscanf(parts[2], "v=%d", &version); err != nil || version != argon2.Version {
-		return false
-	}
-	var p HashParams
-	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &p.Memory, &p.Time, &p.Threads); err != nil {
-		return false
-	}
-	if p.Memory == 0 || p.Time == 0 || p.Threads == 0 || p.Memory > 1<<22 || p.Time > 64 {
-		return false
-	}
-	b64 := base64.RawStdEncoding
-	salt, err := b64.DecodeString(parts[4])
-	if err != nil {
-		return false
-	}
-	want, err := b64.DecodeString(parts[5])
-	if err != nil || len(want) == 0 || len(want) > 128 {
-		return false
-	}
-	got := argon2.IDKey([]byte(secret), salt, p.Time, p.Memory, p.Threads, uint32(len(want)))
-	return subtle.ConstantTimeCompare(got, want) == 1
 }
 
 // NewID returns a random (version 4) UUID in canonical lower-case form.

@@ -117,8 +117,9 @@ func NewService(store Store, opts ...Option) *Service {
 // every supported database keeps exactly.
 func (s *Service) timestamp() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
 
-// Store returns the service's store (for readiness checks).
-func (s *Service) Store() Store { return s.store }
+// Ping reports whether the store's database answers (for readiness
+// checks).
+func (s *Service) Ping(ctx context.Context) error { return s.store.Ping(ctx) }
 
 // UpdateSettings validates and applies upd to the caller's settings. An
 // empty update is a read.

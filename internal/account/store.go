@@ -19,7 +19,7 @@ import (
 // Every method returns *Error values for the domain cases listed on it and
 // plain errors for anything unexpected. Every method taking an apiKey
 // returns ENOTFOUND for an unknown account, except RevokeSecret
-// (ESECRETNOTFOUND) and SecretExists (false, nil). Amounts to move must be
+// (ESECRETNOTFOUND) and AccountWithSecret (found false, nil). Amounts to move must be
 // positive and must not overflow a balance (EINVALID on "amount").
 // Timestamps are stored exactly to the microsecond. internal/storetest is the contract
 // suite every implementation must pass.
@@ -57,14 +57,10 @@ type Store interface {
 	// in creation order; ENOTFOUND for an unknown key.
 	Secrets(ctx context.Context, apiKey string) ([]Secret, error)
 
-	// SecretExists reports whether the secret is still present. The
-	// verification cache asks it on every request so a revoked secret stops
-	// working at once on every instance.
-	SecretExists(ctx context.Context, apiKey, id string) (bool, error)
-
 	// AccountWithSecret returns the account with that key if it still
 	// holds the secret with that id, in one read: the confirmation a cached
-	// verification makes on every request. found is false, with no error,
+	// verification makes on every request, so a revoked secret stops
+	// working at once on every instance. found is false, with no error,
 	// when the account or the secret does not exist.
 	AccountWithSecret(ctx context.Context, apiKey, secretID string) (acct Account, found bool, err error)
 

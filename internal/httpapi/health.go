@@ -24,7 +24,7 @@ func (s *server) healthz(w http.ResponseWriter, r *http.Request) {
 func (s *server) readyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), s.readyTimeout)
 	defer cancel()
-	if err := s.svc.Store().Ping(ctx); err != nil {
+	if err := s.svc.Ping(ctx); err != nil {
 		st := stateOf(r)
 		s.log.LogAttrs(r.Context(), slogError, "readiness check failed",
 			attrRequestID(st.id), attrString("error", st.redact(err.Error())))

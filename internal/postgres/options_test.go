@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/vonage/vonage-go-sdk/internal/pgtest"
 )
 
 func TestStatementTimeout(t *testing.T) {
@@ -21,8 +23,8 @@ func TestStatementTimeout(t *testing.T) {
 // TestConnectionSettings: what each way of configuring the pool gives.
 func TestConnectionSettings(t *testing.T) {
 	t.Parallel()
-	schema := newSchema(t)
-	url := testURL(t)
+	schema, _ := pgtest.NewSchema(t, "test")
+	url := pgtest.URL(t)
 	sep := "?"
 	if strings.Contains(url, "?") {
 		sep = "&"
@@ -73,7 +75,7 @@ func TestConnectionSettings(t *testing.T) {
 }
 
 func TestOpenErrors(t *testing.T) {
-	url := testURL(t)
+	url := pgtest.URL(t)
 	t.Parallel()
 	for _, tc := range []struct {
 		name string

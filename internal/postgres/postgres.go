@@ -23,8 +23,11 @@ import (
 	"github.com/vonage/vonage-go-sdk/internal/account"
 )
 
-// Store is an account.Store on a pool of PostgreSQL connections.
+// Store is an account.Store on a pool of PostgreSQL connections. Credit,
+// Charge and TopUp come from the embedded account.Ledger, which runs the
+// money rules in the Store's transactions.
 type Store struct {
+	account.Ledger
 	pool *pgxpool.Pool
 }
 
@@ -41,10 +44,10 @@ const DefaultStatementTimeout = 5 * time.Second
 type Option func(*options)
 
 type options struct {
-	maxConns         int32          // 0: the connection string's pool_max_conns or pgxpool's default
-	statementTimeout *time.Duration // nil: the connection string's or DefaultStatementTimeout
-	lockTimeout      *time.Duration // nil: the connection string's or the server's
-	runtimeParams    map[string]string
+	maxConns         int32             // 0: the connection string's pool_max_conns or pgxpool's default
+	statementTimeout *time.Duration    // nil: the connection string's or DefaultStatementTimeout
+	lockTimeout      *time.Duration    // nil: the connection string's or the server's
+	runtimeParams    map[string]string // set on every connection (tests set search_path)
 }
 
 // WithMaxConns sets the size of the connection pool; 0 keeps the
@@ -65,17 +68,6 @@ func WithStatementTimeout(d time.Duration) Option {
 // fails; 0 disables it. It is rounded up to whole milliseconds.
 func WithLockTimeout(d time.Duration) Option {
 	return func(o *options) { o.lockTimeout = &d }
-}
-
-// withRuntimeParam sets a server parameter on every connection (tests use it
-// for search_path).
-func withRuntimeParam(name, value string) Option {
-	return func(o *options) {
-		if o.runtimeParams == nil {
-			o.runtimeParams = map[string]string{}
-		}
-		o.runtimeParams[name] = value
-	}
 }
 
 // Open connects to the database that url names (a postgres:// URL or a
@@ -127,6 +119,7 @@ func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 		return nil, fmt.Errorf("postgres: open: %w", err)
 	}
 	s := &Store{pool: pool}
+	s.Ledger = account.Ledger{InTx: s.inLedgerTx}
 	if err := s.migrate(ctx); err != nil {
 		pool.Close()
 		return nil, err

@@ -2,11 +2,8 @@ package postgres
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -17,60 +14,24 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/vonage/vonage-go-sdk/internal/account"
+	"github.com/vonage/vonage-go-sdk/internal/pgtest"
 	"github.com/vonage/vonage-go-sdk/internal/storetest"
 )
 
 // The tests run against the database VONAGE_TEST_POSTGRES_URL names and
-// are skipped without it. Each Store lives in a fresh schema of its own,
-// dropped when its test ends, so tests run in parallel and leave nothing
-// behind.
+// are skipped without it (see internal/pgtest). Each Store lives in a fresh
+// schema of its own, dropped when its test ends, so tests run in parallel
+// and leave nothing behind.
 
-// testURL returns the test database's URL, or skips the test.
-func testURL(t *testing.T) string {
-	t.Helper()
-	u := os.Getenv("VONAGE_TEST_POSTGRES_URL")
-	if u == "" {
-		t.Skip("VONAGE_TEST_POSTGRES_URL is not set")
-	}
-	return u
-}
-
-// cleanupTimeout bounds what a cleanup does: t.Context() is already
-// canceled when cleanups run.
-const cleanupTimeout = 30 * time.Second
-
-// newSchema creates an empty schema with a random name and drops it, with
-// everything in it, when the test ends.
-func newSchema(t *testing.T) string {
-	t.Helper()
-	url := testURL(t)
-	var b [8]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		t.Fatal(err)
-	}
-	name := "test_" + hex.EncodeToString(b[:])
-	conn, err := pgx.Connect(t.Context(), url)
-	if err != nil {
-		t.Fatalf("connect: %v", err)
-	}
-	defer conn.Close(context.Background())
-	if _, err := conn.Exec(t.Context(), `CREATE SCHEMA `+pgx.Identifier{name}.Sanitize()); err != nil {
-		t.Fatalf("create schema: %v", err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), cleanupTimeout)
-		defer cancel()
-		conn, err := pgx.Connect(ctx, url)
-		if err != nil {
-			t.Errorf("drop schema %s: connect: %v", name, err)
-			return
+// withRuntimeParam sets a server parameter on every connection (for
+// search_path, application_name and timezone).
+func withRuntimeParam(name, value string) Option {
+	return func(o *options) {
+		if o.runtimeParams == nil {
+			o.runtimeParams = map[string]string{}
 		}
-		defer conn.Close(ctx)
-		if _, err := conn.Exec(ctx, `DROP SCHEMA `+pgx.Identifier{name}.Sanitize()+` CASCADE`); err != nil {
-			t.Errorf("drop schema %s: %v", name, err)
-		}
-	})
-	return name
+		o.runtimeParams[name] = value
+	}
 }
 
 // inSchema are the options that put a Store in schema. Its connections
@@ -84,7 +45,7 @@ func inSchema(schema string) []Option {
 // the schema is dropped).
 func openIn(t *testing.T, schema string, opts ...Option) *Store {
 	t.Helper()
-	s, err := Open(t.Context(), testURL(t), append(inSchema(schema), opts...)...)
+	s, err := Open(t.Context(), pgtest.URL(t), append(inSchema(schema), opts...)...)
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
@@ -95,7 +56,7 @@ func openIn(t *testing.T, schema string, opts ...Option) *Store {
 // open opens a Store in a fresh schema.
 func open(t *testing.T, opts ...Option) (*Store, string) {
 	t.Helper()
-	schema := newSchema(t)
+	schema, _ := pgtest.NewSchema(t, "test")
 	return openIn(t, schema, opts...), schema
 }
 
@@ -103,7 +64,7 @@ func open(t *testing.T, opts ...Option) (*Store, string) {
 // client could.
 func raw(t *testing.T, schema string) *pgx.Conn {
 	t.Helper()
-	cfg, err := pgx.ParseConfig(testURL(t))
+	cfg, err := pgx.ParseConfig(pgtest.URL(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,12 +102,7 @@ var t0 = time.Date(2025, time.March, 14, 15, 9, 26, 535897000, time.UTC)
 // seed creates an account with one secret (and balance, when positive).
 func seed(t *testing.T, s *Store, key string, balance account.Money) account.Secret {
 	t.Helper()
-	sec := account.Secret{ID: account.NewID(), APIKey: key, Hash: "$argon2id$test", CreatedAt: t0}
-	acct := account.Account{APIKey: key, Balance: balance, Limits: account.DefaultLimits, CreatedAt: t0}
-	if err := s.CreateAccount(t.Context(), acct, sec); err != nil {
-		t.Fatal(err)
-	}
-	return sec
+	return storetest.Seed(t, s, key, balance, t0)
 }
 
 // addSecret gives key a second secret.
@@ -160,7 +116,7 @@ func addSecret(t *testing.T, s *Store, key string) account.Secret {
 }
 
 func TestStore(t *testing.T) {
-	testURL(t)
+	pgtest.URL(t)
 	t.Parallel()
 	storetest.Run(t, func(t *testing.T) account.Store {
 		s, _ := open(t)
@@ -202,9 +158,9 @@ func migrationFiles(t *testing.T) int {
 
 func TestMigrationsIdempotent(t *testing.T) {
 	t.Parallel()
-	schema := newSchema(t)
+	schema, _ := pgtest.NewSchema(t, "test")
 	for range 3 {
-		s, err := Open(t.Context(), testURL(t), inSchema(schema)...)
+		s, err := Open(t.Context(), pgtest.URL(t), inSchema(schema)...)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -227,7 +183,7 @@ func TestConcurrentOpen(t *testing.T) {
 	t.Parallel()
 	const rounds, instances = 5, 4
 	for round := range rounds {
-		schema := newSchema(t)
+		schema, _ := pgtest.NewSchema(t, "test")
 		stores := make([]*Store, instances)
 		errs := make([]error, instances)
 		start := make(chan struct{})
@@ -235,7 +191,7 @@ func TestConcurrentOpen(t *testing.T) {
 		for i := range instances {
 			wg.Go(func() {
 				<-start
-				stores[i], errs[i] = Open(t.Context(), testURL(t), inSchema(schema)...)
+				stores[i], errs[i] = Open(t.Context(), pgtest.URL(t), inSchema(schema)...)
 			})
 		}
 		close(start)
@@ -265,14 +221,8 @@ func TestNewerSchemaRefused(t *testing.T) {
 		`INSERT INTO schema_migrations (version, name) VALUES (999999, '999999_future.sql')`); err != nil {
 		t.Fatal(err)
 	}
-	s, err := Open(t.Context(), testURL(t), inSchema(schema)...)
-	if err == nil {
-		s.Close()
-		t.Fatal("Open succeeded on a database with an unknown schema version")
-	}
-	if !strings.Contains(err.Error(), "999999") {
-		t.Errorf("error %q does not name the version", err)
-	}
+	s, err := Open(t.Context(), pgtest.URL(t), inSchema(schema)...)
+	storetest.WantNewerSchemaRefused(t, s, err)
 }
 
 // TestNothingLeftBehind: once a test is over, its schema is gone and its

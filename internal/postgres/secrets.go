@@ -62,18 +62,6 @@ func (s *Store) AccountWithSecret(ctx context.Context, apiKey, id string) (accou
 	return a, true, nil
 }
 
-// SecretExists reports whether the account still has the secret: one
-// primary-key lookup, as it runs on every authenticated request.
-func (s *Store) SecretExists(ctx context.Context, apiKey, id string) (bool, error) {
-	var ok bool
-	err := s.pool.QueryRow(ctx,
-		`SELECT EXISTS (SELECT 1 FROM secrets WHERE id = $1 AND api_key = $2)`, id, apiKey).Scan(&ok)
-	if err != nil {
-		return false, fmt.Errorf("postgres: secret exists: %w", err)
-	}
-	return ok, nil
-}
-
 // AddSecret stores sec in the account's free slot, in one statement. The
 // schema has two slots per account, so a third secret is refused by the
 // UNIQUE (api_key, slot) constraint whatever the Go code does: of two

@@ -90,18 +90,12 @@ func (s *Store) CreateAccount(ctx context.Context, acct account.Account, first a
 			}
 			return err
 		}
-		if acct.Balance > 0 {
-			_, err := insertTx(ctx, tx, account.Transaction{
-				APIKey:       acct.APIKey,
-				Kind:         account.KindCredit,
-				Amount:       acct.Balance,
-				BalanceAfter: acct.Balance,
-				Reference:    "opening balance",
-				CreatedAt:    acct.CreatedAt,
-			})
-			return err
+		t, ok := account.OpeningCredit(acct)
+		if !ok {
+			return nil
 		}
-		return nil
+		_, err = insertTx(ctx, tx, t)
+		return err
 	})
 }
 

@@ -5,15 +5,17 @@ import (
 	"database/sql"
 	"errors"
 	"math"
-	"time"
 
 	"github.com/vonage/vonage-go-sdk/internal/account"
 )
 
 // The ledger (contract section 5). Every change of a balance is one row of
 // the transactions table; the schema's triggers check each row's
-// balance_after against the balance and move the balance with it, so the Go
-// code below only decides which rows to write.
+// balance_after against the balance and move the balance with it.
+// account.Ledger decides which rows to write (Credit, Charge, TopUp); the
+// code below reads and writes them. Writes are serialised (one connection,
+// BEGIN IMMEDIATE), so a balance read in a write transaction holds until it
+// commits.
 
 const txColumns = `id, api_key, kind, amount, balance_after, reference,
 	COALESCE(trx, ''), COALESCE(related_trx, ''), created_at`
@@ -41,7 +43,8 @@ func insertTx(ctx context.Context, tx *sql.Tx, t account.Transaction) (account.T
 	return t, err
 }
 
-// balanceOf reads the account's balance and auto-reload inside tx.
+// balanceOf reads the account's balance and auto-reload inside tx, or
+// ENOTFOUND.
 func balanceOf(ctx context.Context, tx *sql.Tx, apiKey string) (account.Money, *account.AutoReload, error) {
 	var (
 		balance           account.Money
@@ -63,114 +66,36 @@ func balanceOf(ctx context.Context, tx *sql.Tx, apiKey string) (account.Money, *
 	return balance, ar, nil
 }
 
-func positive(amount account.Money) error {
-	if amount <= 0 {
-		return account.Invalid("amount", "must be greater than zero")
+// ledgerTx is a write transaction as the money rules (account.Ledger) use
+// it.
+type ledgerTx struct{ tx *sql.Tx }
+
+// inLedgerTx runs fn in a write transaction: account.Ledger's InTx.
+func (s *Store) inLedgerTx(ctx context.Context, op string, fn func(account.LedgerTx) error) error {
+	return s.write(ctx, op, func(tx *sql.Tx) error { return fn(ledgerTx{tx}) })
+}
+
+func (l ledgerTx) Balance(ctx context.Context, apiKey string) (account.Money, *account.AutoReload, error) {
+	return balanceOf(ctx, l.tx, apiKey)
+}
+
+func (l ledgerTx) Insert(ctx context.Context, t account.Transaction) (account.Transaction, error) {
+	return insertTx(ctx, l.tx, t)
+}
+
+func (l ledgerTx) TxByID(ctx context.Context, apiKey string, id int64) (account.Transaction, error) {
+	return scanTx(l.tx.QueryRowContext(ctx, `SELECT `+txColumns+`
+		FROM transactions WHERE id = ? AND api_key = ?`, id, apiKey))
+}
+
+func (l ledgerTx) ReloadAmount(ctx context.Context, apiKey, trx string) (account.Money, bool, error) {
+	var amount account.Money
+	err := l.tx.QueryRowContext(ctx, `SELECT amount FROM transactions
+		WHERE trx = ? AND api_key = ? AND kind = 'reload'`, trx, apiKey).Scan(&amount)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, false, nil
 	}
-	return nil
-}
-
-// insufficient is the refusal of a charge of amount. A replayed refusal
-// builds it again from the same amount, so both answers read alike.
-func insufficient(amount account.Money) error {
-	return account.Errorf(account.EFUNDS, "insufficient funds for a charge of %s", amount)
-}
-
-// Credit adds m.Amount to the balance.
-func (s *Store) Credit(ctx context.Context, m account.Movement) (account.MoveResult, error) {
-	return s.move(ctx, "credit", account.KindCredit, m, func(tx *sql.Tx) (account.MoveResult, error) {
-		balance, _, err := balanceOf(ctx, tx, m.APIKey)
-		if err != nil {
-			return account.MoveResult{}, err
-		}
-		after, err := account.AddMoney(balance, m.Amount)
-		if err != nil {
-			return account.MoveResult{}, err
-		}
-		t, err := insertTx(ctx, tx, account.Transaction{
-			APIKey: m.APIKey, Kind: account.KindCredit, Amount: m.Amount, BalanceAfter: after,
-			Reference: m.Reference, CreatedAt: m.Now,
-		})
-		return account.MoveResult{Transaction: t}, err
-	})
-}
-
-// Charge takes m.Amount from the balance, reloading first when auto-reload
-// is on and the charge takes the balance below the threshold. The reload
-// row comes first, so no row's balance_after is ever negative.
-func (s *Store) Charge(ctx context.Context, m account.Movement) (account.MoveResult, error) {
-	return s.move(ctx, "charge", account.KindCharge, m, func(tx *sql.Tx) (account.MoveResult, error) {
-		var res account.MoveResult
-		balance, ar, err := balanceOf(ctx, tx, m.APIKey)
-		if err != nil {
-			return res, err
-		}
-		after := balance - m.Amount // both non-negative: cannot overflow
-		reloadBy := account.Money(0)
-		if ar != nil && after < ar.Threshold {
-			reloadBy = ar.Amount
-		}
-		final, err := account.AddMoney(after, reloadBy)
-		if err != nil {
-			return res, err
-		}
-		if final < 0 {
-			// Nothing has been written by this movement.
-			return res, insufficient(m.Amount)
-		}
-		if reloadBy > 0 {
-			r, err := insertTx(ctx, tx, account.Transaction{
-				APIKey: m.APIKey, Kind: account.KindReload, Amount: reloadBy, BalanceAfter: balance + reloadBy,
-				Reference: "auto-reload", Trx: account.NewTrx(), CreatedAt: m.Now,
-			})
-			if err != nil {
-				return res, err
-			}
-			res.Reload = &r
-		}
-		res.Transaction, err = insertTx(ctx, tx, account.Transaction{
-			APIKey: m.APIKey, Kind: account.KindCharge, Amount: -m.Amount, BalanceAfter: final,
-			Reference: m.Reference, CreatedAt: m.Now,
-		})
-		return res, err
-	})
-}
-
-// TopUp adds the amount of the account's reload trx again, as a top-up row
-// with a fresh trx that points at the reload.
-func (s *Store) TopUp(ctx context.Context, apiKey, trx string, now time.Time) (account.Transaction, error) {
-	var t account.Transaction
-	err := s.write(ctx, "top up", func(tx *sql.Tx) error {
-		balance, ar, err := balanceOf(ctx, tx, apiKey)
-		if err != nil {
-			return err
-		}
-		if ar == nil {
-			return account.Errorf(account.EAUTORELOADOFF, "not auto-reload enabled")
-		}
-		var amount account.Money
-		err = tx.QueryRowContext(ctx, `SELECT amount FROM transactions
-			WHERE trx = ? AND api_key = ? AND kind = 'reload'`, trx, apiKey).Scan(&amount)
-		if errors.Is(err, sql.ErrNoRows) {
-			return account.Invalid("trx", "is not a reload of this account")
-		}
-		if err != nil {
-			return err
-		}
-		after, err := account.AddMoney(balance, amount)
-		if err != nil {
-			return err
-		}
-		t, err = insertTx(ctx, tx, account.Transaction{
-			APIKey: apiKey, Kind: account.KindTopUp, Amount: amount, BalanceAfter: after,
-			Trx: account.NewTrx(), RelatedTrx: trx, CreatedAt: now,
-		})
-		return err
-	})
-	if err != nil {
-		return account.Transaction{}, err
-	}
-	return t, nil
+	return amount, err == nil, err
 }
 
 // MaxTransactions is the most rows one Transactions call returns.

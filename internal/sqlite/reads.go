@@ -7,19 +7,18 @@ import (
 	"fmt"
 )
 
-// readStmts are the reads every authenticated request makes (the secret
-// check and the account; the secrets on a cache miss), prepared on the
-// read pool once. Preparing is SQLite parsing and planning the SQL, which
+// readStmts are the reads of authenticated requests (the account with the
+// secret, which confirms a cached verification; the account and its
+// secrets on a cache miss), prepared on the read pool once. Preparing is SQLite parsing and planning the SQL, which
 // otherwise happens on every query and costs more than running these
 // lookups; database/sql keeps each statement prepared on every connection
 // of the pool that has used it.
 type readStmts struct {
-	account, secretExists, secrets, accountWithSecret *sql.Stmt
+	account, secrets, accountWithSecret *sql.Stmt
 }
 
 const (
-	accountQuery      = `SELECT ` + accountColumns + ` FROM accounts WHERE api_key = ?`
-	secretExistsQuery = `SELECT EXISTS (SELECT 1 FROM secrets WHERE api_key = ? AND id = ?)`
+	accountQuery = `SELECT ` + accountColumns + ` FROM accounts WHERE api_key = ?`
 	// accountWithSecretQuery is the one read of a cached verification.
 	accountWithSecretQuery = `SELECT ` + accountColumns + ` FROM accounts WHERE api_key = ?1
 		AND EXISTS (SELECT 1 FROM secrets WHERE secrets.api_key = ?1 AND secrets.id = ?2)`
@@ -38,7 +37,6 @@ func prepareReads(ctx context.Context, db *sql.DB) (*readStmts, error) {
 		sql string
 	}{
 		{&q.account, accountQuery},
-		{&q.secretExists, secretExistsQuery},
 		{&q.secrets, secretsQuery},
 		{&q.accountWithSecret, accountWithSecretQuery},
 	} {
@@ -58,7 +56,7 @@ func (q *readStmts) close() error {
 		return nil
 	}
 	var errs []error
-	for _, st := range []*sql.Stmt{q.account, q.secretExists, q.secrets, q.accountWithSecret} {
+	for _, st := range []*sql.Stmt{q.account, q.secrets, q.accountWithSecret} {
 		if st != nil {
 			errs = append(errs, st.Close())
 		}

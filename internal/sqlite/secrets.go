@@ -56,16 +56,6 @@ func (s *Store) AccountWithSecret(ctx context.Context, apiKey, id string) (accou
 	return a, true, nil
 }
 
-// SecretExists reports whether the account still has the secret.
-func (s *Store) SecretExists(ctx context.Context, apiKey, id string) (bool, error) {
-	var ok bool
-	err := s.q.secretExists.QueryRowContext(ctx, apiKey, id).Scan(&ok)
-	if err != nil {
-		return false, fmt.Errorf("sqlite: secret exists: %w", err)
-	}
-	return ok, nil
-}
-
 // AddSecret stores sec in the account's free slot. The schema has two
 // slots per account, so a third secret is refused by the UNIQUE (api_key,
 // slot) constraint whatever the Go code does.

@@ -32,10 +32,21 @@ import (
 // Reads go through a separate pool of query-only connections: in WAL mode a
 // reader never waits for a writer, so authentication does not queue behind a
 // slow commit.
+//
+// Credit, Charge and TopUp come from the embedded account.Ledger, which
+// runs the money rules in the Store's write transactions.
 type Store struct {
+	account.Ledger
 	w *sql.DB    // one connection, BEGIN IMMEDIATE
 	r *sql.DB    // several query-only connections; the same as w in memory
 	q *readStmts // the per-request reads, prepared on r
+}
+
+// newStore returns a Store on the write pool w, its Ledger wired.
+func newStore(w *sql.DB) *Store {
+	s := &Store{w: w}
+	s.Ledger = account.Ledger{InTx: s.inLedgerTx}
+	return s
 }
 
 var _ account.Store = (*Store)(nil)
@@ -80,7 +91,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
 	w.SetConnMaxIdleTime(0)
-	s := &Store{w: w}
+	s := newStore(w)
 	if err := s.migrate(ctx); err != nil {
 		w.Close()
 		return nil, err
@@ -127,7 +138,8 @@ func openMemory(ctx context.Context) (*Store, error) {
 	db.SetMaxIdleConns(1)
 	db.SetConnMaxLifetime(0)
 	db.SetConnMaxIdleTime(0)
-	s := &Store{w: db, r: db}
+	s := newStore(db)
+	s.r = db
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
 		return nil, err

@@ -73,12 +73,7 @@ var t0 = time.Date(2025, time.March, 14, 15, 9, 26, 535897932, time.UTC)
 // seed creates an account with one secret (and balance, when positive).
 func seed(t *testing.T, s *sqlite.Store, key string, balance account.Money) account.Secret {
 	t.Helper()
-	sec := account.Secret{ID: account.NewID(), APIKey: key, Hash: "$argon2id$test", CreatedAt: t0}
-	acct := account.Account{APIKey: key, Balance: balance, Limits: account.DefaultLimits, CreatedAt: t0}
-	if err := s.CreateAccount(t.Context(), acct, sec); err != nil {
-		t.Fatal(err)
-	}
-	return sec
+	return storetest.Seed(t, s, key, balance, t0)
 }
 
 func TestMigrationsIdempotent(t *testing.T) {
@@ -135,13 +130,7 @@ func TestNewerSchemaRefused(t *testing.T) {
 	}
 	s.Close()
 	s2, err := sqlite.Open(t.Context(), path)
-	if err == nil {
-		s2.Close()
-		t.Fatal("Open succeeded on a database with an unknown schema version")
-	}
-	if !strings.Contains(err.Error(), "999999") {
-		t.Errorf("error %q does not name the version", err)
-	}
+	storetest.WantNewerSchemaRefused(t, s2, err)
 }
 
 func TestPragmas(t *testing.T) {

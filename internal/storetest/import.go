@@ -65,9 +65,7 @@ func testImportAndRead(t *testing.T, s account.Store) {
 	for _, rec := range recs {
 		checkAccount(t, mustAccount(t, s, rec.Account.APIKey), rec.Account)
 		checkSecrets(t, mustSecrets(t, s, rec.Account.APIKey), []account.Secret{rec.Secret})
-		if ok, err := s.SecretExists(t.Context(), rec.Account.APIKey, rec.Secret.ID); !ok || err != nil {
-			t.Errorf("SecretExists(%s) = %v, %v; want true", rec.Account.APIKey, ok, err)
-		}
+		wantHolds(t, s, rec.Account.APIKey, rec.Secret.ID, true)
 	}
 	rows := checkLedger(t, s, primary.APIKey)
 	if len(rows) != 1 || rows[0].Kind != account.KindCredit || rows[0].Amount != primary.Balance ||

@@ -152,7 +152,7 @@ func runSequence(t *testing.T, s account.Store, seed uint64, seq, steps int) *mo
 	r := &modelRun{
 		t: t, s: s, seed: seed, seq: seq, stats: map[string]int{},
 		svc: account.NewService(s,
-			account.WithHashParams(account.HashParams{Memory: 64, Time: 1, Threads: 1}),
+			account.WithHashParams(account.TestHashParams),
 			account.WithClock(func() time.Time { return now })),
 		rng: rand.New(rand.NewPCG(seed, uint64(seq))),
 		key: fmt.Sprintf("model%03d", seq),

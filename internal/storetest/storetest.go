@@ -9,7 +9,9 @@ package storetest
 
 import (
 	"fmt"
+	"io"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -213,4 +215,31 @@ func ids(secs []account.Secret) []string {
 		out[i] = s.ID
 	}
 	return out
+}
+
+// WantNewerSchemaRefused checks what opening a store returned on a
+// database that records schema version 999999, which no program knows: an
+// error that names the version, so the operator knows a newer program
+// wrote it. s is closed if the open succeeded.
+func WantNewerSchemaRefused(t *testing.T, s io.Closer, err error) {
+	t.Helper()
+	if err == nil {
+		s.Close()
+		t.Fatal("Open succeeded on a database with an unknown schema version")
+	}
+	if !strings.Contains(err.Error(), "999999") {
+		t.Errorf("error %q does not name the version", err)
+	}
+}
+
+// Seed creates an account with one secret, an opaque hash and, when
+// positive, an opening balance, all created at; for the stores' own tests.
+func Seed(t *testing.T, s account.Store, key string, balance account.Money, at time.Time) account.Secret {
+	t.Helper()
+	sec := account.Secret{ID: account.NewID(), APIKey: key, Hash: "$argon2id$test", CreatedAt: at}
+	acct := account.Account{APIKey: key, Balance: balance, Limits: account.DefaultLimits, CreatedAt: at}
+	if err := s.CreateAccount(t.Context(), acct, sec); err != nil {
+		t.Fatal(err)
+	}
+	return sec
 }

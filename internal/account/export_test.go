@@ -1,0 +1,60 @@
+package account
+
+import (
+	"crypto/subtle"
+	"encoding/base64"
+	"fmt"
+	"strings"
+
+	"golang.org/x/crypto/argon2"
+)
+
+// Helpers that only tests use, and the names the external tests
+// (package account_test) reach them by.
+
+// VerifySecret is verifySecret, for package account_test.
+var VerifySecret = verifySecret
+
+// verifySecret reports whether secret matches the encoded hash, comparing in
+// constant time; a malformed hash never matches. It reads the PHC string
+// on its own, apart from the hasher, so the tests check that HashSecret
+// writes what another reader of the format reads.
+func verifySecret(secret, encoded string) bool {
+	parts := strings.Split(encoded, "$")
+	if len(parts) != 6 || parts[1] != "argon2id" {
+		return false
+	}
+	var version int
+	if _, err := fmt.Sscanf(parts[2], "v=%d", &version); err != nil || version != argon2.Version {
+		return false
+	}
+	var p HashParams
+	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &p.Memory, &p.Time, &p.Threads); err != nil {
+		return false
+	}
+	if p.Memory == 0 || p.Time == 0 || p.Threads == 0 || p.Memory > 1<<22 || p.Time > 64 {
+		return false
+	}
+	b64 := base64.RawStdEncoding
+	salt, err := b64.DecodeString(parts[4])
+	if err != nil {
+		return false
+	}
+	want, err := b64.DecodeString(parts[5])
+	if err != nil || len(want) == 0 || len(want) > 128 {
+		return false
+	}
+	got := argon2.IDKey([]byte(secret), salt, p.Time, p.Memory, p.Threads, uint32(len(want)))
+	return subtle.ConstantTimeCompare(got, want) == 1
+}
+
+// The verification cache by key and secret; the service goes through the
+// MAC it computes once per request.
+func (c *verifyCache) get(apiKey, secret string) (string, bool) {
+	return c.getMAC(c.mac(apiKey, secret))
+}
+func (c *verifyCache) put(apiKey, secret, id string) { c.putMAC(c.mac(apiKey, secret), id) }
+func (c *verifyCache) forget(apiKey, secret string)  { c.forgetMAC(c.mac(apiKey, secret)) }
+
+// len is the number of buckets the table holds.
+func (t *lruBuckets) len() int { return len(t.m) }
