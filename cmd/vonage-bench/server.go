@@ -10,16 +10,14 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/vonage/vonage-go-sdk/internal/account"
+	"github.com/vonage/vonage-go-sdk/internal/pgschema"
 	"github.com/vonage/vonage-go-sdk/internal/server"
 )
 
@@ -125,7 +123,7 @@ func startServer(ctx context.Context, cfg config, logf func(string, ...any)) (*b
 func prepareDB(ctx context.Context, cfg config, s *benchServer, logf func(string, ...any)) (string, error) {
 	if server.IsPostgresURL(cfg.db) {
 		schema := "bench_" + randomHex(6)
-		u, err := createSchema(ctx, cfg.db, schema)
+		u, err := pgschema.Create(ctx, cfg.db, schema)
 		if err != nil {
 			return "", err
 		}
@@ -134,7 +132,9 @@ func prepareDB(ctx context.Context, cfg config, s *benchServer, logf func(string
 				logf("kept PostgreSQL schema %s", schema)
 				return
 			}
-			if err := dropSchema(cfg.db, schema); err != nil {
+			dctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			if err := pgschema.Drop(dctx, cfg.db, schema); err != nil {
 				logf("dropping schema %s: %v", schema, err)
 			}
 		})
@@ -158,56 +158,6 @@ func prepareDB(ctx context.Context, cfg config, s *benchServer, logf func(string
 	})
 	s.storeName = "SQLite (temporary file)"
 	return filepath.Join(dir, "bench.db"), nil
-}
-
-// createSchema creates schema and returns dbURL with its search_path set
-// to it, which pgx passes to the server as a runtime parameter.
-func createSchema(ctx context.Context, dbURL, schema string) (string, error) {
-	conn, err := pgx.Connect(ctx, withoutPoolParams(dbURL))
-	if err != nil {
-		return "", fmt.Errorf("connect to PostgreSQL: %w", err)
-	}
-	defer conn.Close(context.Background())
-	if _, err := conn.Exec(ctx, `CREATE SCHEMA `+pgx.Identifier{schema}.Sanitize()); err != nil {
-		return "", fmt.Errorf("create schema: %w", err)
-	}
-	u, err := url.Parse(dbURL)
-	if err != nil {
-		return "", err
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String(), nil
-}
-
-// withoutPoolParams removes pgxpool's pool_* parameters, which a single
-// connection would send to the server as unknown settings.
-func withoutPoolParams(dbURL string) string {
-	u, err := url.Parse(dbURL)
-	if err != nil {
-		return dbURL
-	}
-	q := u.Query()
-	for k := range q {
-		if strings.HasPrefix(k, "pool_") {
-			q.Del(k)
-		}
-	}
-	u.RawQuery = q.Encode()
-	return u.String()
-}
-
-func dropSchema(dbURL, schema string) error {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	conn, err := pgx.Connect(ctx, withoutPoolParams(dbURL))
-	if err != nil {
-		return err
-	}
-	defer conn.Close(ctx)
-	_, err = conn.Exec(ctx, `DROP SCHEMA `+pgx.Identifier{schema}.Sanitize()+` CASCADE`)
-	return err
 }
 
 // Fixed bodies of the baseline, of the real answers' sizes.
