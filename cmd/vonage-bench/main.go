@@ -7,7 +7,7 @@
 // It starts the real server in-process (internal/server's
 // DefaultConfig, the settings of vonage serve, with
 // account.DefaultHashParams), provisions --accounts accounts through the bulk import
-// (POST /admin/accounts/import, JSON lines with precomputed secret hashes),
+// (POST /admin/import, JSON lines with precomputed secret hashes),
 // warms the verification cache with one authenticated call per account of
 // the hot set, and then drives each scenario with --connections concurrent
 // keep-alive connections for --duration, against a baseline and the

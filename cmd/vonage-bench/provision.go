@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -16,6 +15,7 @@ import (
 	"time"
 
 	"github.com/vonage/vonage-go-sdk/internal/account"
+	"github.com/vonage/vonage-go-sdk/internal/adminapi"
 )
 
 // fleet is the bench's accounts: key i is benchNNNNNNNN, its secret the
@@ -88,12 +88,12 @@ const benchCallsPerSecond = 1_000_000
 const benchBalance = "1000000.00"
 
 // provision hashes the pool and imports every account through POST
-// /admin/accounts/import, at most importBatch lines and maxImportBody
+// /admin/import, at most importBatch lines and maxImportBody
 // bytes per request, with two requests in flight so that building and
 // parsing overlap the database's writes.
 func provision(ctx context.Context, cfg config, srv *benchServer, f *fleet, prog *progress) (provisioning, error) {
 	p := provisioning{Accounts: cfg.accounts,
-		Method: "POST /admin/accounts/import, JSON lines with secret_hash, at most " + strconv.Itoa(cfg.importBatch) + " lines per request"}
+		Method: "POST /admin/import, JSON lines with secret_hash, at most " + strconv.Itoa(cfg.importBatch) + " lines per request"}
 	start := time.Now()
 	// A kept database (--db FILE) that holds the accounts already (its
 	// first, middle and last) is used as it is: the secrets are the same
@@ -136,6 +136,7 @@ func provision(ctx context.Context, cfg config, srv *benchServer, f *fleet, prog
 
 	client := &http.Client{Timeout: 2 * time.Minute, Transport: &http.Transport{MaxIdleConnsPerHost: 4}}
 	defer client.CloseIdleConnections()
+	admin := adminapi.New(srv.url, srv.adminToken, adminapi.WithHTTPClient(client))
 	bodies := make(chan []byte, 2)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -188,9 +189,9 @@ func provision(ctx context.Context, cfg config, srv *benchServer, f *fleet, prog
 		go func() {
 			defer wg.Done()
 			for body := range bodies {
-				sum, err := importBody(ctx, client, srv, body)
+				sum, err := admin.Import(ctx, bytes.NewReader(body))
 				if err != nil {
-					fail(err)
+					fail(fmt.Errorf("import: %w", err))
 					return
 				}
 				if sum.Failed > 0 {
@@ -223,42 +224,6 @@ func provision(ctx context.Context, cfg config, srv *benchServer, f *fleet, prog
 	p.Seconds = time.Since(start).Seconds()
 	p.Rate = float64(cfg.accounts) / p.Seconds
 	return p, nil
-}
-
-type importSummary struct {
-	Imported int `json:"imported"`
-	Skipped  int `json:"skipped"`
-	Failed   int `json:"failed"`
-	Errors   []struct {
-		Line    int    `json:"line"`
-		Message string `json:"message"`
-	} `json:"errors"`
-}
-
-func importBody(ctx context.Context, client *http.Client, srv *benchServer, body []byte) (importSummary, error) {
-	var sum importSummary
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, srv.url+"/admin/accounts/import", bytes.NewReader(body))
-	if err != nil {
-		return sum, err
-	}
-	req.Header.Set("Authorization", "Bearer "+srv.adminToken)
-	req.Header.Set("Content-Type", "application/x-ndjson")
-	res, err := client.Do(req)
-	if err != nil {
-		return sum, err
-	}
-	defer res.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(res.Body, 1<<20))
-	if err != nil {
-		return sum, err
-	}
-	if res.StatusCode != http.StatusOK {
-		return sum, fmt.Errorf("import: %s: %.300s", res.Status, data)
-	}
-	if err := json.Unmarshal(data, &sum); err != nil {
-		return sum, fmt.Errorf("import answer: %w", err)
-	}
-	return sum, nil
 }
 
 // warmup is the cache warm-up.

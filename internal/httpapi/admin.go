@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/vonage/vonage-go-sdk/internal/account"
+	"github.com/vonage/vonage-go-sdk/internal/adminapi"
 )
 
 // The admin API is our own, not Vonage's (contract section 6): JSON in and
@@ -38,62 +39,26 @@ func (s *server) requireAdmin(next http.Handler) http.Handler {
 	})
 }
 
-// adminAccountBody is an account as the admin API shows it. Money is a
+// newAdminAccount is an account as the admin API shows it. Money is a
 // decimal string ("10.50"), never a JSON number, so no client parses it
 // into a float.
-type adminAccountBody struct {
-	APIKey        string          `json:"api_key"`
-	PrimaryAPIKey string          `json:"primary_api_key,omitempty"`
-	Balance       string          `json:"balance"`
-	AutoReload    *autoReloadBody `json:"auto_reload"` // null when off
-	Limits        limitsBody      `json:"limits"`
-	Settings      adminSettings   `json:"settings"`
-	Secrets       []adminSecret   `json:"secrets"`
-	CreatedAt     string          `json:"created_at"`
-}
-
-type autoReloadBody struct {
-	Threshold string `json:"threshold"`
-	Amount    string `json:"amount"`
-}
-
-type adminSettings struct {
-	MoCallbackURL string `json:"mo-callback-url"`
-	DrCallbackURL string `json:"dr-callback-url"`
-}
-
-// adminSecret identifies a secret; its value is never shown.
-type adminSecret struct {
-	ID        string `json:"id"`
-	CreatedAt string `json:"created_at"`
-}
-
-func newAdminAccountBody(acct account.Account, secrets []account.Secret) adminAccountBody {
-	body := adminAccountBody{
+func newAdminAccount(acct account.Account, secrets []account.Secret) adminapi.Account {
+	body := adminapi.Account{
 		APIKey:        acct.APIKey,
 		PrimaryAPIKey: acct.PrimaryAPIKey,
 		Balance:       acct.Balance.String(),
-		Limits:        newLimitsBody(acct.Limits),
-		Settings:      adminSettings{MoCallbackURL: acct.Settings.MoCallbackURL, DrCallbackURL: acct.Settings.DrCallbackURL},
-		Secrets:       make([]adminSecret, 0, len(secrets)),
+		Limits:        adminapi.Limits(newLimitsBody(acct.Limits)),
+		Settings:      adminapi.Settings{MoCallbackURL: acct.Settings.MoCallbackURL, DrCallbackURL: acct.Settings.DrCallbackURL},
+		Secrets:       make([]adminapi.SecretID, 0, len(secrets)),
 		CreatedAt:     timestamp(acct.CreatedAt),
 	}
 	if ar := acct.AutoReload; ar != nil {
-		body.AutoReload = &autoReloadBody{Threshold: ar.Threshold.String(), Amount: ar.Amount.String()}
+		body.AutoReload = &adminapi.AutoReload{Threshold: ar.Threshold.String(), Amount: ar.Amount.String()}
 	}
 	for _, sec := range secrets {
-		body.Secrets = append(body.Secrets, adminSecret{ID: sec.ID, CreatedAt: timestamp(sec.CreatedAt)})
+		body.Secrets = append(body.Secrets, adminapi.SecretID{ID: sec.ID, CreatedAt: timestamp(sec.CreatedAt)})
 	}
 	return body
-}
-
-// createdAccountBody is the 201 answer of POST /admin/accounts. APISecret is
-// present only when the server generated the secret: this is the one time
-// it is shown.
-type createdAccountBody struct {
-	APIKey    string           `json:"api_key"`
-	APISecret string           `json:"api_secret,omitempty"`
-	Account   adminAccountBody `json:"account"`
 }
 
 // createAccount implements POST /admin/accounts.
@@ -122,10 +87,12 @@ func (s *server) createAccount(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Location", "/admin/accounts/"+url.PathEscape(acct.APIKey))
 	w.Header().Set("Cache-Control", "no-store") // the body may hold a secret
-	s.writeJSON(w, r, http.StatusCreated, createdAccountBody{
+	// APISecret is set only when the server generated the secret: this is
+	// the one time it is shown.
+	s.writeJSON(w, r, http.StatusCreated, adminapi.CreatedAccount{
 		APIKey:    acct.APIKey,
 		APISecret: generated,
-		Account:   newAdminAccountBody(acct, secrets),
+		Account:   newAdminAccount(acct, secrets),
 	})
 }
 
@@ -136,7 +103,7 @@ func (s *server) showAccount(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	s.writeJSON(w, r, http.StatusOK, newAdminAccountBody(acct, secrets))
+	s.writeJSON(w, r, http.StatusOK, newAdminAccount(acct, secrets))
 }
 
 // readNewAccount reads the body of POST /admin/accounts. Errors are

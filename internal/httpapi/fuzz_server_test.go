@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/vonage/vonage-go-sdk/internal/account"
+	"github.com/vonage/vonage-go-sdk/internal/adminapi"
 	"github.com/vonage/vonage-go-sdk/internal/httpapi"
 	"github.com/vonage/vonage-go-sdk/internal/server"
 )
@@ -186,17 +187,21 @@ func FuzzAdminMoney(f *testing.F) {
 		case status >= 500:
 			t.Fatalf("status %d: %s", status, resBody)
 		case status == http.StatusCreated && header.Get("Idempotent-Replayed") == "":
-			var moved struct {
-				Transaction struct{ Amount string }
-				Reload      *struct{ Amount string }
-			}
+			var moved adminapi.Movement
 			if err := json.Unmarshal([]byte(resBody), &moved); err != nil {
 				t.Fatalf("201 body %s: %v", resBody, err)
 			}
-			delta := signedMoney(t, moved.Transaction.Amount)
+			delta, err := account.ParseSignedMoney("transaction.amount", moved.Transaction.Amount)
+			if err != nil {
+				t.Fatal(err)
+			}
 			rows := 1
 			if moved.Reload != nil {
-				delta += signedMoney(t, moved.Reload.Amount)
+				reload, err := account.ParseSignedMoney("reload.amount", moved.Reload.Amount)
+				if err != nil {
+					t.Fatal(err)
+				}
+				delta += reload
 				rows++
 			}
 			if (delta > 0) == charge && moved.Reload == nil {
@@ -236,17 +241,4 @@ func moneyState(t *testing.T, svc *account.Service, store account.Store) (accoun
 		}
 		before = txs[len(txs)-1].ID
 	}
-}
-
-func signedMoney(t *testing.T, s string) account.Money {
-	t.Helper()
-	neg := strings.HasPrefix(s, "-")
-	m, err := account.ParseMoney("amount", strings.TrimPrefix(s, "-"))
-	if err != nil {
-		t.Fatalf("amount %q: %v", s, err)
-	}
-	if neg {
-		return -m
-	}
-	return m
 }

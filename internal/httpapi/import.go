@@ -10,9 +10,10 @@ import (
 	"time"
 
 	"github.com/vonage/vonage-go-sdk/internal/account"
+	"github.com/vonage/vonage-go-sdk/internal/adminapi"
 )
 
-// POST /admin/accounts/import provisions accounts in bulk. The body is JSON
+// POST /admin/import provisions accounts in bulk. The body is JSON
 // lines: one object per line, with the members of POST /admin/accounts
 // (api_key required here, primary_api_key, balance, auto_reload, limits)
 // and the first secret either in clear ("secret", hashed by the server at
@@ -41,18 +42,6 @@ import (
 // failure is a 500 after which some batches may have been written: sending
 // the import again is safe.
 
-// handleBeside registers h as handle does, but without the method-less
-// pattern that answers 405 for path's other methods: beside a wildcard
-// sibling (/admin/accounts/import beside GET /admin/accounts/{api_key})
-// ServeMux finds that pattern ambiguous and panics. Other methods on path
-// go to the sibling's routes instead ("import" is too short to be an API
-// key, so they answer 404).
-func (rt *router) handleBeside(fam family, method, path string, h http.HandlerFunc) {
-	rt.handle(fam, method, path, h)
-	delete(rt.paths, path)
-	rt.order = slices.DeleteFunc(rt.order, func(p string) bool { return p == path })
-}
-
 // importBatch is the number of lines written per database transaction.
 const importBatch = 500
 
@@ -66,23 +55,11 @@ const maxImportErrors = 1000
 // importLineBuffer is the longest line read; a longer one is refused.
 const importLineBuffer = 16 << 10
 
-type importLineError struct {
-	Line    int    `json:"line"`
-	Message string `json:"message"`
-}
-
-type importSummary struct {
-	Imported        int               `json:"imported"`
-	Skipped         int               `json:"skipped"`
-	Failed          int               `json:"failed"`
-	Errors          []importLineError `json:"errors"`
-	ErrorsTruncated bool              `json:"errors_truncated,omitempty"`
-}
-
-func (sum *importSummary) fail(line int, message string) {
+// failLine counts a refused line and lists it while the list has room.
+func failLine(sum *adminapi.ImportSummary, line int, message string) {
 	sum.Failed++
 	if len(sum.Errors) < maxImportErrors {
-		sum.Errors = append(sum.Errors, importLineError{Line: line, Message: message})
+		sum.Errors = append(sum.Errors, adminapi.ImportLineError{Line: line, Message: message})
 	} else {
 		sum.ErrorsTruncated = true
 	}
@@ -91,22 +68,21 @@ func (sum *importSummary) fail(line int, message string) {
 // sortErrors puts the errors in line order: a line refused when read comes
 // before the refusals of its batch, which are known only when it is
 // written.
-func (sum *importSummary) sortErrors() {
-	slices.SortStableFunc(sum.Errors, func(a, b importLineError) int { return a.Line - b.Line })
+func sortErrors(sum *adminapi.ImportSummary) {
+	slices.SortStableFunc(sum.Errors, func(a, b adminapi.ImportLineError) int { return a.Line - b.Line })
 }
 
 // importCut is the answer when the body ends early: the problem and the
-// summary of what was done before.
+// summary of what was done before, with its LastLine.
 type importCut struct {
 	problem
-	importSummary
-	LastLine int `json:"last_line"`
+	adminapi.ImportSummary
 }
 
-// importAccounts implements POST /admin/accounts/import.
+// importAccounts implements POST /admin/import.
 func (s *server) importAccounts(w http.ResponseWriter, r *http.Request) {
 	st := stateOf(r)
-	sum := importSummary{Errors: []importLineError{}}
+	sum := adminapi.ImportSummary{Errors: []adminapi.ImportLineError{}}
 	batch := make([]account.ImportAccount, 0, importBatch)
 	lines := make([]int, 0, importBatch)
 	rc := http.NewResponseController(w)
@@ -130,7 +106,7 @@ func (s *server) importAccounts(w http.ResponseWriter, r *http.Request) {
 			case e != nil && e.Code == account.ECONFLICT && e.Field == "api_key":
 				sum.Skipped++
 			default:
-				sum.fail(lines[j], lineMessage(err))
+				failLine(&sum, lines[j], lineMessage(err))
 			}
 		}
 		batch, lines = batch[:0], lines[:0]
@@ -146,7 +122,7 @@ func (s *server) importAccounts(w http.ResponseWriter, r *http.Request) {
 		ia, err := parseImportLine(data)
 		st.noteSecret(ia.Secret)
 		if err != nil {
-			sum.fail(lineNo, lineMessage(err))
+			failLine(&sum, lineNo, lineMessage(err))
 			return nil
 		}
 		batch = append(batch, ia)
@@ -163,7 +139,7 @@ func (s *server) importAccounts(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case errors.Is(err, bufio.ErrBufferFull):
 			lineNo++
-			sum.fail(lineNo, "line: longer than 16 KiB")
+			failLine(&sum, lineNo, "line: longer than 16 KiB")
 			err = skipLine(br)
 		case err == nil || (err == io.EOF && len(data) > 0):
 			// A complete line, or the last one without its newline. A
@@ -191,16 +167,16 @@ func (s *server) importAccounts(w http.ResponseWriter, r *http.Request) {
 			cause = tooLarge()
 			cause.Message = "the request body is too large: send the lines after last_line in another request"
 		}
-		sum.sortErrors()
+		sortErrors(&sum)
+		sum.LastLine = &lineNo
 		kind := errorTable[cause.Code]
 		s.writeJSON(w, r, kind.status, importCut{
 			problem:       problem{Type: problemPrefix + kind.typ, Title: kind.title, Detail: cause.Message, Instance: st.id},
-			importSummary: sum,
-			LastLine:      lineNo,
+			ImportSummary: sum,
 		})
 		return
 	}
-	sum.sortErrors()
+	sortErrors(&sum)
 	s.writeJSON(w, r, http.StatusOK, sum)
 }
 

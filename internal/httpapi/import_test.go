@@ -9,25 +9,15 @@ import (
 	"testing"
 
 	"github.com/vonage/vonage-go-sdk/internal/account"
+	"github.com/vonage/vonage-go-sdk/internal/adminapi"
 )
 
-// importSummary is the answer of POST /admin/accounts/import.
-type importSummary struct {
-	Imported int `json:"imported"`
-	Skipped  int `json:"skipped"`
-	Failed   int `json:"failed"`
-	Errors   []struct {
-		Line    int    `json:"line"`
-		Message string `json:"message"`
-	} `json:"errors"`
-	LastLine *int `json:"last_line"`
-}
-
-func (e *env) importLines(t *testing.T, body string) (response, importSummary) {
+// importLines posts body to POST /admin/import and decodes the summary.
+func (e *env) importLines(t *testing.T, body string) (response, adminapi.ImportSummary) {
 	t.Helper()
-	r := e.do(t, request{method: "POST", path: "/admin/accounts/import", body: body,
+	r := e.do(t, request{method: "POST", path: "/admin/import", body: body,
 		contentType: "application/x-ndjson", bearer: adminToken})
-	var sum importSummary
+	var sum adminapi.ImportSummary
 	if err := json.Unmarshal(r.body, &sum); err != nil {
 		t.Fatalf("import answer %s: %v", r.body, err)
 	}
@@ -206,11 +196,21 @@ func TestImportBodyTooLarge(t *testing.T) {
 func TestImportNeedsAdmin(t *testing.T) {
 	e := newEnv(t)
 	body := `{"api_key":"noadmin01","secret":"Clear1Secret"}`
-	r := e.do(t, request{method: "POST", path: "/admin/accounts/import", body: body})
+	r := e.do(t, request{method: "POST", path: "/admin/import", body: body})
 	wantProblem(t, r, http.StatusUnauthorized, "#unauthorized", "Invalid credentials supplied")
-	r = e.do(t, request{method: "POST", path: "/admin/accounts/import", body: body, bearer: "wrong"})
+	r = e.do(t, request{method: "POST", path: "/admin/import", body: body, bearer: "wrong"})
 	wantProblem(t, r, http.StatusUnauthorized, "#unauthorized", "Invalid credentials supplied")
-	// Other methods reach the account routes, for a key that cannot exist.
+	// Other methods are a 405, behind the token like every admin answer.
+	r = e.do(t, request{method: "GET", path: "/admin/import"})
+	wantProblem(t, r, http.StatusUnauthorized, "#unauthorized", "Invalid credentials supplied")
+	r = e.do(t, request{method: "GET", path: "/admin/import", bearer: adminToken})
+	wantProblem(t, r, http.StatusMethodNotAllowed, "#method-not-allowed", "Method Not Allowed")
+	if r.header.Get("Allow") != "POST" {
+		t.Errorf("Allow %q", r.header.Get("Allow"))
+	}
+	// The old path is an account's (a key that cannot exist), which has no POST.
+	r = e.do(t, request{method: "POST", path: "/admin/accounts/import", body: body, bearer: adminToken})
+	wantProblem(t, r, http.StatusMethodNotAllowed, "#method-not-allowed", "Method Not Allowed")
 	r = e.do(t, request{method: "GET", path: "/admin/accounts/import", bearer: adminToken})
 	wantProblem(t, r, http.StatusNotFound, "#invalid-api-key", "Invalid API Key")
 	if n, _ := e.store.AccountCount(t.Context()); n != 0 {
@@ -218,6 +218,6 @@ func TestImportNeedsAdmin(t *testing.T) {
 	}
 	// Without an admin token the route does not exist.
 	off := newEnv(t, withoutAdmin())
-	r = off.do(t, request{method: "POST", path: "/admin/accounts/import", body: body, bearer: adminToken})
+	r = off.do(t, request{method: "POST", path: "/admin/import", body: body, bearer: adminToken})
 	wantProblem(t, r, http.StatusNotFound, "#not-found", "Not Found")
 }

@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/vonage/vonage-go-sdk/internal/account"
+	"github.com/vonage/vonage-go-sdk/internal/adminapi"
 )
 
 // The admin money routes (contract sections 5 and 6): credits, charges, the
@@ -15,25 +16,14 @@ import (
 
 // Header names of idempotent requests.
 const (
-	headerIdempotencyKey = "Idempotency-Key"
-	headerReplayed       = "Idempotent-Replayed"
+	headerIdempotencyKey = adminapi.HeaderIdempotencyKey
+	headerReplayed       = adminapi.HeaderReplayed
 )
 
-// transactionBody is one ledger row as the admin API shows it. Amount is
+// newTransaction is one ledger row as the admin API shows it. Amount is
 // signed: charges are negative.
-type transactionBody struct {
-	ID           int64  `json:"id"`
-	Kind         string `json:"kind"`
-	Amount       string `json:"amount"`
-	BalanceAfter string `json:"balance_after"`
-	Reference    string `json:"reference"`
-	Trx          string `json:"trx,omitempty"`
-	RelatedTrx   string `json:"related_trx,omitempty"`
-	CreatedAt    string `json:"created_at"`
-}
-
-func newTransactionBody(t account.Transaction) transactionBody {
-	return transactionBody{
+func newTransaction(t account.Transaction) adminapi.Transaction {
+	return adminapi.Transaction{
 		ID:           t.ID,
 		Kind:         t.Kind,
 		Amount:       t.Amount.String(),
@@ -43,15 +33,6 @@ func newTransactionBody(t account.Transaction) transactionBody {
 		RelatedTrx:   t.RelatedTrx,
 		CreatedAt:    timestamp(t.CreatedAt),
 	}
-}
-
-// movedBody is the 201 answer of a credit or charge. Balance is the
-// balance right after the movement (its last row's balance_after), so a
-// replay answers byte for byte what the first attempt answered.
-type movedBody struct {
-	Transaction transactionBody  `json:"transaction"`
-	Reload      *transactionBody `json:"reload"` // the auto-reload a charge triggered; null otherwise
-	Balance     string           `json:"balance"`
 }
 
 // addCredit implements POST /admin/accounts/{api_key}/credits.
@@ -83,9 +64,12 @@ func (s *server) moveMoney(w http.ResponseWriter, r *http.Request, charge bool) 
 		s.writeError(w, r, err)
 		return
 	}
-	body := movedBody{Transaction: newTransactionBody(res.Transaction), Balance: res.Transaction.BalanceAfter.String()}
+	// Balance is the balance right after the movement (its last row's
+	// balance_after), so a replay answers byte for byte what the first
+	// attempt answered.
+	body := adminapi.Movement{Transaction: newTransaction(res.Transaction), Balance: res.Transaction.BalanceAfter.String()}
 	if res.Reload != nil {
-		rb := newTransactionBody(*res.Reload)
+		rb := newTransaction(*res.Reload)
 		body.Reload = &rb
 	}
 	s.writeJSON(w, r, http.StatusCreated, body)
@@ -138,13 +122,6 @@ const (
 	maxPageSize     = 1000
 )
 
-// transactionsBody is a page of the ledger, newest first. NextCursor,
-// present unless this is the last page, asks for the rows after it.
-type transactionsBody struct {
-	Transactions []transactionBody `json:"transactions"`
-	NextCursor   string            `json:"next_cursor,omitempty"`
-}
-
 // listTransactions implements GET /admin/accounts/{api_key}/transactions
 // ?limit=50&cursor=<next_cursor>. The cursor is the id of the last row of
 // the previous page; rows are never removed and new ones get higher ids, so
@@ -162,9 +139,9 @@ func (s *server) listTransactions(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	body := transactionsBody{Transactions: make([]transactionBody, 0, len(txs))}
+	body := adminapi.TransactionsPage{Transactions: make([]adminapi.Transaction, 0, len(txs))}
 	for _, t := range txs {
-		body.Transactions = append(body.Transactions, newTransactionBody(t))
+		body.Transactions = append(body.Transactions, newTransaction(t))
 	}
 	if len(txs) == limit {
 		// A full page: say whether anything lies beyond it, so the last
@@ -261,7 +238,7 @@ func (s *server) updateAccount(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	s.writeJSON(w, r, http.StatusOK, newAdminAccountBody(acct, secrets))
+	s.writeJSON(w, r, http.StatusOK, newAdminAccount(acct, secrets))
 }
 
 // readAccountUpdate reads a PATCH body; the limits come back apart, to be
@@ -296,22 +273,6 @@ func readAccountUpdate(r *http.Request) (account.AccountUpdate, *limitsPatch, er
 	return upd, limits, err
 }
 
-// ledgerReportBody is the answer of GET /admin/ledger/verify.
-type ledgerReportBody struct {
-	Accounts int                 `json:"accounts"`
-	Rows     int                 `json:"rows"`
-	Problems []ledgerProblemBody `json:"problems"`
-	OK       bool                `json:"ok"`
-}
-
-// ledgerProblemBody is one inconsistency; TransactionID is 0 when the
-// problem is the account's balance rather than one row.
-type ledgerProblemBody struct {
-	APIKey        string `json:"api_key"`
-	TransactionID int64  `json:"transaction_id"`
-	Message       string `json:"message"`
-}
-
 // verifyLedger implements GET /admin/ledger/verify: it checks that every
 // account's balance is the sum of its ledger and that the rows chain. A
 // finding is still a 200; "ok" says whether there was none.
@@ -321,9 +282,9 @@ func (s *server) verifyLedger(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	body := ledgerReportBody{Accounts: rep.Accounts, Rows: rep.Rows, Problems: make([]ledgerProblemBody, 0, len(rep.Problems)), OK: len(rep.Problems) == 0}
+	body := adminapi.LedgerReport{Accounts: rep.Accounts, Rows: rep.Rows, Problems: make([]adminapi.LedgerProblem, 0, len(rep.Problems)), OK: len(rep.Problems) == 0}
 	for _, p := range rep.Problems {
-		body.Problems = append(body.Problems, ledgerProblemBody{APIKey: p.APIKey, TransactionID: p.TransactionID, Message: p.Message})
+		body.Problems = append(body.Problems, adminapi.LedgerProblem{APIKey: p.APIKey, TransactionID: p.TransactionID, Message: p.Message})
 	}
 	s.writeJSON(w, r, http.StatusOK, body)
 }

@@ -39,12 +39,12 @@ func (s *server) routes() http.Handler {
 	if s.adminDigest != nil {
 		admin := rt.guarded(s.requireAdmin)
 		admin.handle(problemFamily, "POST", "/admin/accounts", s.createAccount)
-		admin.handleBeside(problemFamily, "POST", "/admin/accounts/import", s.importAccounts) // JSON lines; see import.go
 		admin.handle(problemFamily, "GET", "/admin/accounts/{api_key}", s.showAccount)
 		admin.handle(problemFamily, "PATCH", "/admin/accounts/{api_key}", s.updateAccount)
 		admin.handle(problemFamily, "POST", "/admin/accounts/{api_key}/credits", s.addCredit)
 		admin.handle(problemFamily, "POST", "/admin/accounts/{api_key}/charges", s.addCharge)
 		admin.handle(problemFamily, "GET", "/admin/accounts/{api_key}/transactions", s.listTransactions)
+		admin.handle(problemFamily, "POST", "/admin/import", s.importAccounts) // JSON lines; see import.go
 		admin.handle(problemFamily, "GET", "/admin/ledger/verify", s.verifyLedger)
 	}
 
