@@ -8,6 +8,11 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
+	"time"
+
+	vonage "github.com/vonage/vonage-go-sdk"
+	"github.com/vonage/vonage-go-sdk/internal/adminapi"
 )
 
 const adminUsage = `usage: vonage admin <command> [flags]
@@ -88,49 +93,128 @@ func isHelp(arg string) bool {
 	return false
 }
 
-// adminAutoReload is the auto_reload object: decimal strings in EUR.
-type adminAutoReload struct {
-	Threshold string `json:"threshold"`
-	Amount    string `json:"amount"`
+// The admin commands call our server's own admin API (contract section 6)
+// through internal/adminapi: it is not Vonage's API, so the SDK has no
+// calls for it.
+
+// adminFlags are the flags of every admin command. There is deliberately no
+// token flag.
+type adminFlags struct {
+	baseURL string
+	json    bool
 }
 
-// adminNewAccount is the body of POST /admin/accounts; only what was given
-// is sent, so the server's defaults apply to the rest.
-type adminNewAccount struct {
-	APIKey        string           `json:"api_key,omitempty"`
-	Secret        string           `json:"secret,omitempty"`
-	PrimaryAPIKey string           `json:"primary_api_key,omitempty"`
-	Balance       string           `json:"balance,omitempty"`
-	AutoReload    *adminAutoReload `json:"auto_reload,omitempty"`
-	Limits        map[string]int   `json:"limits,omitempty"`
+func (f *adminFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.baseURL, "base-url", "", "the server's URL (default $"+envBaseURL+")")
+	fs.BoolVar(&f.json, "json", false, "print JSON for scripts instead of a table")
 }
 
-// adminAccount is an account as the admin API shows it, and as --json
-// prints it (every key always present).
-type adminAccount struct {
-	APIKey        string           `json:"api_key"`
-	PrimaryAPIKey string           `json:"primary_api_key"`
-	Balance       string           `json:"balance"`
-	AutoReload    *adminAutoReload `json:"auto_reload"`
-	Limits        struct {
-		MaxOutboundRequest int `json:"max-outbound-request"`
-		MaxInboundRequest  int `json:"max-inbound-request"`
-		MaxCallsPerSecond  int `json:"max-calls-per-second"`
-	} `json:"limits"`
-	Settings struct {
-		MoCallbackURL string `json:"mo-callback-url"`
-		DrCallbackURL string `json:"dr-callback-url"`
-	} `json:"settings"`
-	Secrets   []secretJSON `json:"secrets"`
-	CreatedAt string       `json:"created_at"`
+// adminClient returns a client of the admin API with the token from the
+// environment. The client keeps the token, and any secret a call sends,
+// out of its errors.
+func (c *cli) adminClient(f *adminFlags) (*adminapi.Client, error) {
+	token := c.getenv(envAdminToken)
+	if token == "" {
+		return nil, usageError{errors.New(envAdminToken + " is not set: the admin commands send the server's admin token from it")}
+	}
+	base := strings.TrimRight(strings.TrimSpace(orEnv(f.baseURL, c.getenv, envBaseURL)), "/")
+	if base == "" {
+		return nil, usageError{errors.New("no server URL: set " + envBaseURL + " or pass --base-url")}
+	}
+	u, err := url.Parse(base)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return nil, usageError{errors.New("the server URL must be an http or https URL without credentials, query or fragment")}
+	}
+	return adminapi.New(base, token,
+		adminapi.WithHTTPClient(&http.Client{Timeout: 30 * time.Second}),
+		adminapi.WithUserAgent("vonage-cli/"+vonage.Version)), nil
 }
 
-// adminCreated is the 201 answer of POST /admin/accounts. APISecret is
-// present only when the server generated the secret.
-type adminCreated struct {
-	APIKey    string       `json:"api_key"`
-	APISecret string       `json:"api_secret,omitempty"`
-	Account   adminAccount `json:"account"`
+// adminFailure turns an admin API failure into the line the CLI prints: the
+// problem's title and detail. 401 matches vonage.ErrAuthentication and 404
+// vonage.ErrNotFound, for the exit code.
+func adminFailure(err error) error {
+	var e *adminapi.Error
+	switch {
+	case errors.As(err, &e):
+		status := strconv.Itoa(e.Status) + " " + http.StatusText(e.Status)
+		ce := &cmdError{title: status, err: fmt.Errorf("admin API answered %s", status)}
+		switch {
+		case e.Status == http.StatusUnauthorized:
+			ce.err = vonage.ErrAuthentication
+		case e.Status == http.StatusNotFound:
+			ce.err = vonage.ErrNotFound
+		case e.Status >= 500:
+			ce.err = vonage.ErrServer
+		}
+		if e.Title == "" {
+			ce.detail = "the server's answer is not a problem details body"
+			if e.Status == http.StatusNotFound {
+				ce.detail = "not found; is the admin API on (VONAGE_ADMIN_TOKEN set on the server)?"
+			}
+			return ce
+		}
+		ce.title, ce.detail = e.Title, e.Detail
+		for _, ip := range e.InvalidParameters {
+			if !strings.Contains(ce.detail, ip.Reason) {
+				ce.detail += " (" + ip.Name + ": " + ip.Reason + ")"
+			}
+		}
+		return ce
+	case errors.Is(err, adminapi.ErrDecode):
+		return &cmdError{title: "Invalid response", detail: "the server's answer is not the documented JSON", err: vonage.ErrDecode}
+	case errors.Is(err, adminapi.ErrTransport):
+		return &cmdError{title: "Request failed", detail: err.Error(), err: vonage.ErrTransport}
+	}
+	return err
+}
+
+// accountJSON is an account as --json prints it: every key present, so
+// primary_api_key too (the server leaves it out of a primary account). The
+// two keys come first and hide the embedded ones, to keep the server's
+// order.
+type accountJSON struct {
+	APIKey        string `json:"api_key"`
+	PrimaryAPIKey string `json:"primary_api_key"`
+	adminapi.Account
+}
+
+func newAccountJSON(a adminapi.Account) accountJSON {
+	return accountJSON{APIKey: a.APIKey, PrimaryAPIKey: a.PrimaryAPIKey, Account: a}
+}
+
+// createdJSON is what admin account create --json prints: the server's
+// answer, with the account as accountJSON.
+type createdJSON struct {
+	adminapi.CreatedAccount
+	Account accountJSON `json:"account"`
+}
+
+// limitFlags registers a flag per account limit. The function it returns
+// gives the limits the command line named, or nil when it named none.
+func limitFlags(fs *flag.FlagSet, usage string) func() *adminapi.LimitsPatch {
+	var p adminapi.LimitsPatch
+	fields := map[string]**int{
+		"max-outbound-request": &p.MaxOutboundRequest,
+		"max-inbound-request":  &p.MaxInboundRequest,
+		"max-calls-per-second": &p.MaxCallsPerSecond,
+	}
+	values := make(map[string]*int, len(fields))
+	for name := range fields {
+		values[name] = fs.Int(name, 0, usage)
+	}
+	return func() *adminapi.LimitsPatch {
+		named := false
+		fs.Visit(func(f *flag.Flag) {
+			if dst, ok := fields[f.Name]; ok {
+				*dst, named = values[f.Name], true
+			}
+		})
+		if !named {
+			return nil
+		}
+		return &p
+	}
 }
 
 var adminCreateCmd = command{
@@ -141,14 +225,11 @@ Amounts are decimal strings in EUR ("10.00"); limits left out keep the
 server's defaults.`,
 }
 
-var limitFlags = []string{"max-outbound-request", "max-inbound-request", "max-calls-per-second"}
-
 func (c *cli) adminCreate(ctx context.Context, args []string) error {
 	var (
 		af                       adminFlags
-		body                     adminNewAccount
+		body                     adminapi.NewAccount
 		threshold, amount        string
-		limits                   = make(map[string]*int)
 		secretStdin, reloadGiven bool
 	)
 	fs := c.newFlagSet("admin account create")
@@ -157,21 +238,14 @@ func (c *cli) adminCreate(ctx context.Context, args []string) error {
 	fs.StringVar(&body.Balance, "balance", "", `opening balance in EUR, e.g. "10.00" (default 0)`)
 	fs.StringVar(&threshold, "auto-reload-threshold", "", "turn auto-reload on: reload when the balance falls below this (with --auto-reload-amount)")
 	fs.StringVar(&amount, "auto-reload-amount", "", "the amount each auto-reload adds (with --auto-reload-threshold)")
-	for _, name := range limitFlags {
-		limits[name] = fs.Int(name, 0, "per-account limit (default: the server's, 30)")
-	}
+	limits := limitFlags(fs, "per-account limit (default: the server's, 30)")
 	fs.BoolVar(&secretStdin, "secret-stdin", false, "choose the secret: read it from a prompt or the first line of stdin (default: generated)")
 	af.register(fs)
 	if _, err := c.parseN(fs, adminCreateCmd, args); err != nil {
 		return err
 	}
+	body.Limits = limits()
 	fs.Visit(func(f *flag.Flag) {
-		if p, ok := limits[f.Name]; ok {
-			if body.Limits == nil {
-				body.Limits = make(map[string]int)
-			}
-			body.Limits[f.Name] = *p
-		}
 		reloadGiven = reloadGiven || f.Name == "auto-reload-threshold" || f.Name == "auto-reload-amount"
 	})
 	if reloadGiven {
@@ -179,7 +253,7 @@ func (c *cli) adminCreate(ctx context.Context, args []string) error {
 			printCommandHelp(c.stderr, fs, adminCreateCmd)
 			return usageError{errors.New("auto-reload needs both --auto-reload-threshold and --auto-reload-amount")}
 		}
-		body.AutoReload = &adminAutoReload{Threshold: threshold, Amount: amount}
+		body.AutoReload = &adminapi.AutoReload{Threshold: threshold, Amount: amount}
 	}
 	admin, err := c.adminClient(&af)
 	if err != nil {
@@ -189,14 +263,13 @@ func (c *cli) adminCreate(ctx context.Context, args []string) error {
 		if body.Secret, err = readNewSecret(ctx, c.stdin, c.stderr, "account secret"); err != nil {
 			return err
 		}
-		admin.secrets = append(admin.secrets, body.Secret)
 	}
-	var created adminCreated
-	if err := admin.do(ctx, http.MethodPost, "/admin/accounts", body, http.StatusCreated, &created); err != nil {
-		return err
+	created, err := admin.CreateAccount(ctx, body)
+	if err != nil {
+		return adminFailure(err)
 	}
 	if af.json {
-		err = writeJSON(c.stdout, created)
+		err = writeJSON(c.stdout, createdJSON{CreatedAccount: created, Account: newAccountJSON(created.Account)})
 	} else {
 		fields := accountFields(created.Account)
 		if created.APISecret != "" {
@@ -227,12 +300,12 @@ func (c *cli) adminShow(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	var acct adminAccount
-	if err := admin.do(ctx, http.MethodGet, "/admin/accounts/"+url.PathEscape(pos[0]), nil, http.StatusOK, &acct); err != nil {
-		return err
+	acct, err := admin.Account(ctx, pos[0])
+	if err != nil {
+		return adminFailure(err)
 	}
 	if af.json {
-		return writeJSON(c.stdout, acct)
+		return writeJSON(c.stdout, newAccountJSON(acct))
 	}
 	return writeFields(c.stdout, accountFields(acct)...)
 }
@@ -248,46 +321,35 @@ and --auto-reload-amount, off with --auto-reload-off. Shows the account as
 func (c *cli) adminUpdate(ctx context.Context, args []string) error {
 	var (
 		af                adminFlags
+		upd               adminapi.AccountUpdate
 		threshold, amount string
-		reloadOff         bool
-		limits            = make(map[string]*int)
 	)
 	fs := c.newFlagSet("admin account update")
 	fs.StringVar(&threshold, "auto-reload-threshold", "", "turn auto-reload on: reload when the balance falls below this (with --auto-reload-amount)")
 	fs.StringVar(&amount, "auto-reload-amount", "", "the amount each auto-reload adds (with --auto-reload-threshold)")
-	fs.BoolVar(&reloadOff, "auto-reload-off", false, "turn auto-reload off")
-	for _, name := range limitFlags {
-		limits[name] = fs.Int(name, 0, "per-account limit")
-	}
+	fs.BoolVar(&upd.AutoReloadOff, "auto-reload-off", false, "turn auto-reload off")
+	limits := limitFlags(fs, "per-account limit")
 	af.register(fs)
 	pos, err := c.parseN(fs, adminUpdateCmd, args, "KEY")
 	if err != nil {
 		return err
 	}
-	body := make(map[string]any) // only the members to change
+	upd.Limits = limits() // only the limits to change
 	reloadGiven := false
 	fs.Visit(func(f *flag.Flag) {
-		if p, ok := limits[f.Name]; ok {
-			if body["limits"] == nil {
-				body["limits"] = make(map[string]int)
-			}
-			body["limits"].(map[string]int)[f.Name] = *p
-		}
 		reloadGiven = reloadGiven || f.Name == "auto-reload-threshold" || f.Name == "auto-reload-amount"
 	})
 	switch {
-	case reloadGiven && reloadOff:
+	case reloadGiven && upd.AutoReloadOff:
 		printCommandHelp(c.stderr, fs, adminUpdateCmd)
 		return usageError{errors.New("--auto-reload-off cannot be combined with --auto-reload-threshold or --auto-reload-amount")}
 	case reloadGiven && (threshold == "" || amount == ""):
 		printCommandHelp(c.stderr, fs, adminUpdateCmd)
 		return usageError{errors.New("auto-reload needs both --auto-reload-threshold and --auto-reload-amount")}
 	case reloadGiven:
-		body["auto_reload"] = adminAutoReload{Threshold: threshold, Amount: amount}
-	case reloadOff:
-		body["auto_reload"] = nil // JSON null: off
+		upd.AutoReload = &adminapi.AutoReload{Threshold: threshold, Amount: amount}
 	}
-	if len(body) == 0 {
+	if upd.AutoReload == nil && !upd.AutoReloadOff && upd.Limits == nil {
 		printCommandHelp(c.stderr, fs, adminUpdateCmd)
 		return usageError{errors.New("nothing to change: give an auto-reload or a limit flag")}
 	}
@@ -295,18 +357,18 @@ func (c *cli) adminUpdate(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	var acct adminAccount
-	if err := admin.do(ctx, http.MethodPatch, "/admin/accounts/"+url.PathEscape(pos[0]), body, http.StatusOK, &acct); err != nil {
-		return err
+	acct, err := admin.UpdateAccount(ctx, pos[0], upd)
+	if err != nil {
+		return adminFailure(err)
 	}
 	if af.json {
-		return writeJSON(c.stdout, acct)
+		return writeJSON(c.stdout, newAccountJSON(acct))
 	}
 	return writeFields(c.stdout, accountFields(acct)...)
 }
 
 // accountFields lays an account out for the table view.
-func accountFields(a adminAccount) []field {
+func accountFields(a adminapi.Account) []field {
 	reload := "off"
 	if ar := a.AutoReload; ar != nil {
 		reload = "below " + ar.Threshold + " EUR, add " + ar.Amount + " EUR"

@@ -7,44 +7,22 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net/http"
-	"net/url"
 	"strconv"
 
 	vonage "github.com/vonage/vonage-go-sdk"
+	"github.com/vonage/vonage-go-sdk/internal/adminapi"
 )
 
 // The money commands: credits and charges, the ledger, and the ledger check
 // (contract sections 5 and 6). Amounts stay decimal strings end to end, as
 // the admin API sends them, so none passes through a float.
 
-// Headers of idempotent money movements.
-const (
-	headerIdempotencyKey = "Idempotency-Key"
-	headerReplayed       = "Idempotent-Replayed"
-)
-
-// transactionJSON is one ledger row as the admin API shows it. Amount is
-// signed: charges are negative.
-type transactionJSON struct {
-	ID           int64  `json:"id"`
-	Kind         string `json:"kind"`
-	Amount       string `json:"amount"`
-	BalanceAfter string `json:"balance_after"`
-	Reference    string `json:"reference"`
-	Trx          string `json:"trx,omitempty"`
-	RelatedTrx   string `json:"related_trx,omitempty"`
-	CreatedAt    string `json:"created_at"`
-}
-
-// movedJSON is the server's answer to a credit or charge, and what --json
-// prints with the idempotency key and whether the server replayed.
+// movedJSON is what a credit or charge prints with --json: the server's
+// answer, the idempotency key and whether the server replayed.
 type movedJSON struct {
-	Transaction    transactionJSON  `json:"transaction"`
-	Reload         *transactionJSON `json:"reload"` // the auto-reload a charge triggered
-	Balance        string           `json:"balance"`
-	IdempotencyKey string           `json:"idempotency_key"`
-	Replayed       bool             `json:"replayed"`
+	adminapi.Movement
+	IdempotencyKey string `json:"idempotency_key"`
+	Replayed       bool   `json:"replayed"`
 }
 
 var (
@@ -71,9 +49,9 @@ answer then says "replayed: no money moved"), so retry with the printed key
 whenever you do not know whether a request went through.`
 
 func (c *cli) adminMove(ctx context.Context, args []string, charge bool) error {
-	cmd, name, path := adminCreditCmd, "admin credit", "/credits"
+	cmd, name, move := adminCreditCmd, "admin credit", (*adminapi.Client).Credit
 	if charge {
-		cmd, name, path = adminChargeCmd, "admin charge", "/charges"
+		cmd, name, move = adminChargeCmd, "admin charge", (*adminapi.Client).Charge
 	}
 	var (
 		af        adminFlags
@@ -101,21 +79,11 @@ func (c *cli) adminMove(ctx context.Context, args []string, charge bool) error {
 	if err != nil {
 		return err
 	}
-	body := struct {
-		Amount    string `json:"amount"`
-		Reference string `json:"reference,omitempty"`
-	}{pos[1], reference}
-	var moved movedJSON
-	hdr, err := admin.send(ctx, adminRequest{
-		method: http.MethodPost,
-		path:   "/admin/accounts/" + url.PathEscape(pos[0]) + path,
-		header: http.Header{headerIdempotencyKey: {key}},
-		body:   body,
-		want:   http.StatusCreated,
-		out:    &moved,
-	})
-	replayed := hdr.Get(headerReplayed) == "true"
+	res, err := move(admin, ctx, pos[0], adminapi.MoneyRequest{Amount: pos[1], Reference: reference, IdempotencyKey: key})
 	if err != nil {
+		var ae *adminapi.Error
+		replayed := errors.As(err, &ae) && ae.Replayed
+		err = adminFailure(err)
 		var ce *cmdError
 		if replayed && errors.As(err, &ce) {
 			ce.detail += " (replayed: no money moved)"
@@ -125,11 +93,11 @@ func (c *cli) adminMove(ctx context.Context, args []string, charge bool) error {
 		}
 		return err
 	}
-	moved.IdempotencyKey, moved.Replayed = key, replayed
+	moved := movedJSON{Movement: res, IdempotencyKey: key, Replayed: res.Replayed}
 	if af.json {
 		return writeJSON(c.stdout, moved)
 	}
-	rows := []transactionJSON{moved.Transaction}
+	rows := []adminapi.Transaction{moved.Transaction}
 	if moved.Reload != nil {
 		rows = append(rows, *moved.Reload) // newest first, as in the ledger: the reload came first
 	}
@@ -140,14 +108,14 @@ func (c *cli) adminMove(ctx context.Context, args []string, charge bool) error {
 	if err := writeFields(c.stdout, field{"Balance", moved.Balance + " EUR"}, field{"Idempotency key", key}); err != nil {
 		return err
 	}
-	if replayed {
+	if moved.Replayed {
 		fmt.Fprintln(c.stdout, "(replayed: no money moved)")
 	}
 	return nil
 }
 
 // writeTransactions prints ledger rows as a table.
-func writeTransactions(w io.Writer, txs []transactionJSON) error {
+func writeTransactions(w io.Writer, txs []adminapi.Transaction) error {
 	rows := make([][]string, 0, len(txs))
 	for _, t := range txs {
 		trx := orDash(t.Trx)
@@ -172,13 +140,6 @@ var adminTransactionsCmd = command{
 default is 50 rows); amounts and balances in EUR, charges negative. When more
 rows follow, it says how to ask for the next page (--cursor). --all follows
 the pages to the end and prints every row.`,
-}
-
-// transactionsJSON is a page of the ledger; --all prints every row as one
-// page without a cursor.
-type transactionsJSON struct {
-	Transactions []transactionJSON `json:"transactions"`
-	NextCursor   string            `json:"next_cursor,omitempty"`
 }
 
 // allPageSize is the page size of --all without --limit: the server's
@@ -215,22 +176,12 @@ func (c *cli) adminTransactions(ctx context.Context, args []string) error {
 		return err
 	}
 	key := pos[0]
-	out := transactionsJSON{Transactions: []transactionJSON{}}
+	// --all prints every row as one page without a cursor.
+	out := adminapi.TransactionsPage{Transactions: []adminapi.Transaction{}}
 	for {
-		q := url.Values{}
-		if limit > 0 {
-			q.Set("limit", strconv.Itoa(limit))
-		}
-		if cursor != "" {
-			q.Set("cursor", cursor)
-		}
-		path := "/admin/accounts/" + url.PathEscape(key) + "/transactions"
-		if len(q) > 0 {
-			path += "?" + q.Encode()
-		}
-		var page transactionsJSON
-		if err := admin.do(ctx, http.MethodGet, path, nil, http.StatusOK, &page); err != nil {
-			return err
+		page, err := admin.Transactions(ctx, key, limit, cursor)
+		if err != nil {
+			return adminFailure(err)
 		}
 		out.Transactions = append(out.Transactions, page.Transactions...)
 		out.NextCursor = page.NextCursor
@@ -266,22 +217,6 @@ row must continue the balance of the row before. Prints what was checked and
 each problem found; exits 1 when there is any.`,
 }
 
-// ledgerReportJSON is the answer of GET /admin/ledger/verify.
-type ledgerReportJSON struct {
-	Accounts int                 `json:"accounts"`
-	Rows     int                 `json:"rows"`
-	Problems []ledgerProblemJSON `json:"problems"`
-	OK       bool                `json:"ok"`
-}
-
-// ledgerProblemJSON is one finding; TransactionID is 0 when it is about the
-// account's balance rather than one row.
-type ledgerProblemJSON struct {
-	APIKey        string `json:"api_key"`
-	TransactionID int64  `json:"transaction_id"`
-	Message       string `json:"message"`
-}
-
 func (c *cli) adminVerifyLedger(ctx context.Context, args []string) error {
 	var af adminFlags
 	fs := c.newFlagSet("admin verify-ledger")
@@ -293,12 +228,12 @@ func (c *cli) adminVerifyLedger(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	var rep ledgerReportJSON
-	if err := admin.do(ctx, http.MethodGet, "/admin/ledger/verify", nil, http.StatusOK, &rep); err != nil {
-		return err
+	rep, err := admin.VerifyLedger(ctx)
+	if err != nil {
+		return adminFailure(err)
 	}
 	if rep.Problems == nil {
-		rep.Problems = []ledgerProblemJSON{}
+		rep.Problems = []adminapi.LedgerProblem{}
 	}
 	if af.json {
 		err = writeJSON(c.stdout, rep)
@@ -314,7 +249,7 @@ func (c *cli) adminVerifyLedger(ctx context.Context, args []string) error {
 	return nil
 }
 
-func writeLedgerReport(w io.Writer, rep ledgerReportJSON) error {
+func writeLedgerReport(w io.Writer, rep adminapi.LedgerReport) error {
 	result := "ok"
 	if !rep.OK || len(rep.Problems) > 0 {
 		result = fmt.Sprintf("%d problem(s)", len(rep.Problems))

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/vonage/vonage-go-sdk/internal/account"
+	"github.com/vonage/vonage-go-sdk/internal/adminapi"
 )
 
 // balanceOf returns the account's balance as "vonage balance --json" shows it.
@@ -165,10 +166,10 @@ func TestAdminTransactions(t *testing.T) {
 	}
 	moved(t, s, "charge", key, "0.50")
 
-	all := func(args ...string) []transactionJSON {
+	all := func(args ...string) []adminapi.Transaction {
 		t.Helper()
 		r := cliRun(t, s.adminEnv(), append([]string{"admin", "transactions", key, "--json"}, args...)...).want(t, exitOK)
-		var page transactionsJSON
+		var page adminapi.TransactionsPage
 		if err := json.Unmarshal([]byte(r.stdout), &page); err != nil {
 			t.Fatalf("admin transactions --json: %v\n%s", err, r.stdout)
 		}
@@ -262,7 +263,7 @@ func TestAdminVerifyLedger(t *testing.T) {
 		}
 	}
 	r = cliRun(t, env, "admin", "verify-ledger", "--json").want(t, exitError)
-	var rep ledgerReportJSON
+	var rep adminapi.LedgerReport
 	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil || rep.OK || len(rep.Problems) != 2 {
 		t.Errorf("verify-ledger --json with problems = %q (%v)", r.stdout, err)
 	}
@@ -284,7 +285,7 @@ func TestAdminAccountUpdate(t *testing.T) {
 
 	// Limits: only those named change; auto-reload stays.
 	r = cliRun(t, s.adminEnv(), "admin", "account", "update", key, "--max-outbound-request", "7", "--max-calls-per-second", "500", "--json").want(t, exitOK)
-	var acct adminAccount
+	var acct accountJSON
 	if err := json.Unmarshal([]byte(r.stdout), &acct); err != nil {
 		t.Fatalf("update --json: %v\n%s", err, r.stdout)
 	}

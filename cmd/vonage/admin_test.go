@@ -43,7 +43,7 @@ func TestAdminCreateGeneratedSecret(t *testing.T) {
 	// admin account show never shows a secret, only ids.
 	r = invoke(t, map[string]string{"VONAGE_ADMIN_TOKEN": adminToken, "VONAGE_BASE_URL": s.url, "VONAGE_API_SECRET": secret}, nil,
 		"admin", "account", "show", key, "--json").want(t, exitOK)
-	var acct adminAccount
+	var acct accountJSON
 	if err := json.Unmarshal([]byte(r.stdout), &acct); err != nil {
 		t.Fatalf("admin account show --json: %v\n%s", err, r.stdout)
 	}
@@ -64,7 +64,7 @@ func TestAdminCreateGeneratedSecret(t *testing.T) {
 
 	// --json: the secret is in the JSON, once.
 	r = cliRun(t, s.adminEnv(), "admin", "account", "create", "--json").want(t, exitOK)
-	var created adminCreated
+	var created createdJSON
 	if err := json.Unmarshal([]byte(r.stdout), &created); err != nil || created.APISecret == "" || created.Account.APIKey != created.APIKey {
 		t.Fatalf("admin account create --json = %q (%v)", r.stdout, err)
 	}
@@ -83,7 +83,7 @@ func TestAdminCreateChosenSecret(t *testing.T) {
 
 	r := invoke(t, s.adminEnv(), strings.NewReader(chosen+"\r\n"),
 		"admin", "account", "create", "--api-key", "chosen01", "--secret-stdin", "--json").want(t, exitOK)
-	var created adminCreated
+	var created createdJSON
 	if err := json.Unmarshal([]byte(r.stdout), &created); err != nil || created.APIKey != "chosen01" {
 		t.Fatalf("admin account create --json = %q (%v)", r.stdout, err)
 	}
