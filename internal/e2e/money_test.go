@@ -1,7 +1,6 @@
 package e2e_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -15,6 +14,7 @@ import (
 	"time"
 
 	"github.com/vonage/vonage-go-sdk/internal/account"
+	"github.com/vonage/vonage-go-sdk/internal/adminapi"
 	"github.com/vonage/vonage-go-sdk/internal/server"
 )
 
@@ -28,11 +28,8 @@ type moneyRequest struct {
 	twice  bool // sent by two goroutines at the same moment
 }
 
-func (m moneyRequest) path(apiKey string) string {
-	if m.charge {
-		return "/admin/accounts/" + apiKey + "/charges"
-	}
-	return "/admin/accounts/" + apiKey + "/credits"
+func (m moneyRequest) send(c *client, apiKey string) (answer, error) {
+	return c.move(m.charge, apiKey, adminapi.MoneyRequest{Amount: m.amount.String(), Reference: m.ref, IdempotencyKey: m.key})
 }
 
 // TestConcurrentMoneyHTTP drives 2,000 idempotent credits and charges at
@@ -52,7 +49,7 @@ func TestConcurrentMoneyHTTP(t *testing.T) {
 		workers   = 64
 		planned   = 1800 // of which every 9th is sent twice: 2,000 requests
 	)
-	opening, threshold, reloadBy := eurs("100"), eurs("2"), eurs("5")
+	opening, threshold, reloadBy := account.Money(100*account.Scale), account.Money(2*account.Scale), account.Money(5*account.Scale)
 
 	cfg := server.TestConfig()
 	cfg.DB = filepath.Join(t.TempDir(), "money.db")
@@ -66,8 +63,10 @@ func TestConcurrentMoneyHTTP(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := newClient(srv.URL)
-	c.must(t, "POST", "/admin/accounts", fmt.Sprintf(`{"api_key":%q,"secret":%q,"balance":%q,"auto_reload":{"threshold":%q,"amount":%q}}`,
-		apiKey, apiSecret, opening.String(), threshold.String(), reloadBy.String()), 201)
+	if _, err := c.CreateAccount(t.Context(), adminapi.NewAccount{APIKey: apiKey, Secret: apiSecret, Balance: opening.String(),
+		AutoReload: &adminapi.AutoReload{Threshold: threshold.String(), Amount: reloadBy.String()}}); err != nil {
+		t.Fatal(err)
+	}
 
 	// The plan: 60% charges of up to 8 EUR (a reload of 5 does not always
 	// cover them), 5% charges of 5,000 EUR that never fit, 35% credits of
@@ -78,11 +77,11 @@ func TestConcurrentMoneyHTTP(t *testing.T) {
 		r := moneyRequest{i: i, ref: fmt.Sprintf("e2e-ref-%04d", i), key: fmt.Sprintf("e2e-key-%04d", i), twice: i%9 == 0}
 		switch n := rng.IntN(100); {
 		case n < 60:
-			r.charge, r.amount = true, account.Money(rng.Int64N(int64(eurs("8"))))+1
+			r.charge, r.amount = true, account.Money(rng.Int64N(8*account.Scale))+1
 		case n < 65:
-			r.charge, r.amount = true, eurs("5000")
+			r.charge, r.amount = true, 5000*account.Scale
 		default:
-			r.amount = account.Money(rng.Int64N(int64(eurs("5")))) + 1
+			r.amount = account.Money(rng.Int64N(5*account.Scale)) + 1
 		}
 		reqs[i] = r
 	}
@@ -113,9 +112,9 @@ func TestConcurrentMoneyHTTP(t *testing.T) {
 				t.Errorf("E1: %d %q %v", res.StatusCode, bal.Value, err)
 				return
 			}
-			a, err := c.send("GET", "/admin/accounts/"+apiKey, "", nil)
-			if err != nil || a.status != 200 || bytes.Contains(a.body, []byte(`"balance":"-`)) {
-				t.Errorf("admin GET: %d %s %v", a.status, a.body, err)
+			acct, err := c.Account(context.Background(), apiKey)
+			if err != nil || strings.HasPrefix(acct.Balance, "-") {
+				t.Errorf("admin GET: %+v %v", acct, err)
 				return
 			}
 			polls.Add(2)
@@ -128,7 +127,7 @@ func TestConcurrentMoneyHTTP(t *testing.T) {
 	var wg sync.WaitGroup
 	start := time.Now()
 	send := func(r moneyRequest) answer {
-		a, err := c.send("POST", r.path(apiKey), moneyBody(r.amount, r.ref), map[string]string{"Idempotency-Key": r.key})
+		a, err := r.send(c, apiKey)
 		if err != nil {
 			t.Errorf("request %d: %v", r.i, err)
 		}
@@ -181,7 +180,7 @@ func TestConcurrentMoneyHTTP(t *testing.T) {
 		fresh := 0
 		for _, a := range as {
 			if a.status >= 500 || (a.status != 201 && a.status != 402) {
-				t.Fatalf("request %d: %d %s", i, a.status, a.body)
+				t.Fatalf("request %d: %d %v", i, a.status, a.problem)
 			}
 			if a.status != as[0].status {
 				t.Fatalf("request %d: answered %d and %d", i, as[0].status, a.status)
@@ -202,24 +201,26 @@ func TestConcurrentMoneyHTTP(t *testing.T) {
 			}
 			continue
 		}
-		if len(as) == 2 && !bytes.Equal(as[0].body, as[1].body) {
-			t.Errorf("request %d: the two answers differ:\n%s\n%s", i, as[0].body, as[1].body)
+		if len(as) == 2 && !sameMovement(as[0].moved, as[1].moved) {
+			t.Errorf("request %d: the two answers differ:\n%+v\n%+v", i, as[0].moved, as[1].moved)
 		}
 		accepted++
-		moved := decode[movedBody](t, as[0].body)
+		moved := as[0].moved
 		tx := moved.Transaction
 		wantAmount := r.amount
 		if r.charge {
 			wantAmount = -wantAmount
 		}
-		if tx.Reference != r.ref || signed(t, tx.Amount) != wantAmount {
+		got, err := account.ParseSignedMoney("amount", tx.Amount)
+		if err != nil || tx.Reference != r.ref || got != wantAmount {
 			t.Errorf("request %d: answered %+v for %s of %s", i, tx, r.ref, r.amount)
 		}
-		want += signed(t, tx.Amount)
+		want += got
 		if moved.Reload != nil {
 			reloads++
-			want += signed(t, moved.Reload.Amount)
-			if signed(t, moved.Reload.Amount) != reloadBy || !r.charge {
+			reload, err := account.ParseSignedMoney("reload.amount", moved.Reload.Amount)
+			want += reload
+			if err != nil || reload != reloadBy || !r.charge {
 				t.Errorf("request %d: reload %+v", i, *moved.Reload)
 			}
 		}
@@ -233,14 +234,12 @@ func TestConcurrentMoneyHTTP(t *testing.T) {
 
 	// Each accepted request is in the ledger once, as answered; refused
 	// ones are not; the other rows are the opening credit and the reloads.
-	rows := c.ledger(t, apiKey)
+	rows, sum := c.ledger(t, apiKey)
 	count := map[string]int{}
 	ids := map[string]int64{}
-	var sum account.Money
 	for _, row := range rows {
 		count[row.Reference]++
 		ids[row.Reference] = row.ID
-		sum += signed(t, row.Amount)
 	}
 	for _, r := range reqs {
 		id, ok := byRef[r.ref]
@@ -267,12 +266,4 @@ func TestConcurrentMoneyHTTP(t *testing.T) {
 	if refused == 0 || reloads == 0 || accepted == 0 {
 		t.Errorf("the load did not exercise every path: %d accepted, %d refused, %d reloads", accepted, refused, reloads)
 	}
-}
-
-func eurs(s string) account.Money {
-	m, err := account.ParseMoney("test", s)
-	if err != nil {
-		panic(err)
-	}
-	return m
 }
