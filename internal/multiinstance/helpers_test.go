@@ -19,6 +19,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/vonage/vonage-go-sdk/internal/account"
+	"github.com/vonage/vonage-go-sdk/internal/adminapi"
 	"github.com/vonage/vonage-go-sdk/internal/pgtest"
 	"github.com/vonage/vonage-go-sdk/internal/server"
 )
@@ -232,15 +233,12 @@ type call struct {
 	query        url.Values
 	json         string // the body, sent as application/json when not empty
 	user, pass   string // Basic credentials when user is not empty
-	admin        bool   // Authorization: Bearer adminToken
-	idemKey      string // Idempotency-Key when not empty
 }
 
 // answer is one HTTP response, read whole.
 type answer struct {
-	status   int
-	replayed bool // Idempotent-Replayed: true
-	body     []byte
+	status int
+	body   []byte
 }
 
 func (a answer) String() string { return fmt.Sprintf("%d %s", a.status, bytes.TrimSpace(a.body)) }
@@ -265,12 +263,6 @@ func (in *instance) send(c *http.Client, k call) (answer, error) {
 	if k.user != "" {
 		req.SetBasicAuth(k.user, k.pass)
 	}
-	if k.admin {
-		req.Header.Set("Authorization", "Bearer "+adminToken)
-	}
-	if k.idemKey != "" {
-		req.Header.Set("Idempotency-Key", k.idemKey)
-	}
 	res, err := c.Do(req)
 	if err != nil {
 		return answer{}, fmt.Errorf("%s %s on %s: %w", k.method, k.path, in.name, err)
@@ -280,20 +272,12 @@ func (in *instance) send(c *http.Client, k call) (answer, error) {
 	if err != nil {
 		return answer{}, fmt.Errorf("%s %s on %s: reading the body: %w", k.method, k.path, in.name, err)
 	}
-	return answer{status: res.StatusCode, replayed: res.Header.Get("Idempotent-Replayed") == "true", body: data}, nil
+	return answer{status: res.StatusCode, body: data}, nil
 }
 
-// must is send for requests that must answer want.
-func (in *instance) must(t *testing.T, c *http.Client, k call, want int) []byte {
-	t.Helper()
-	a, err := in.send(c, k)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if a.status != want {
-		t.Fatalf("%s %s on %s: %s, want %d", k.method, k.path, in.name, a, want)
-	}
-	return a.body
+// admin returns a client of in's admin API sending through c.
+func (in *instance) admin(c *http.Client) *adminapi.Client {
+	return adminapi.New(in.base, adminToken, adminapi.WithHTTPClient(c))
 }
 
 func decode[T any](t *testing.T, data []byte) T {
@@ -321,23 +305,16 @@ const (
 	typeUnauthorized = "https://developer.nexmo.com/api-errors#unauthorized"
 )
 
-// createAccount creates an account through in's admin API; extra are more
-// JSON members ("balance", "auto_reload"). It returns the first secret's id.
-func createAccount(t *testing.T, c *http.Client, in *instance, key, secret, extra string) string {
+// createAccount creates an account through in's admin API and returns its
+// first secret's id.
+func createAccount(t *testing.T, c *http.Client, in *instance, na adminapi.NewAccount) string {
 	t.Helper()
-	body := fmt.Sprintf(`{"api_key":%q,"secret":%q`, key, secret)
-	if extra != "" {
-		body += "," + extra
+	created, err := in.admin(c).CreateAccount(t.Context(), na)
+	if err != nil {
+		t.Fatalf("creating %s on %s: %v", na.APIKey, in.name, err)
 	}
-	created := decode[struct {
-		Account struct {
-			Secrets []struct {
-				ID string `json:"id"`
-			} `json:"secrets"`
-		} `json:"account"`
-	}](t, in.must(t, c, call{method: "POST", path: "/admin/accounts", json: body + "}", admin: true}, 201))
 	if len(created.Account.Secrets) != 1 {
-		t.Fatalf("created account %s has secrets %+v, want 1", key, created.Account.Secrets)
+		t.Fatalf("created account %s has secrets %+v, want 1", na.APIKey, created.Account.Secrets)
 	}
 	return created.Account.Secrets[0].ID
 }

@@ -2,11 +2,13 @@ package multiinstance_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
-	"strconv"
+	"reflect"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -14,6 +16,7 @@ import (
 	"time"
 
 	"github.com/vonage/vonage-go-sdk/internal/account"
+	"github.com/vonage/vonage-go-sdk/internal/adminapi"
 )
 
 // moneyAccount is one account the money test moves money on.
@@ -34,28 +37,37 @@ type moneyRequest struct {
 	both   bool   // sent to both instances at the same moment
 }
 
-func (m moneyRequest) call(key string) call {
-	kind := "credits"
-	if m.charge {
-		kind = "charges"
+// moneyAnswer is the answer to one credit or charge.
+type moneyAnswer struct {
+	status   int // 201, or the problem's
+	replayed bool
+	moved    adminapi.Movement // of a 201
+	problem  *adminapi.Error   // of any other status
+}
+
+func (a moneyAnswer) String() string {
+	if a.problem != nil {
+		return a.problem.Error()
 	}
-	return call{method: "POST", path: "/admin/accounts/" + key + "/" + kind, admin: true, idemKey: m.ref,
-		json: fmt.Sprintf(`{"amount":%s,"reference":%s}`, strconv.Quote(m.amount.String()), strconv.Quote(m.ref))}
+	return fmt.Sprintf("%d %+v", a.status, a.moved)
 }
 
-// txBody is a ledger row as the admin API shows it.
-type txBody struct {
-	ID        int64  `json:"id"`
-	Kind      string `json:"kind"`
-	Amount    string `json:"amount"`
-	Reference string `json:"reference"`
-}
-
-// movedBody is the 201 answer of a credit or charge.
-type movedBody struct {
-	Transaction txBody  `json:"transaction"`
-	Reload      *txBody `json:"reload"`
-	Balance     string  `json:"balance"`
+// send sends m to in. The error is the transport's (no answer arrived) or
+// a 201 that does not decode.
+func (m moneyRequest) send(c *http.Client, in *instance, key string) (moneyAnswer, error) {
+	move := in.admin(c).Credit
+	if m.charge {
+		move = in.admin(c).Charge
+	}
+	moved, err := move(context.Background(), key, adminapi.MoneyRequest{Amount: m.amount.String(), Reference: m.ref, IdempotencyKey: m.ref})
+	var e *adminapi.Error
+	switch {
+	case err == nil:
+		return moneyAnswer{status: http.StatusCreated, replayed: moved.Replayed, moved: moved}, nil
+	case errors.As(err, &e):
+		return moneyAnswer{status: e.Status, replayed: e.Replayed, problem: e}, nil
+	}
+	return moneyAnswer{}, fmt.Errorf("%s on %s: %w", m.ref, in.name, err)
 }
 
 // TestMoneyAcrossInstances: 1,000 idempotent credits and charges spread
@@ -75,15 +87,15 @@ func TestMoneyAcrossInstances(t *testing.T) {
 		planned = 1000 // every 10th sent to both instances: 1,100 requests
 	)
 	accts := []moneyAccount{
-		{key: "money001", secret: "Money1Secret", opening: eurs("50"), reload: &[2]account.Money{eurs("2"), eurs("5")}},
-		{key: "money002", secret: "Money2Secret", opening: eurs("5")},
+		{key: "money001", secret: "Money1Secret", opening: 50 * account.Scale, reload: &[2]account.Money{2 * account.Scale, 5 * account.Scale}},
+		{key: "money002", secret: "Money2Secret", opening: 5 * account.Scale},
 	}
 	for _, ac := range accts {
-		extra := fmt.Sprintf(`"balance":%q`, ac.opening.String())
+		na := adminapi.NewAccount{APIKey: ac.key, Secret: ac.secret, Balance: ac.opening.String()}
 		if ac.reload != nil {
-			extra += fmt.Sprintf(`,"auto_reload":{"threshold":%q,"amount":%q}`, ac.reload[0].String(), ac.reload[1].String())
+			na.AutoReload = &adminapi.AutoReload{Threshold: ac.reload[0].String(), Amount: ac.reload[1].String()}
 		}
-		createAccount(t, c, a, ac.key, ac.secret, extra)
+		createAccount(t, c, a, na)
 	}
 
 	// The plan: 55% charges of up to 3 EUR, 5% charges of 1,000 EUR that
@@ -95,11 +107,11 @@ func TestMoneyAcrossInstances(t *testing.T) {
 		r := moneyRequest{i: i, acct: rng.IntN(len(accts)), ref: fmt.Sprintf("multi-%04d", i), on: rng.IntN(2), both: i%10 == 0}
 		switch n := rng.IntN(100); {
 		case n < 55:
-			r.charge, r.amount = true, account.Money(rng.Int64N(int64(eurs("3"))))+1
+			r.charge, r.amount = true, account.Money(rng.Int64N(3*account.Scale))+1
 		case n < 60:
-			r.charge, r.amount = true, eurs("1000")
+			r.charge, r.amount = true, 1000*account.Scale
 		default:
-			r.amount = account.Money(rng.Int64N(int64(eurs("2")))) + 1
+			r.amount = account.Money(rng.Int64N(2*account.Scale)) + 1
 		}
 		reqs[i] = r
 	}
@@ -120,9 +132,9 @@ func TestMoneyAcrossInstances(t *testing.T) {
 						return
 					default:
 					}
-					adm, err := in.send(c, call{method: "GET", path: "/admin/accounts/" + ac.key, admin: true})
-					if err != nil || adm.status != 200 || !bytes.Contains(adm.body, []byte(`"balance":"`)) || bytes.Contains(adm.body, []byte(`"balance":"-`)) {
-						t.Errorf("admin GET %s on %s: %s %v", ac.key, in.name, adm, err)
+					adm, err := in.admin(c).Account(context.Background(), ac.key)
+					if err != nil || adm.Balance == "" || strings.HasPrefix(adm.Balance, "-") {
+						t.Errorf("admin GET %s on %s: %+v %v", ac.key, in.name, adm, err)
 						return
 					}
 					e1, err := getBalance(c, in, ac.key, ac.secret)
@@ -147,13 +159,13 @@ func TestMoneyAcrossInstances(t *testing.T) {
 	// The writers.
 	type sent struct {
 		on int
-		answer
+		moneyAnswer
 	}
 	answers := make([][]sent, planned)
 	jobs := make(chan int)
 	var wg sync.WaitGroup
 	send := func(r moneyRequest, on int) sent {
-		ans, err := ins[on].send(c, r.call(accts[r.acct].key))
+		ans, err := r.send(c, ins[on], accts[r.acct].key)
 		if err != nil {
 			t.Errorf("request %d: %v", r.i, err)
 		}
@@ -232,10 +244,10 @@ func TestMoneyAcrossInstances(t *testing.T) {
 				// is in progress get a 409 instead of waiting.
 				conflicts++
 				if len(as) != 2 {
-					problem("request %d: %s to a key sent once", i, s.answer)
+					problem("request %d: %s to a key sent once", i, s.moneyAnswer)
 				}
 			default:
-				problem("request %d on %s: %s", i, ins[s.on].name, s.answer)
+				problem("request %d on %s: %s", i, ins[s.on].name, s.moneyAnswer)
 			}
 		}
 		if len(final) == 0 {
@@ -250,12 +262,12 @@ func TestMoneyAcrossInstances(t *testing.T) {
 			} else {
 				fresh++
 			}
-			// A replay answers what the first attempt did: byte for byte
-			// for a 201 (the same transaction id, amount and balance), the
+			// A replay answers what the first attempt did: every member
+			// of a 201 (the same transaction id, amount and balance), the
 			// same problem but for its request id for a 402.
-			if s.status != final[0].status || (s.status == 201 && !bytes.Equal(s.body, final[0].body)) ||
-				(s.status == 402 && problemDetail(s.body) != problemDetail(final[0].body)) {
-				problem("request %d: the answers differ:\n%s\n%s", i, final[0].answer, s.answer)
+			if s.status != final[0].status || (s.status == 201 && !sameMovement(s.moved, final[0].moved)) ||
+				(s.status == 402 && problemDetail(s.problem) != problemDetail(final[0].problem)) {
+				problem("request %d: the answers differ:\n%s\n%s", i, final[0].moneyAnswer, s.moneyAnswer)
 			}
 		}
 		if fresh != 1 {
@@ -269,20 +281,21 @@ func TestMoneyAcrossInstances(t *testing.T) {
 			continue
 		}
 		accepted++
-		moved := decode[movedBody](t, final[0].body)
+		moved := final[0].moved
 		tx := moved.Transaction
 		wantAmount := r.amount
 		if r.charge {
 			wantAmount = -wantAmount
 		}
-		if tx.Reference != r.ref || signed(t, tx.Amount) != wantAmount {
+		got, err := account.ParseSignedMoney("amount", tx.Amount)
+		if err != nil || tx.Reference != r.ref || got != wantAmount {
 			problem("request %d: answered %+v for %s of %s", i, tx, r.ref, r.amount)
 		}
-		want[r.acct] += signed(t, tx.Amount)
+		want[r.acct] += got
 		if moved.Reload != nil {
 			reloads++
 			ar := accts[r.acct].reload
-			if ar == nil || !r.charge || signed(t, moved.Reload.Amount) != ar[1] {
+			if reload, err := account.ParseSignedMoney("reload.amount", moved.Reload.Amount); err != nil || ar == nil || !r.charge || reload != ar[1] {
 				problem("request %d: reload %+v", i, *moved.Reload)
 			} else {
 				want[r.acct] += ar[1]
@@ -308,15 +321,13 @@ func TestMoneyAcrossInstances(t *testing.T) {
 				t.Errorf("%s on %s: balance %s, the answers add up to %s", ac.key, in.name, got, want[ai])
 			}
 		}
-		rows := ledger(t, c, ins[ai%2], ac.key)
+		rows, sum := ledger(t, c, ins[ai%2], ac.key)
 		rowsChecked += len(rows)
 		count := map[string]int{}
 		ids := map[string]int64{}
-		var sum account.Money
 		for _, row := range rows {
 			count[row.Reference]++
 			ids[row.Reference] = row.ID
-			sum += signed(t, row.Amount)
 		}
 		acceptedHere := 0
 		for _, r := range reqs {
@@ -361,63 +372,59 @@ func TestMoneyAcrossInstances(t *testing.T) {
 	}
 }
 
-// problemDetail is the type and detail of a problem-details body.
-func problemDetail(body []byte) string {
-	var p struct{ Type, Detail string }
-	_ = json.Unmarshal(body, &p)
+// problemDetail is the type and detail of a problem.
+func problemDetail(p *adminapi.Error) string {
+	if p == nil {
+		return ""
+	}
 	return p.Type + " " + p.Detail
 }
 
-// eurs parses a decimal amount of EUR.
-func eurs(s string) account.Money {
-	m, err := account.ParseMoney("test", s)
-	if err != nil {
-		panic(err)
-	}
-	return m
-}
-
-// signed parses a signed decimal string from the API exactly.
-func signed(t *testing.T, s string) account.Money {
-	t.Helper()
-	neg := strings.HasPrefix(s, "-")
-	m, err := account.ParseMoney("amount", strings.TrimPrefix(s, "-"))
-	if err != nil {
-		t.Fatalf("amount %q: %v", s, err)
-	}
-	if neg {
-		return -m
-	}
-	return m
+// sameMovement reports whether two answers of a credit or charge say the
+// same: every member of the body (not whether it was replayed).
+func sameMovement(a, b adminapi.Movement) bool {
+	a.Replayed, b.Replayed = false, false
+	return reflect.DeepEqual(a, b)
 }
 
 // balance reads an account's balance through in's admin API.
 func balance(t *testing.T, c *http.Client, in *instance, key string) account.Money {
 	t.Helper()
-	acct := decode[struct {
-		Balance string `json:"balance"`
-	}](t, in.must(t, c, call{method: "GET", path: "/admin/accounts/" + key, admin: true}, 200))
-	return signed(t, acct.Balance)
+	acct, err := in.admin(c).Account(t.Context(), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := account.ParseSignedMoney("balance", acct.Balance)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
 }
 
 // ledger reads every row of the account through in's admin API, newest
-// first, page by page.
-func ledger(t *testing.T, c *http.Client, in *instance, key string) []txBody {
+// first, page by page, and adds up their amounts.
+func ledger(t *testing.T, c *http.Client, in *instance, key string) ([]adminapi.Transaction, account.Money) {
 	t.Helper()
-	var rows []txBody
-	cursor := ""
+	var (
+		rows   []adminapi.Transaction
+		sum    account.Money
+		cursor string
+	)
 	for {
-		path := "/admin/accounts/" + key + "/transactions?limit=1000"
-		if cursor != "" {
-			path += "&cursor=" + cursor
+		page, err := in.admin(c).Transactions(t.Context(), key, 1000, cursor)
+		if err != nil {
+			t.Fatal(err)
 		}
-		page := decode[struct {
-			Transactions []txBody `json:"transactions"`
-			NextCursor   string   `json:"next_cursor"`
-		}](t, in.must(t, c, call{method: "GET", path: path, admin: true}, 200))
+		for _, row := range page.Transactions {
+			m, err := account.ParseSignedMoney("amount", row.Amount)
+			if err != nil {
+				t.Fatalf("row %d: %v", row.ID, err)
+			}
+			sum += m
+		}
 		rows = append(rows, page.Transactions...)
 		if page.NextCursor == "" {
-			return rows
+			return rows, sum
 		}
 		cursor = page.NextCursor
 	}
@@ -426,16 +433,10 @@ func ledger(t *testing.T, c *http.Client, in *instance, key string) []txBody {
 // verify runs GET /admin/ledger/verify on in and fails t on any problem.
 func verify(t *testing.T, c *http.Client, in *instance) (accounts, rows int) {
 	t.Helper()
-	rep := decode[struct {
-		Accounts int `json:"accounts"`
-		Rows     int `json:"rows"`
-		Problems []struct {
-			APIKey        string `json:"api_key"`
-			TransactionID int64  `json:"transaction_id"`
-			Message       string `json:"message"`
-		} `json:"problems"`
-		OK bool `json:"ok"`
-	}](t, in.must(t, c, call{method: "GET", path: "/admin/ledger/verify", admin: true}, 200))
+	rep, err := in.admin(c).VerifyLedger(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, p := range rep.Problems {
 		t.Errorf("verify-ledger on %s: %s row %d: %s", in.name, p.APIKey, p.TransactionID, p.Message)
 	}

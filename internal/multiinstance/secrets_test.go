@@ -6,6 +6,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/vonage/vonage-go-sdk/internal/adminapi"
 )
 
 // check is one authenticated request made with a secret: E1 with legacy
@@ -64,7 +66,7 @@ func TestRevocationAcrossInstances(t *testing.T) {
 	c := newHTTPClient(t)
 	const key, rounds = "revoke01", 20
 	old := "Revoke0Secret"
-	oldID := createAccount(t, c, a, key, old, "")
+	oldID := createAccount(t, c, a, adminapi.NewAccount{APIKey: key, Secret: old})
 	cachedFirst := map[string]int{}
 	start := time.Now()
 	for round := range rounds {
@@ -123,7 +125,7 @@ func TestAtMostTwoSecretsAcrossInstances(t *testing.T) {
 	c := newHTTPClient(t)
 	holder, watch := raw(t, schema), raw(t, schema)
 	const key, base, rounds = "atmost01", "AtMost0Base", 50
-	baseID := createAccount(t, c, a, key, base, "")
+	baseID := createAccount(t, c, a, adminapi.NewAccount{APIKey: key, Secret: base})
 	var wins [2]int
 	var gated int
 	start := time.Now()
@@ -200,7 +202,7 @@ func TestAtLeastOneSecretAcrossInstances(t *testing.T) {
 	const key, rounds = "atleast1", 50
 	type secret struct{ id, value string }
 	first := secret{value: "AtLeast0First"}
-	first.id = createAccount(t, c, a, key, first.value, "")
+	first.id = createAccount(t, c, a, adminapi.NewAccount{APIKey: key, Secret: first.value})
 	second := secret{value: "AtLeast0Second"}
 	created, err := createSecret(c, b, key, first.value, second.value)
 	if err != nil || created.status != 201 {
