@@ -8,7 +8,7 @@ import (
 )
 
 // Bulk import: the operator's way to provision many accounts at once
-// (POST /admin/accounts/import). Accounts are validated like CreateAccount's
+// (POST /admin/import). Accounts are validated like CreateAccount's
 // and stored in batches, one database transaction per batch, through
 // Store.ImportAccounts.
 //
