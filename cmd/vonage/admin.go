@@ -9,7 +9,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 
 	vonage "github.com/vonage/vonage-go-sdk"
 	"github.com/vonage/vonage-go-sdk/internal/adminapi"
@@ -125,9 +124,7 @@ func (c *cli) adminClient(f *adminFlags) (*adminapi.Client, error) {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
 		return nil, usageError{errors.New("the server URL must be an http or https URL without credentials, query or fragment")}
 	}
-	return adminapi.New(base, token,
-		adminapi.WithHTTPClient(&http.Client{Timeout: 30 * time.Second}),
-		adminapi.WithUserAgent("vonage-cli/"+vonage.Version)), nil
+	return adminapi.New(base, token, adminapi.WithUserAgent("vonage-cli/"+vonage.Version)), nil
 }
 
 // adminFailure turns an admin API failure into the line the CLI prints: the

@@ -14,12 +14,6 @@ import (
 // decimal string, parsed exactly by account.ParseMoney and written by
 // Money.String, so no amount ever passes through a float.
 
-// Header names of idempotent requests.
-const (
-	headerIdempotencyKey = adminapi.HeaderIdempotencyKey
-	headerReplayed       = adminapi.HeaderReplayed
-)
-
 // newTransaction is one ledger row as the admin API shows it. Amount is
 // signed: charges are negative.
 func newTransaction(t account.Transaction) adminapi.Transaction {
@@ -58,7 +52,7 @@ func (s *server) moveMoney(w http.ResponseWriter, r *http.Request, charge bool) 
 		res, err = s.svc.Credit(r.Context(), req)
 	}
 	if res.Replayed {
-		w.Header().Set(headerReplayed, "true")
+		w.Header().Set(adminapi.HeaderReplayed, "true")
 	}
 	if err != nil {
 		s.writeError(w, r, err)
@@ -79,13 +73,13 @@ func (s *server) moveMoney(w http.ResponseWriter, r *http.Request, charge bool) 
 // charge. Errors name the member at fault and never quote the request.
 func readMoneyRequest(r *http.Request) (account.MoneyRequest, error) {
 	req := account.MoneyRequest{APIKey: r.PathValue("api_key")}
-	if keys := r.Header.Values(headerIdempotencyKey); len(keys) > 1 {
-		return req, badRequest(headerIdempotencyKey, "must be sent at most once")
+	if keys := r.Header.Values(adminapi.HeaderIdempotencyKey); len(keys) > 1 {
+		return req, badRequest(adminapi.HeaderIdempotencyKey, "must be sent at most once")
 	} else if len(keys) == 1 {
 		if keys[0] == "" {
 			// Most likely an unset variable in the caller's script, which
 			// believes it is protected against repeats: say so.
-			return req, badRequest(headerIdempotencyKey, "must not be empty; leave the header out to send no key")
+			return req, badRequest(adminapi.HeaderIdempotencyKey, "must not be empty; leave the header out to send no key")
 		}
 		req.IdempotencyKey = keys[0]
 	}
