@@ -12,12 +12,12 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/vonage/vonage-go-sdk/internal/account"
 	"github.com/vonage/vonage-go-sdk/internal/server"
+	"github.com/vonage/vonage-go-sdk/internal/testutil"
 )
 
 const (
@@ -31,31 +31,13 @@ var clock = time.Date(2017, time.March, 2, 16, 34, 49, 700_000_000, time.UTC)
 
 const clockStamp = "2017-03-02T16:34:49Z"
 
-// lockedBuffer is a bytes.Buffer safe for the server's goroutines.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // env is one server over a fresh SQLite database.
 type env struct {
 	srv   *server.Server
 	svc   *account.Service
 	store account.Store
 	path  string // the database file
-	logs  *lockedBuffer
+	logs  *testutil.LockedBuffer
 }
 
 type envOption func(*server.Config)
@@ -69,7 +51,7 @@ func withConfig(f func(*server.Config)) envOption {
 func newEnv(t *testing.T, opts ...envOption) *env {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "db")
-	logs := &lockedBuffer{}
+	logs := &testutil.LockedBuffer{}
 	cfg := server.TestConfig()
 	cfg.DB = path
 	cfg.Logger = slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
