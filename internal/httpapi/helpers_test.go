@@ -86,8 +86,17 @@ func (e *env) newAccount(t *testing.T, na account.NewAccount) (string, string) {
 	return acct.APIKey, na.Secret
 }
 
-// reloadTrx makes key's account (balance 10, threshold 5, reload 20)
-// auto-reload once and returns the reload's trx.
+// newReloadingAccount creates an account of balance 10 that reloads 20
+// when below 5, the account reloadTrx expects; na gives its other fields.
+func (e *env) newReloadingAccount(t *testing.T, na account.NewAccount) (string, string) {
+	t.Helper()
+	na.Balance = eur("10")
+	na.AutoReload = &account.AutoReload{Threshold: eur("5"), Amount: eur("20")}
+	return e.newAccount(t, na)
+}
+
+// reloadTrx makes key's account, one from newReloadingAccount, auto-reload
+// once and returns the reload's trx.
 func (e *env) reloadTrx(t *testing.T, key string) string {
 	t.Helper()
 	res, err := e.store.Charge(context.Background(), account.Movement{APIKey: key, Amount: 6 * account.Scale, Reference: "test", Now: clock})

@@ -16,10 +16,7 @@ import (
 func TestHostileInput(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	key, secret := e.newAccount(t, account.NewAccount{
-		Balance:    eur("10"),
-		AutoReload: &account.AutoReload{Threshold: eur("5"), Amount: eur("20")},
-	})
+	key, secret := e.newReloadingAccount(t, account.NewAccount{})
 	e.reloadTrx(t, key)
 	const mo = "https://example.com/mo"
 	if _, err := e.svc.UpdateSettings(context.Background(), must(e.svc.Authenticate(context.Background(), key, secret, "192.0.2.1")),

@@ -66,10 +66,7 @@ func TestBalanceBody(t *testing.T) {
 func TestLegacyAuthModes(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	key, secret := e.newAccount(t, account.NewAccount{
-		Balance:    eur("10"),
-		AutoReload: &account.AutoReload{Threshold: eur("5"), Amount: eur("20")},
-	})
+	key, secret := e.newReloadingAccount(t, account.NewAccount{})
 	trx := e.reloadTrx(t, key)
 	endpoints := []struct {
 		name   string
@@ -128,10 +125,9 @@ func cloneReq(r request) request {
 func TestTopUp(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	reloadOn := &account.AutoReload{Threshold: eur("5"), Amount: eur("20")}
-	key, secret := e.newAccount(t, account.NewAccount{Balance: eur("10"), AutoReload: reloadOn})
+	key, secret := e.newReloadingAccount(t, account.NewAccount{})
 	trx := e.reloadTrx(t, key) // balance 10 - 6 + 20 = 24
-	other, _ := e.newAccount(t, account.NewAccount{Balance: eur("10"), AutoReload: reloadOn})
+	other, _ := e.newReloadingAccount(t, account.NewAccount{})
 	otherTrx := e.reloadTrx(t, other)
 	plain, plainSecret := e.newAccount(t, account.NewAccount{Balance: eur("10")})
 

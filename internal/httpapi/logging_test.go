@@ -77,10 +77,7 @@ func canaryRequests(key, trx string) []request {
 func TestSecretsNeverLogged(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	key, _ := e.newAccount(t, account.NewAccount{
-		APIKey: "canary01", Secret: canary, Balance: eur("10"),
-		AutoReload: &account.AutoReload{Threshold: eur("5"), Amount: eur("20")},
-	})
+	key, _ := e.newReloadingAccount(t, account.NewAccount{APIKey: "canary01", Secret: canary})
 	trx := e.reloadTrx(t, key)
 	reqs := canaryRequests(key, trx)
 	var statuses []int

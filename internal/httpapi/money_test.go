@@ -61,10 +61,7 @@ func txJSON(id any, kind, amount, after, reference string, extra ...string) map[
 func TestAdminMoneyMoves(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	key, secret := e.newAccount(t, account.NewAccount{
-		Balance:    eur("10"),
-		AutoReload: &account.AutoReload{Threshold: eur("5"), Amount: eur("20")},
-	})
+	key, secret := e.newReloadingAccount(t, account.NewAccount{})
 	id := func(r response, member string) any {
 		t.Helper()
 		tx, _ := r.object(t)[member].(map[string]any)
@@ -342,10 +339,7 @@ func TestAdminMoneyHostile(t *testing.T) {
 func TestAdminTransactions(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	key, secret := e.newAccount(t, account.NewAccount{
-		Balance:    eur("10"),
-		AutoReload: &account.AutoReload{Threshold: eur("5"), Amount: eur("20")},
-	})
+	key, secret := e.newReloadingAccount(t, account.NewAccount{})
 	trx := e.reloadTrx(t, key) // a reload and a charge
 	if r := e.do(t, request{method: "POST", path: "/account/top-up", basic: []string{key, secret}, form: url.Values{"trx": {trx}}}); r.status != 200 {
 		t.Fatalf("top-up: %d %s", r.status, r.body)
@@ -590,7 +584,7 @@ func TestAdminPatchAccount(t *testing.T) {
 func TestAdminLedgerVerify(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	a, _ := e.newAccount(t, account.NewAccount{Balance: eur("10"), AutoReload: &account.AutoReload{Threshold: eur("5"), Amount: eur("20")}})
+	a, _ := e.newReloadingAccount(t, account.NewAccount{})
 	b, _ := e.newAccount(t, account.NewAccount{Balance: eur("1")})
 	e.newAccount(t, account.NewAccount{}) // no rows
 	e.reloadTrx(t, a)
