@@ -128,31 +128,40 @@ func readNewAccount(r *http.Request) (account.NewAccount, error) {
 	if unknownMember(obj, "api_key", "secret", "primary_api_key", "balance", "auto_reload", "limits") {
 		return na, badRequest("body", "has an unknown member; allowed: api_key, secret, primary_api_key, balance, auto_reload, limits")
 	}
+	err = readAccountMembers(obj, &na)
+	return na, err
+}
+
+// readAccountMembers reads the members that a new account and an import
+// line share: api_key, primary_api_key, balance, auto_reload and limits
+// (applied over account.DefaultLimits).
+func readAccountMembers(obj map[string]json.RawMessage, na *account.NewAccount) error {
+	var err error
 	if na.APIKey, _, err = jsonString(obj, "api_key", "api_key"); err != nil {
-		return na, err
+		return err
 	}
 	if na.PrimaryAPIKey, _, err = jsonString(obj, "primary_api_key", "primary_api_key"); err != nil {
-		return na, err
+		return err
 	}
 	if bal, present, err := jsonString(obj, "balance", "balance"); err != nil {
-		return na, err
+		return err
 	} else if present {
 		if na.Balance, err = account.ParseMoney("balance", bal); err != nil {
-			return na, err
+			return err
 		}
 	}
 	if na.AutoReload, err = readAutoReload(obj["auto_reload"]); err != nil {
-		return na, err
+		return err
 	}
 	limits, err := readLimits(obj["limits"])
 	if err != nil {
-		return na, err
+		return err
 	}
 	if limits != nil {
 		l := limits.apply(account.DefaultLimits)
 		na.Limits = &l
 	}
-	return na, nil
+	return nil
 }
 
 // readAutoReload reads {"threshold":"5.00","amount":"20.00"}; absent or

@@ -220,29 +220,6 @@ func parseImportLine(data []byte) (account.ImportAccount, error) {
 	if ia.SecretHash, _, err = jsonString(obj, "secret_hash", "secret_hash"); err != nil {
 		return ia, err
 	}
-	if ia.APIKey, _, err = jsonString(obj, "api_key", "api_key"); err != nil {
-		return ia, err
-	}
-	if ia.PrimaryAPIKey, _, err = jsonString(obj, "primary_api_key", "primary_api_key"); err != nil {
-		return ia, err
-	}
-	if bal, present, err := jsonString(obj, "balance", "balance"); err != nil {
-		return ia, err
-	} else if present {
-		if ia.Balance, err = account.ParseMoney("balance", bal); err != nil {
-			return ia, err
-		}
-	}
-	if ia.AutoReload, err = readAutoReload(obj["auto_reload"]); err != nil {
-		return ia, err
-	}
-	limits, err := readLimits(obj["limits"])
-	if err != nil {
-		return ia, err
-	}
-	if limits != nil {
-		l := limits.apply(account.DefaultLimits)
-		ia.Limits = &l
-	}
-	return ia, nil
+	err = readAccountMembers(obj, &ia.NewAccount)
+	return ia, err
 }
