@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/vonage/vonage-go-sdk/internal/account"
 	"github.com/vonage/vonage-go-sdk/internal/adminapi"
@@ -187,17 +188,11 @@ func readPage(r *http.Request) (limit int, before int64, err error) {
 // positiveInt parses 1 to 18 decimal digits (no sign, no space) that are
 // not all zero.
 func positiveInt(s string) (int64, bool) {
-	if len(s) == 0 || len(s) > 18 {
+	if len(s) == 0 || len(s) > 18 || strings.Trim(s, "0123456789") != "" {
 		return 0, false
 	}
-	var n int64
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return 0, false
-		}
-		n = n*10 + int64(s[i]-'0')
-	}
-	return n, n > 0
+	n, err := strconv.ParseInt(s, 10, 64) // 18 digits cannot overflow
+	return n, err == nil && n > 0
 }
 
 // updateAccount implements PATCH /admin/accounts/{api_key}:
@@ -227,12 +222,7 @@ func (s *server) updateAccount(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	acct, secrets, err := s.svc.AccountDetails(r.Context(), key)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	s.writeJSON(w, r, http.StatusOK, newAdminAccount(acct, secrets))
+	s.showAccount(w, r)
 }
 
 // readAccountUpdate reads a PATCH body; the limits come back apart, to be
