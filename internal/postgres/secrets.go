@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -22,27 +21,23 @@ func (s *Store) Secrets(ctx context.Context, apiKey string) ([]account.Secret, e
 	if err != nil {
 		return nil, fmt.Errorf("postgres: secrets: %w", err)
 	}
-	defer rows.Close()
-	found := false
+	var (
+		id, hash *string
+		created  *time.Time
+	)
 	secrets := []account.Secret{}
-	for rows.Next() {
-		found = true
-		var (
-			id, hash *string
-			created  *time.Time
-		)
-		if err := rows.Scan(&id, &hash, &created); err != nil {
-			return nil, fmt.Errorf("postgres: secrets: %w", err)
+	tag, err := pgx.ForEachRow(rows, []any{&id, &hash, &created}, func() error {
+		// A row without id is an account without secrets, which the
+		// schema forbids.
+		if id != nil {
+			secrets = append(secrets, account.Secret{ID: *id, APIKey: apiKey, Hash: *hash, CreatedAt: fromDB(*created)})
 		}
-		if id == nil {
-			continue // an account without secrets, which the schema forbids
-		}
-		secrets = append(secrets, account.Secret{ID: *id, APIKey: apiKey, Hash: *hash, CreatedAt: fromDB(*created)})
-	}
-	if err := rows.Err(); err != nil {
+		return nil
+	})
+	if err != nil {
 		return nil, fmt.Errorf("postgres: secrets: %w", err)
 	}
-	if !found {
+	if tag.RowsAffected() == 0 { // a SELECT's tag counts its rows
 		return nil, notFound(apiKey)
 	}
 	return secrets, nil
@@ -53,13 +48,8 @@ func (s *Store) Secrets(ctx context.Context, apiKey string) ([]account.Secret, e
 func (s *Store) AccountWithSecret(ctx context.Context, apiKey, id string) (account.Account, bool, error) {
 	a, err := scanAccount(s.pool.QueryRow(ctx, `SELECT `+accountColumns+` FROM accounts
 		WHERE api_key = $1 AND EXISTS (SELECT 1 FROM secrets WHERE id = $2 AND api_key = $1)`, apiKey, id))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return account.Account{}, false, nil
-	}
-	if err != nil {
-		return account.Account{}, false, fmt.Errorf("postgres: account with secret: %w", err)
-	}
-	return a, true, nil
+	ok, err := found(err)
+	return a, ok, wrap("account with secret", err)
 }
 
 // AddSecret stores sec in the account's free slot, in one statement. The
@@ -92,7 +82,7 @@ func (s *Store) AddSecret(ctx context.Context, sec account.Secret) error {
 // secrets_keep_last trigger, which takes the same lock, then refuses to
 // delete the account's only secret.
 func (s *Store) RevokeSecret(ctx context.Context, apiKey, id string) error {
-	return s.write(ctx, "revoke secret", func(tx pgx.Tx) error {
+	return s.write(ctx, "revoke secret", func(tx dbTx) error {
 		tag, err := tx.Exec(ctx, `SELECT FROM accounts WHERE api_key = $1 FOR NO KEY UPDATE`, apiKey)
 		if err != nil {
 			return err
