@@ -46,10 +46,6 @@ func autoReload(threshold, amount *int64) *account.AutoReload {
 	return &account.AutoReload{Threshold: account.Money(*threshold), Amount: account.Money(*amount)}
 }
 
-func notFound(apiKey string) error {
-	return account.Errorf(account.ENOTFOUND, "API key %q not found", apiKey)
-}
-
 // CreateAccount inserts the account, its first secret (slot 1) and, for a
 // positive balance, the opening credit, in one transaction.
 func (s *Store) CreateAccount(ctx context.Context, acct account.Account, first account.Secret) error {
@@ -101,12 +97,7 @@ func (s *Store) CreateAccount(ctx context.Context, acct account.Account, first a
 			}
 			return err
 		}
-		t, ok := account.OpeningCredit(acct)
-		if !ok {
-			return nil
-		}
-		_, err = tx.Insert(ctx, t)
-		return err
+		return account.InsertOpeningCredit(ctx, tx, acct)
 	})
 }
 
@@ -114,7 +105,7 @@ func (s *Store) CreateAccount(ctx context.Context, acct account.Account, first a
 func (s *Store) Account(ctx context.Context, apiKey string) (account.Account, error) {
 	a, err := scanAccount(s.pool.QueryRow(ctx,
 		`SELECT `+accountColumns+` FROM accounts WHERE api_key = $1`, apiKey))
-	return a, wrap("account", orNotFound(apiKey, err))
+	return a, wrap("account", account.OrKeyNotFound(apiKey, err))
 }
 
 // AccountCount returns the number of accounts.
@@ -139,7 +130,7 @@ func (s *Store) UpdateSettings(ctx context.Context, apiKey string, upd account.S
 // account as it is afterwards.
 func (s *Store) update(ctx context.Context, op, apiKey, query string, args ...any) (account.Account, error) {
 	a, err := scanAccount(s.pool.QueryRow(ctx, query+` RETURNING `+accountColumns, args...))
-	return a, wrap(op, orNotFound(apiKey, err))
+	return a, wrap(op, account.OrKeyNotFound(apiKey, err))
 }
 
 // UpdateAccount sets auto-reload and limits as upd says and returns the

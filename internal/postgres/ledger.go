@@ -61,7 +61,7 @@ func (tx dbTx) Balance(ctx context.Context, apiKey string) (account.Money, *acco
 		FROM accounts WHERE api_key = $1 FOR NO KEY UPDATE`, apiKey).
 		Scan(&balance, &threshold, &amount)
 	if err != nil {
-		return 0, nil, orNotFound(apiKey, err)
+		return 0, nil, account.OrKeyNotFound(apiKey, err)
 	}
 	return account.Money(balance), autoReload(threshold, amount), nil
 }
@@ -75,7 +75,7 @@ func (tx dbTx) TxByID(ctx context.Context, apiKey string, id int64) (account.Tra
 // ReloadAmount returns the amount of the account's reload with that trx.
 func (tx dbTx) ReloadAmount(ctx context.Context, apiKey, trx string) (account.Money, bool, error) {
 	var amount int64
-	ok, err := found(tx.QueryRow(ctx, `SELECT amount FROM transactions
+	ok, err := account.Found(tx.QueryRow(ctx, `SELECT amount FROM transactions
 		WHERE trx = $1 AND api_key = $2 AND kind = 'reload'`, trx, apiKey).Scan(&amount))
 	return account.Money(amount), ok, err
 }
@@ -93,7 +93,7 @@ func (tx dbTx) ReloadAmount(ctx context.Context, apiKey, trx string) (account.Mo
 func (tx dbTx) LookupKey(ctx context.Context, apiKey, key string) (account.KeyRecord, bool, error) {
 	var rec account.KeyRecord
 	// COALESCE: a NULL id is 0, as account.KeyRecord has it.
-	ok, err := found(tx.QueryRow(ctx, `SELECT fingerprint, outcome,
+	ok, err := account.Found(tx.QueryRow(ctx, `SELECT fingerprint, outcome,
 			COALESCE(transaction_id, 0), COALESCE(reload_id, 0)
 		FROM idempotency_keys WHERE api_key = $1 AND key = $2`, apiKey, key).
 		Scan(&rec.Fingerprint, &rec.Outcome, &rec.TxID, &rec.ReloadID))
@@ -167,7 +167,7 @@ func (s *Store) Transactions(ctx context.Context, apiKey string, before int64, l
 		return nil, fmt.Errorf("postgres: transactions: %w", err)
 	}
 	if tag.RowsAffected() == 0 { // a SELECT's tag counts its rows
-		return nil, notFound(apiKey)
+		return nil, account.KeyNotFound(apiKey)
 	}
 	return txs, nil
 }

@@ -184,24 +184,6 @@ func wrap(op string, err error) error {
 	return fmt.Errorf("postgres: %s: %w", op, err)
 }
 
-// orNotFound is a single-row lookup's error as the domain sees it: no row
-// means the account apiKey does not exist (ENOTFOUND).
-func orNotFound(apiKey string, err error) error {
-	if errors.Is(err, pgx.ErrNoRows) {
-		return notFound(apiKey)
-	}
-	return err
-}
-
-// found reports whether a single-row lookup found its row: no row is an
-// answer, not an error.
-func found(err error) (bool, error) {
-	if errors.Is(err, pgx.ErrNoRows) {
-		return false, nil
-	}
-	return err == nil, err
-}
-
 // SQLSTATEs the code tells apart. The VN class is the schema's own (see
 // migrations/0001_init.sql).
 const (

@@ -38,7 +38,7 @@ func (s *Store) Secrets(ctx context.Context, apiKey string) ([]account.Secret, e
 		return nil, fmt.Errorf("postgres: secrets: %w", err)
 	}
 	if tag.RowsAffected() == 0 { // a SELECT's tag counts its rows
-		return nil, notFound(apiKey)
+		return nil, account.KeyNotFound(apiKey)
 	}
 	return secrets, nil
 }
@@ -48,7 +48,7 @@ func (s *Store) Secrets(ctx context.Context, apiKey string) ([]account.Secret, e
 func (s *Store) AccountWithSecret(ctx context.Context, apiKey, id string) (account.Account, bool, error) {
 	a, err := scanAccount(s.pool.QueryRow(ctx, `SELECT `+accountColumns+` FROM accounts
 		WHERE api_key = $1 AND EXISTS (SELECT 1 FROM secrets WHERE id = $2 AND api_key = $1)`, apiKey, id))
-	ok, err := found(err)
+	ok, err := account.Found(err)
 	return a, ok, wrap("account with secret", err)
 }
 
@@ -72,7 +72,7 @@ func (s *Store) AddSecret(ctx context.Context, sec account.Secret) error {
 	case err != nil:
 		return fmt.Errorf("postgres: add secret: %w", err)
 	case tag.RowsAffected() == 0:
-		return notFound(sec.APIKey)
+		return account.KeyNotFound(sec.APIKey)
 	}
 	return nil
 }

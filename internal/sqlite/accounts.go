@@ -34,10 +34,6 @@ func scanAccount(row interface{ Scan(...any) error }) (account.Account, error) {
 	return a, nil
 }
 
-func notFound(apiKey string) error {
-	return account.Errorf(account.ENOTFOUND, "API key %q not found", apiKey)
-}
-
 // accountExists reports whether apiKey names an account.
 func (tx dbTx) accountExists(ctx context.Context, apiKey string) (bool, error) {
 	var ok bool
@@ -89,19 +85,14 @@ func (s *Store) CreateAccount(ctx context.Context, acct account.Account, first a
 			}
 			return err
 		}
-		t, ok := account.OpeningCredit(acct)
-		if !ok {
-			return nil
-		}
-		_, err = tx.Insert(ctx, t)
-		return err
+		return account.InsertOpeningCredit(ctx, tx, acct)
 	})
 }
 
 // Account returns the account with that key.
 func (s *Store) Account(ctx context.Context, apiKey string) (account.Account, error) {
 	a, err := scanAccount(s.q.account.QueryRowContext(ctx, apiKey))
-	return a, wrap("account", orNotFound(apiKey, err))
+	return a, wrap("account", account.OrKeyNotFound(apiKey, err))
 }
 
 // AccountCount returns the number of accounts.
@@ -128,7 +119,7 @@ func (s *Store) update(ctx context.Context, op, apiKey, query string, args ...an
 	err := s.write(ctx, op, func(tx dbTx) error {
 		var err error
 		a, err = scanAccount(tx.QueryRowContext(ctx, query+` RETURNING `+accountColumns, args...))
-		return orNotFound(apiKey, err)
+		return account.OrKeyNotFound(apiKey, err)
 	})
 	if err != nil {
 		return account.Account{}, err

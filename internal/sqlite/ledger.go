@@ -54,7 +54,7 @@ func (tx dbTx) Balance(ctx context.Context, apiKey string) (account.Money, *acco
 		`SELECT balance, reload_threshold, reload_amount FROM accounts WHERE api_key = ?`, apiKey).
 		Scan(&balance, &threshold, &amount)
 	if err != nil {
-		return 0, nil, orNotFound(apiKey, err)
+		return 0, nil, account.OrKeyNotFound(apiKey, err)
 	}
 	var ar *account.AutoReload
 	if threshold.Valid && amount.Valid {
@@ -72,7 +72,7 @@ func (tx dbTx) TxByID(ctx context.Context, apiKey string, id int64) (account.Tra
 // ReloadAmount returns the amount of the account's reload with that trx.
 func (tx dbTx) ReloadAmount(ctx context.Context, apiKey, trx string) (account.Money, bool, error) {
 	var amount account.Money
-	ok, err := found(tx.QueryRowContext(ctx, `SELECT amount FROM transactions
+	ok, err := account.Found(tx.QueryRowContext(ctx, `SELECT amount FROM transactions
 		WHERE trx = ? AND api_key = ? AND kind = 'reload'`, trx, apiKey).Scan(&amount))
 	return amount, ok, err
 }
@@ -90,7 +90,7 @@ func (tx dbTx) LookupKey(ctx context.Context, apiKey, key string) (account.KeyRe
 		rec            account.KeyRecord
 		txID, reloadID sql.NullInt64
 	)
-	ok, err := found(tx.QueryRowContext(ctx, `SELECT fingerprint, outcome, transaction_id, reload_id
+	ok, err := account.Found(tx.QueryRowContext(ctx, `SELECT fingerprint, outcome, transaction_id, reload_id
 		FROM idempotency_keys WHERE api_key = ? AND key = ?`, apiKey, key).
 		Scan(&rec.Fingerprint, &rec.Outcome, &txID, &reloadID))
 	rec.TxID, rec.ReloadID = txID.Int64, reloadID.Int64 // NULL: 0
@@ -141,7 +141,7 @@ func (s *Store) Transactions(ctx context.Context, apiKey string, before int64, l
 			return err
 		}
 		if !ok {
-			return notFound(apiKey)
+			return account.KeyNotFound(apiKey)
 		}
 		rows, err := tx.QueryContext(ctx, `SELECT `+txColumns+`
 			FROM transactions

@@ -35,7 +35,7 @@ func (s *Store) Secrets(ctx context.Context, apiKey string) ([]account.Secret, e
 		return nil, fmt.Errorf("sqlite: secrets: %w", err)
 	}
 	if n == 0 {
-		return nil, notFound(apiKey)
+		return nil, account.KeyNotFound(apiKey)
 	}
 	return secrets, nil
 }
@@ -43,7 +43,7 @@ func (s *Store) Secrets(ctx context.Context, apiKey string) ([]account.Secret, e
 // AccountWithSecret returns the account if it still holds the secret.
 func (s *Store) AccountWithSecret(ctx context.Context, apiKey, id string) (account.Account, bool, error) {
 	a, err := scanAccount(s.q.accountWithSecret.QueryRowContext(ctx, apiKey, id))
-	ok, err := found(err)
+	ok, err := account.Found(err)
 	return a, ok, wrap("account with secret", err)
 }
 
@@ -57,7 +57,7 @@ func (s *Store) AddSecret(ctx context.Context, sec account.Secret) error {
 			return err
 		}
 		if !ok {
-			return notFound(sec.APIKey)
+			return account.KeyNotFound(sec.APIKey)
 		}
 		_, err = tx.ExecContext(ctx, `INSERT INTO secrets (id, api_key, slot, hash, created_at)
 			VALUES (?1, ?2,

@@ -70,7 +70,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	// foreign_keys: SQLite leaves them off unless asked, per connection.
 	// _txlock=immediate: take the write lock at BEGIN, not at the first
 	// write, so a read-then-write transaction can never be refused halfway.
-	s, err := openWriter(ctx, dsn(path, url.Values{
+	w, err := openWriter(dsn(path, url.Values{
 		"_busy_timeout": {fmt.Sprint(busyTimeout.Milliseconds())},
 		"_journal_mode": {"WAL"},
 		"_synchronous":  {"FULL"},
@@ -81,41 +81,40 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, err
 	}
 
-	// The write connection above has already switched the file to WAL
-	// (journal_mode is persistent), so readers need not, and cannot: they
-	// are query-only.
+	// The write connection switches the file to WAL (journal_mode is
+	// persistent) when start migrates, before any reader connects, so
+	// readers need not, and cannot: they are query-only.
 	r, err := sql.Open("sqlite", dsn(path, url.Values{
 		"_busy_timeout": {fmt.Sprint(busyTimeout.Milliseconds())},
 		"_query_only":   {"1"},
 	}))
 	if err != nil {
-		s.w.Close()
+		w.Close()
 		return nil, fmt.Errorf("sqlite: open read pool: %w", err)
 	}
 	n := max(4, runtime.GOMAXPROCS(0))
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
-	return s.withReads(ctx, r)
+	return start(ctx, w, r)
 }
 
 // openMemory opens a private in-memory database on a single connection,
 // which serves reads and writes alike: an in-memory database has no WAL and
 // disappears with its last connection, so the pool keeps that one forever.
 func openMemory(ctx context.Context) (*Store, error) {
-	s, err := openWriter(ctx, Memory+"?"+url.Values{
+	db, err := openWriter(Memory + "?" + url.Values{
 		"_foreign_keys": {"1"},
 		"_txlock":       {"immediate"},
 	}.Encode())
 	if err != nil {
 		return nil, err
 	}
-	return s.withReads(ctx, s.w)
+	return start(ctx, db, db)
 }
 
-// openWriter opens the Store's write pool on the data source name, one
-// connection kept forever, wires the Ledger and brings the schema up to
-// date.
-func openWriter(ctx context.Context, name string) (*Store, error) {
+// openWriter opens a pool of one connection, kept forever, on the data
+// source name: the pool every write goes through.
+func openWriter(name string) (*sql.DB, error) {
 	w, err := sql.Open("sqlite", name)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open: %w", err)
@@ -124,20 +123,18 @@ func openWriter(ctx context.Context, name string) (*Store, error) {
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
 	w.SetConnMaxIdleTime(0)
-	s := &Store{w: w}
-	s.Ledger = account.Ledger{InTx: s.inLedgerTx}
-	if err := s.migrate(ctx); err != nil {
-		w.Close()
-		return nil, err
-	}
-	return s, nil
+	return w, nil
 }
 
-// withReads makes r the Store's read pool and prepares the reads on it;
-// on failure it closes the Store.
-func (s *Store) withReads(ctx context.Context, r *sql.DB) (*Store, error) {
-	s.r = r
-	err := s.Ping(ctx)
+// start wires a Store on its write and read pools, brings the schema up to
+// date and prepares the reads; on failure it closes the pools.
+func start(ctx context.Context, w, r *sql.DB) (*Store, error) {
+	s := &Store{w: w, r: r}
+	s.Ledger = account.Ledger{InTx: s.inLedgerTx}
+	err := s.migrate(ctx)
+	if err == nil {
+		err = s.Ping(ctx)
+	}
 	if err == nil {
 		s.q, err = prepareReads(ctx, r)
 	}
@@ -227,24 +224,6 @@ func wrap(op string, err error) error {
 		return err
 	}
 	return fmt.Errorf("sqlite: %s: %w", op, err)
-}
-
-// orNotFound is a single-row lookup's error as the domain sees it: no
-// row means the account apiKey does not exist (ENOTFOUND).
-func orNotFound(apiKey string, err error) error {
-	if errors.Is(err, sql.ErrNoRows) {
-		return notFound(apiKey)
-	}
-	return err
-}
-
-// found reports whether a single-row lookup found its row: no row is an
-// answer, not an error.
-func found(err error) (bool, error) {
-	if errors.Is(err, sql.ErrNoRows) {
-		return false, nil
-	}
-	return err == nil, err
 }
 
 // eachRow calls fn on each row of rows, then closes them, and returns how

@@ -13,9 +13,8 @@ import (
 // schema's triggers already refuse any write that would break this; the
 // check proves it for a file that anything may have touched.
 func (s *Store) VerifyLedger(ctx context.Context) (account.LedgerReport, error) {
-	var rep account.LedgerReport
+	var check account.LedgerCheck
 	err := s.read(ctx, "verify ledger", func(tx dbTx) error {
-		var check account.LedgerCheck
 		rows, err := tx.QueryContext(ctx, `SELECT api_key, balance FROM accounts ORDER BY api_key`)
 		if err != nil {
 			return err
@@ -37,7 +36,7 @@ func (s *Store) VerifyLedger(ctx context.Context) (account.LedgerReport, error) 
 		if err != nil {
 			return err
 		}
-		if _, err := eachRow(rows, func(row *sql.Rows) error {
+		_, err = eachRow(rows, func(row *sql.Rows) error {
 			var (
 				id            int64
 				key           string
@@ -48,14 +47,11 @@ func (s *Store) VerifyLedger(ctx context.Context) (account.LedgerReport, error) 
 			}
 			check.Row(id, key, amount, after)
 			return nil
-		}); err != nil {
-			return err
-		}
-		rep = check.Report()
-		return nil
+		})
+		return err
 	})
 	if err != nil {
 		return account.LedgerReport{}, err
 	}
-	return rep, nil
+	return check.Report(), nil
 }
