@@ -133,7 +133,23 @@ func (s *Store) Transactions(ctx context.Context, apiKey string, before int64, l
 	// The LEFT JOIN LATERAL tells an unknown account (no row) from one
 	// without ledger rows (one row of NULLs) in a single statement, so both
 	// answers come from one snapshot.
-	rows, err := s.pool.Query(ctx, `SELECT t.id, t.kind, t.amount, t.balance_after, t.reference,
+	var (
+		id                   *int64
+		kind, ref, trx, rel  *string
+		amount, balanceAfter *int64
+		created              *time.Time
+	)
+	txs := []account.Transaction{}
+	err := s.accountRows(ctx, "transactions", apiKey, []any{&id, &kind, &amount, &balanceAfter, &ref, &trx, &rel, &created}, func() error {
+		if id != nil { // nil: the account has no rows in that range
+			txs = append(txs, account.Transaction{
+				ID: *id, APIKey: apiKey, Kind: *kind, Amount: account.Money(*amount),
+				BalanceAfter: account.Money(*balanceAfter), Reference: *ref, Trx: *trx, RelatedTrx: *rel,
+				CreatedAt: fromDB(*created),
+			})
+		}
+		return nil
+	}, `SELECT t.id, t.kind, t.amount, t.balance_after, t.reference,
 			COALESCE(t.trx, ''), COALESCE(t.related_trx, ''), t.created_at
 		FROM accounts a LEFT JOIN LATERAL (
 			SELECT * FROM transactions
@@ -144,30 +160,7 @@ func (s *Store) Transactions(ctx context.Context, apiKey string, before int64, l
 		WHERE a.api_key = $1
 		ORDER BY t.id DESC`, apiKey, before, limit)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: transactions: %w", err)
-	}
-	var (
-		id                   *int64
-		kind, ref, trx, rel  *string
-		amount, balanceAfter *int64
-		created              *time.Time
-	)
-	txs := []account.Transaction{}
-	tag, err := pgx.ForEachRow(rows, []any{&id, &kind, &amount, &balanceAfter, &ref, &trx, &rel, &created}, func() error {
-		if id != nil { // nil: the account has no rows in that range
-			txs = append(txs, account.Transaction{
-				ID: *id, APIKey: apiKey, Kind: *kind, Amount: account.Money(*amount),
-				BalanceAfter: account.Money(*balanceAfter), Reference: *ref, Trx: *trx, RelatedTrx: *rel,
-				CreatedAt: fromDB(*created),
-			})
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("postgres: transactions: %w", err)
-	}
-	if tag.RowsAffected() == 0 { // a SELECT's tag counts its rows
-		return nil, account.KeyNotFound(apiKey)
+		return nil, err
 	}
 	return txs, nil
 }

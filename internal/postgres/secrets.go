@@ -14,33 +14,45 @@ import (
 func (s *Store) Secrets(ctx context.Context, apiKey string) ([]account.Secret, error) {
 	// The LEFT JOIN tells an unknown account (no row at all) from a known
 	// one in a single statement, so both answers come from one snapshot.
-	rows, err := s.pool.Query(ctx, `SELECT s.id, s.hash, s.created_at
-		FROM accounts a LEFT JOIN secrets s ON s.api_key = a.api_key
-		WHERE a.api_key = $1
-		ORDER BY s.seq`, apiKey)
-	if err != nil {
-		return nil, fmt.Errorf("postgres: secrets: %w", err)
-	}
 	var (
 		id, hash *string
 		created  *time.Time
 	)
 	secrets := []account.Secret{}
-	tag, err := pgx.ForEachRow(rows, []any{&id, &hash, &created}, func() error {
+	err := s.accountRows(ctx, "secrets", apiKey, []any{&id, &hash, &created}, func() error {
 		// A row without id is an account without secrets, which the
 		// schema forbids.
 		if id != nil {
 			secrets = append(secrets, account.Secret{ID: *id, APIKey: apiKey, Hash: *hash, CreatedAt: fromDB(*created)})
 		}
 		return nil
-	})
+	}, `SELECT s.id, s.hash, s.created_at
+		FROM accounts a LEFT JOIN secrets s ON s.api_key = a.api_key
+		WHERE a.api_key = $1
+		ORDER BY s.seq`, apiKey)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: secrets: %w", err)
-	}
-	if tag.RowsAffected() == 0 { // a SELECT's tag counts its rows
-		return nil, account.KeyNotFound(apiKey)
+		return nil, err
 	}
 	return secrets, nil
+}
+
+// accountRows runs query, which joins the account apiKey with its rows of
+// some kind (LEFT JOIN: one row of NULLs when it has none), scans each row
+// into dst and calls fn. No row at all means the account does not exist
+// (ENOTFOUND). op names the read in unexpected errors.
+func (s *Store) accountRows(ctx context.Context, op, apiKey string, dst []any, fn func() error, query string, args ...any) error {
+	rows, err := s.pool.Query(ctx, query, args...)
+	if err != nil {
+		return wrap(op, err)
+	}
+	tag, err := pgx.ForEachRow(rows, dst, fn)
+	if err != nil {
+		return wrap(op, err)
+	}
+	if tag.RowsAffected() == 0 { // a SELECT's tag counts its rows
+		return account.KeyNotFound(apiKey)
+	}
+	return nil
 }
 
 // AccountWithSecret returns the account if it still holds the secret: one
