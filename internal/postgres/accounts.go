@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -47,10 +46,6 @@ func autoReload(threshold, amount *int64) *account.AutoReload {
 	return &account.AutoReload{Threshold: account.Money(*threshold), Amount: account.Money(*amount)}
 }
 
-func notFound(apiKey string) error {
-	return account.Errorf(account.ENOTFOUND, "API key %q not found", apiKey)
-}
-
 // CreateAccount inserts the account, its first secret (slot 1) and, for a
 // positive balance, the opening credit, in one transaction.
 func (s *Store) CreateAccount(ctx context.Context, acct account.Account, first account.Secret) error {
@@ -66,7 +61,7 @@ func (s *Store) CreateAccount(ctx context.Context, acct account.Account, first a
 		threshold, amount = &t, &a
 	}
 	primaryUnknown := account.Errorf(account.ENOTFOUND, "primary API key %q not found", acct.PrimaryAPIKey)
-	return s.write(ctx, "create account", func(tx pgx.Tx) error {
+	return s.write(ctx, "create account", func(tx dbTx) error {
 		// Checked first, as internal/sqlite does, so that a taken key under
 		// an unknown primary is ENOTFOUND there and here. Accounts are never
 		// deleted, so the answer cannot change before the insert.
@@ -102,12 +97,7 @@ func (s *Store) CreateAccount(ctx context.Context, acct account.Account, first a
 			}
 			return err
 		}
-		t, ok := account.OpeningCredit(acct)
-		if !ok {
-			return nil
-		}
-		_, err = insertTx(ctx, tx, t)
-		return err
+		return account.InsertOpeningCredit(ctx, tx, acct)
 	})
 }
 
@@ -115,41 +105,32 @@ func (s *Store) CreateAccount(ctx context.Context, acct account.Account, first a
 func (s *Store) Account(ctx context.Context, apiKey string) (account.Account, error) {
 	a, err := scanAccount(s.pool.QueryRow(ctx,
 		`SELECT `+accountColumns+` FROM accounts WHERE api_key = $1`, apiKey))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return account.Account{}, notFound(apiKey)
-	}
-	if err != nil {
-		return account.Account{}, fmt.Errorf("postgres: account: %w", err)
-	}
-	return a, nil
+	return a, wrap("account", account.OrKeyNotFound(apiKey, err))
 }
 
 // AccountCount returns the number of accounts.
 func (s *Store) AccountCount(ctx context.Context) (int, error) {
 	var n int
-	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM accounts`).Scan(&n); err != nil {
-		return 0, fmt.Errorf("postgres: account count: %w", err)
-	}
-	return n, nil
+	err := s.pool.QueryRow(ctx, `SELECT count(*) FROM accounts`).Scan(&n)
+	return n, wrap("account count", err)
 }
 
 // UpdateSettings sets the callback URLs upd names and returns the account,
 // in one statement.
 func (s *Store) UpdateSettings(ctx context.Context, apiKey string, upd account.SettingsUpdate) (account.Account, error) {
 	// COALESCE(NULL, x) is x: a nil field leaves the setting alone.
-	a, err := scanAccount(s.pool.QueryRow(ctx, `UPDATE accounts SET
+	return s.update(ctx, "update settings", apiKey, `UPDATE accounts SET
 			mo_callback_url = COALESCE($1, mo_callback_url),
 			dr_callback_url = COALESCE($2, dr_callback_url)
-		WHERE api_key = $3
-		RETURNING `+accountColumns,
-		upd.MoCallbackURL, upd.DrCallbackURL, apiKey))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return account.Account{}, notFound(apiKey)
-	}
-	if err != nil {
-		return account.Account{}, fmt.Errorf("postgres: update settings: %w", err)
-	}
-	return a, nil
+		WHERE api_key = $3`,
+		upd.MoCallbackURL, upd.DrCallbackURL, apiKey)
+}
+
+// update runs query, one UPDATE of the account apiKey, and returns the
+// account as it is afterwards.
+func (s *Store) update(ctx context.Context, op, apiKey, query string, args ...any) (account.Account, error) {
+	a, err := scanAccount(s.pool.QueryRow(ctx, query+` RETURNING `+accountColumns, args...))
+	return a, wrap(op, account.OrKeyNotFound(apiKey, err))
 }
 
 // UpdateAccount sets auto-reload and limits as upd says and returns the
@@ -176,20 +157,12 @@ func (s *Store) UpdateAccount(ctx context.Context, apiKey string, upd account.Ac
 		}
 		outbound, inbound, perSecond = &l.MaxOutboundRequest, &l.MaxInboundRequest, &l.MaxCallsPerSecond
 	}
-	a, err := scanAccount(s.pool.QueryRow(ctx, `UPDATE accounts SET
+	return s.update(ctx, "update account", apiKey, `UPDATE accounts SET
 			reload_threshold = CASE WHEN $1 THEN $2 ELSE reload_threshold END,
 			reload_amount = CASE WHEN $1 THEN $3 ELSE reload_amount END,
 			max_outbound_request = COALESCE($4, max_outbound_request),
 			max_inbound_request = COALESCE($5, max_inbound_request),
 			max_calls_per_second = COALESCE($6, max_calls_per_second)
-		WHERE api_key = $7
-		RETURNING `+accountColumns,
-		upd.SetAutoReload, threshold, amount, outbound, inbound, perSecond, apiKey))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return account.Account{}, notFound(apiKey)
-	}
-	if err != nil {
-		return account.Account{}, fmt.Errorf("postgres: update account: %w", err)
-	}
-	return a, nil
+		WHERE api_key = $7`,
+		upd.SetAutoReload, threshold, amount, outbound, inbound, perSecond, apiKey)
 }

@@ -25,7 +25,7 @@ import (
 //     yet).
 func (s *Store) ImportAccounts(ctx context.Context, recs []account.ImportRecord) ([]error, error) {
 	var errs []error
-	err := s.write(ctx, "import accounts", func(tx pgx.Tx) error {
+	err := s.write(ctx, "import accounts", func(tx dbTx) error {
 		errs = make([]error, len(recs))
 		inserted := make([]bool, len(recs))
 

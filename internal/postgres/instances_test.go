@@ -2,30 +2,14 @@ package postgres
 
 import (
 	"fmt"
-	"sync"
 	"testing"
 
 	"github.com/vonage/vonage-go-sdk/internal/account"
+	"github.com/vonage/vonage-go-sdk/internal/storetest"
 )
 
 // These tests run two Stores on one schema, as two server instances on one
 // database, and race them.
-
-// race starts n goroutines at once and returns their errors.
-func race(n int, fn func(i int) error) []error {
-	errs := make([]error, n)
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Go(func() {
-			<-start
-			errs[i] = fn(i)
-		})
-	}
-	close(start)
-	wg.Wait()
-	return errs
-}
 
 // twoInstances opens two Stores on one fresh schema.
 func twoInstances(t *testing.T) [2]*Store {
@@ -49,7 +33,7 @@ func TestInstancesRaceRevoke(t *testing.T) {
 	for round := range 20 {
 		key := fmt.Sprintf("irevoke%d", round)
 		ids := []string{seed(t, s[0], key, 0).ID, addSecret(t, s[1], key).ID}
-		errs := race(2, func(i int) error { return s[i].RevokeSecret(t.Context(), key, ids[i]) })
+		errs := storetest.Race(2, func(i int) error { return s[i].RevokeSecret(t.Context(), key, ids[i]) })
 		if c := codes(errs); c[""] != 1 || c[account.ELASTSECRET] != 1 {
 			t.Errorf("round %d: outcomes %v (%v), want one success and one %s", round, c, errs, account.ELASTSECRET)
 		}
@@ -66,7 +50,7 @@ func TestInstancesRaceAdd(t *testing.T) {
 	for round := range 10 {
 		key := fmt.Sprintf("iadd%04d", round)
 		seed(t, s[0], key, 0)
-		errs := race(8, func(i int) error {
+		errs := storetest.Race(8, func(i int) error {
 			return s[i%2].AddSecret(t.Context(), account.Secret{ID: account.NewID(), APIKey: key, Hash: "h", CreatedAt: t0})
 		})
 		if c := codes(errs); c[""] != 1 || c[account.ESECRETLIMIT] != 7 {
@@ -87,7 +71,7 @@ func TestInstancesMoney(t *testing.T) {
 		t.Fatal(err)
 	}
 	const n = 100
-	errs := race(n, func(i int) error {
+	errs := storetest.Race(n, func(i int) error {
 		m := account.Movement{APIKey: acct.APIKey, Amount: account.Scale, Reference: fmt.Sprint(i), Now: t0}
 		var err error
 		if i%3 == 0 {
@@ -102,7 +86,7 @@ func TestInstancesMoney(t *testing.T) {
 	}
 
 	results := make([]account.MoveResult, 20)
-	errs = race(len(results), func(i int) error {
+	errs = storetest.Race(len(results), func(i int) error {
 		var err error
 		results[i], err = s[i%2].Charge(ctx, account.Movement{APIKey: acct.APIKey, Amount: account.Scale,
 			Reference: "once", Now: t0, IdempotencyKey: "both-instances", Fingerprint: "fp"})

@@ -26,7 +26,7 @@ const migrationLock int64 = 0x766f_6e61_6765_0001
 // was, and of several instances starting together on an empty database one
 // applies every step while the others wait, then find nothing to do.
 func (s *Store) migrate(ctx context.Context) error {
-	return s.write(ctx, "migrate", func(tx pgx.Tx) error {
+	return s.write(ctx, "migrate", func(tx dbTx) error {
 		steps, err := fs.Sub(migrations, "migrations")
 		if err != nil {
 			return err

@@ -159,9 +159,21 @@ func (s *Store) Close() error {
 // (a statement after a lock sees what the previous holder committed), and
 // under a database default of SERIALIZABLE the same transactions would fail
 // with serialization errors that nothing retries.
-func (s *Store) write(ctx context.Context, op string, fn func(tx pgx.Tx) error) error {
-	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.ReadCommitted}, fn)
+func (s *Store) write(ctx context.Context, op string, fn func(tx dbTx) error) error {
+	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.ReadCommitted},
+		func(tx pgx.Tx) error { return fn(dbTx{tx}) })
 	return wrap(op, err)
+}
+
+// dbTx is a write transaction of the Store. Its methods are the ledger's
+// reads and writes: it is the account.LedgerTx the money rules run in.
+type dbTx struct{ pgx.Tx }
+
+var _ account.LedgerTx = dbTx{}
+
+// inLedgerTx runs fn in a write transaction: account.Ledger's InTx.
+func (s *Store) inLedgerTx(ctx context.Context, op string, fn func(account.LedgerTx) error) error {
+	return s.write(ctx, op, func(tx dbTx) error { return fn(tx) })
 }
 
 // wrap adds op to unexpected errors and leaves domain errors alone.

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -43,21 +42,27 @@ func inSchema(schema string) []Option {
 
 // openIn opens a Store in schema and closes it when the test ends (before
 // the schema is dropped).
-func openIn(t *testing.T, schema string, opts ...Option) *Store {
-	t.Helper()
-	s, err := Open(t.Context(), pgtest.URL(t), append(inSchema(schema), opts...)...)
+func openIn(tb testing.TB, schema string, opts ...Option) *Store {
+	tb.Helper()
+	s, err := Open(tb.Context(), pgtest.URL(tb), append(inSchema(schema), opts...)...)
 	if err != nil {
-		t.Fatalf("Open: %v", err)
+		tb.Fatalf("Open: %v", err)
 	}
-	t.Cleanup(func() { s.Close() })
+	tb.Cleanup(func() { s.Close() })
 	return s
 }
 
 // open opens a Store in a fresh schema.
-func open(t *testing.T, opts ...Option) (*Store, string) {
-	t.Helper()
-	schema, _ := pgtest.NewSchema(t, "test")
-	return openIn(t, schema, opts...), schema
+func open(tb testing.TB, opts ...Option) (*Store, string) {
+	tb.Helper()
+	schema, _ := pgtest.NewSchema(tb, "test")
+	return openIn(tb, schema, opts...), schema
+}
+
+// openEmpty opens a Store in a fresh schema: the storetest.Opener.
+func openEmpty(tb testing.TB) account.Store {
+	s, _ := open(tb)
+	return s
 }
 
 // raw connects to schema with plain pgx, bypassing the Store, as any other
@@ -118,11 +123,15 @@ func addSecret(t *testing.T, s *Store, key string) account.Secret {
 func TestStore(t *testing.T) {
 	pgtest.URL(t)
 	t.Parallel()
-	storetest.Run(t, func(t *testing.T) account.Store {
-		s, _ := open(t)
-		return s
-	})
+	storetest.Run(t, openEmpty)
 }
+
+// BenchmarkStore measures the store's hot paths (see storetest.Bench),
+// each read one round trip to the server: go test -run '^$' -bench .
+// ./internal/postgres with VONAGE_TEST_POSTGRES_URL set. The parallel read
+// runs 4 goroutines per CPU, as reads spend their time waiting on the
+// network.
+func BenchmarkStore(b *testing.B) { storetest.Bench(b, openEmpty, 4) }
 
 // migrationsApplied returns schema_migrations, one line per row.
 func migrationsApplied(t *testing.T, schema string) []string {
@@ -185,17 +194,11 @@ func TestConcurrentOpen(t *testing.T) {
 	for round := range rounds {
 		schema, _ := pgtest.NewSchema(t, "test")
 		stores := make([]*Store, instances)
-		errs := make([]error, instances)
-		start := make(chan struct{})
-		var wg sync.WaitGroup
-		for i := range instances {
-			wg.Go(func() {
-				<-start
-				stores[i], errs[i] = Open(t.Context(), pgtest.URL(t), inSchema(schema)...)
-			})
-		}
-		close(start)
-		wg.Wait()
+		errs := storetest.Race(instances, func(i int) error {
+			var err error
+			stores[i], err = Open(t.Context(), pgtest.URL(t), inSchema(schema)...)
+			return err
+		})
 		for i, err := range errs {
 			if err != nil {
 				t.Errorf("round %d: Open %d: %v", round, i, err)

@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/vonage/vonage-go-sdk/internal/account"
+	"github.com/vonage/vonage-go-sdk/internal/storetest"
 )
 
 // These tests write to the tables with raw SQL, as any client of the
@@ -215,10 +216,7 @@ func TestSchemaGuardsLedger(t *testing.T) {
 	if err := insert("credit", 5, 105); err != nil {
 		t.Fatalf("raw correct credit: %v", err)
 	}
-	acct, err := s.Account(t.Context(), "rawmony1")
-	if err != nil || acct.Balance != 105 {
-		t.Errorf("balance %d (%v), want 105", acct.Balance, err)
-	}
+	storetest.WantBalance(t, s, "rawmony1", 105)
 	rep, err := s.VerifyLedger(t.Context())
 	if err != nil || len(rep.Problems) != 0 || rep.Accounts != 1 || rep.Rows != 2 {
 		t.Errorf("VerifyLedger = %+v, %v; want 1 account, 2 rows, no problems", rep, err)

@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -15,37 +14,45 @@ import (
 func (s *Store) Secrets(ctx context.Context, apiKey string) ([]account.Secret, error) {
 	// The LEFT JOIN tells an unknown account (no row at all) from a known
 	// one in a single statement, so both answers come from one snapshot.
-	rows, err := s.pool.Query(ctx, `SELECT s.id, s.hash, s.created_at
+	var (
+		id, hash *string
+		created  *time.Time
+	)
+	secrets := []account.Secret{}
+	err := s.accountRows(ctx, "secrets", apiKey, []any{&id, &hash, &created}, func() error {
+		// A row without id is an account without secrets, which the
+		// schema forbids.
+		if id != nil {
+			secrets = append(secrets, account.Secret{ID: *id, APIKey: apiKey, Hash: *hash, CreatedAt: fromDB(*created)})
+		}
+		return nil
+	}, `SELECT s.id, s.hash, s.created_at
 		FROM accounts a LEFT JOIN secrets s ON s.api_key = a.api_key
 		WHERE a.api_key = $1
 		ORDER BY s.seq`, apiKey)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: secrets: %w", err)
-	}
-	defer rows.Close()
-	found := false
-	secrets := []account.Secret{}
-	for rows.Next() {
-		found = true
-		var (
-			id, hash *string
-			created  *time.Time
-		)
-		if err := rows.Scan(&id, &hash, &created); err != nil {
-			return nil, fmt.Errorf("postgres: secrets: %w", err)
-		}
-		if id == nil {
-			continue // an account without secrets, which the schema forbids
-		}
-		secrets = append(secrets, account.Secret{ID: *id, APIKey: apiKey, Hash: *hash, CreatedAt: fromDB(*created)})
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("postgres: secrets: %w", err)
-	}
-	if !found {
-		return nil, notFound(apiKey)
+		return nil, err
 	}
 	return secrets, nil
+}
+
+// accountRows runs query, which joins the account apiKey with its rows of
+// some kind (LEFT JOIN: one row of NULLs when it has none), scans each row
+// into dst and calls fn. No row at all means the account does not exist
+// (ENOTFOUND). op names the read in unexpected errors.
+func (s *Store) accountRows(ctx context.Context, op, apiKey string, dst []any, fn func() error, query string, args ...any) error {
+	rows, err := s.pool.Query(ctx, query, args...)
+	if err != nil {
+		return wrap(op, err)
+	}
+	tag, err := pgx.ForEachRow(rows, dst, fn)
+	if err != nil {
+		return wrap(op, err)
+	}
+	if tag.RowsAffected() == 0 { // a SELECT's tag counts its rows
+		return account.KeyNotFound(apiKey)
+	}
+	return nil
 }
 
 // AccountWithSecret returns the account if it still holds the secret: one
@@ -53,13 +60,8 @@ func (s *Store) Secrets(ctx context.Context, apiKey string) ([]account.Secret, e
 func (s *Store) AccountWithSecret(ctx context.Context, apiKey, id string) (account.Account, bool, error) {
 	a, err := scanAccount(s.pool.QueryRow(ctx, `SELECT `+accountColumns+` FROM accounts
 		WHERE api_key = $1 AND EXISTS (SELECT 1 FROM secrets WHERE id = $2 AND api_key = $1)`, apiKey, id))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return account.Account{}, false, nil
-	}
-	if err != nil {
-		return account.Account{}, false, fmt.Errorf("postgres: account with secret: %w", err)
-	}
-	return a, true, nil
+	ok, err := account.Found(err)
+	return a, ok, wrap("account with secret", err)
 }
 
 // AddSecret stores sec in the account's free slot, in one statement. The
@@ -82,7 +84,7 @@ func (s *Store) AddSecret(ctx context.Context, sec account.Secret) error {
 	case err != nil:
 		return fmt.Errorf("postgres: add secret: %w", err)
 	case tag.RowsAffected() == 0:
-		return notFound(sec.APIKey)
+		return account.KeyNotFound(sec.APIKey)
 	}
 	return nil
 }
@@ -92,7 +94,7 @@ func (s *Store) AddSecret(ctx context.Context, sec account.Secret) error {
 // secrets_keep_last trigger, which takes the same lock, then refuses to
 // delete the account's only secret.
 func (s *Store) RevokeSecret(ctx context.Context, apiKey, id string) error {
-	return s.write(ctx, "revoke secret", func(tx pgx.Tx) error {
+	return s.write(ctx, "revoke secret", func(tx dbTx) error {
 		tag, err := tx.Exec(ctx, `SELECT FROM accounts WHERE api_key = $1 FOR NO KEY UPDATE`, apiKey)
 		if err != nil {
 			return err

@@ -17,7 +17,7 @@ import (
 // dump, triggers disabled by session_replication_role). It reports what
 // internal/sqlite reports, in the same order.
 func (s *Store) VerifyLedger(ctx context.Context) (account.LedgerReport, error) {
-	var rep account.LedgerReport
+	var check account.LedgerCheck
 	opts := pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}
 	err := pgx.BeginTxFunc(ctx, s.pool, opts, func(tx pgx.Tx) error {
 		// Reading every row is not a stuck request: only ctx bounds it.
@@ -26,7 +26,6 @@ func (s *Store) VerifyLedger(ctx context.Context) (account.LedgerReport, error) 
 		}
 		// COLLATE "C": byte order, as SQLite sorts, whatever the
 		// database's collation.
-		var check account.LedgerCheck
 		var (
 			key                        string
 			id                         int64
@@ -48,17 +47,14 @@ func (s *Store) VerifyLedger(ctx context.Context) (account.LedgerReport, error) 
 		if err != nil {
 			return err
 		}
-		if _, err := pgx.ForEachRow(rows, []any{&id, &key, &amount64, &after64}, func() error {
+		_, err = pgx.ForEachRow(rows, []any{&id, &key, &amount64, &after64}, func() error {
 			check.Row(id, key, account.Money(amount64), account.Money(after64))
 			return nil
-		}); err != nil {
-			return err
-		}
-		rep = check.Report()
-		return nil
+		})
+		return err
 	})
 	if err != nil {
 		return account.LedgerReport{}, fmt.Errorf("postgres: verify ledger: %w", err)
 	}
-	return rep, nil
+	return check.Report(), nil
 }

@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 
 	"github.com/vonage/vonage-go-sdk/internal/account"
@@ -35,12 +34,8 @@ func scanAccount(row interface{ Scan(...any) error }) (account.Account, error) {
 	return a, nil
 }
 
-func notFound(apiKey string) error {
-	return account.Errorf(account.ENOTFOUND, "API key %q not found", apiKey)
-}
-
-// accountExists reports whether apiKey names an account, inside tx.
-func accountExists(ctx context.Context, tx *sql.Tx, apiKey string) (bool, error) {
+// accountExists reports whether apiKey names an account.
+func (tx dbTx) accountExists(ctx context.Context, apiKey string) (bool, error) {
 	var ok bool
 	err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM accounts WHERE api_key = ?)`, apiKey).Scan(&ok)
 	return ok, err
@@ -60,9 +55,9 @@ func (s *Store) CreateAccount(ctx context.Context, acct account.Account, first a
 		threshold = sql.NullInt64{Int64: int64(ar.Threshold), Valid: true}
 		amount = sql.NullInt64{Int64: int64(ar.Amount), Valid: true}
 	}
-	return s.write(ctx, "create account", func(tx *sql.Tx) error {
+	return s.write(ctx, "create account", func(tx dbTx) error {
 		if acct.PrimaryAPIKey != "" {
-			ok, err := accountExists(ctx, tx, acct.PrimaryAPIKey)
+			ok, err := tx.accountExists(ctx, acct.PrimaryAPIKey)
 			if err != nil {
 				return err
 			}
@@ -90,52 +85,41 @@ func (s *Store) CreateAccount(ctx context.Context, acct account.Account, first a
 			}
 			return err
 		}
-		t, ok := account.OpeningCredit(acct)
-		if !ok {
-			return nil
-		}
-		_, err = insertTx(ctx, tx, t)
-		return err
+		return account.InsertOpeningCredit(ctx, tx, acct)
 	})
 }
 
 // Account returns the account with that key.
 func (s *Store) Account(ctx context.Context, apiKey string) (account.Account, error) {
 	a, err := scanAccount(s.q.account.QueryRowContext(ctx, apiKey))
-	if errors.Is(err, sql.ErrNoRows) {
-		return account.Account{}, notFound(apiKey)
-	}
-	if err != nil {
-		return account.Account{}, fmt.Errorf("sqlite: account: %w", err)
-	}
-	return a, nil
+	return a, wrap("account", account.OrKeyNotFound(apiKey, err))
 }
 
 // AccountCount returns the number of accounts.
 func (s *Store) AccountCount(ctx context.Context) (int, error) {
 	var n int
-	if err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM accounts`).Scan(&n); err != nil {
-		return 0, fmt.Errorf("sqlite: account count: %w", err)
-	}
-	return n, nil
+	err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM accounts`).Scan(&n)
+	return n, wrap("account count", err)
 }
 
 // UpdateSettings sets the callback URLs upd names and returns the account.
 func (s *Store) UpdateSettings(ctx context.Context, apiKey string, upd account.SettingsUpdate) (account.Account, error) {
+	// COALESCE(NULL, x) is x: a nil field leaves the setting alone.
+	return s.update(ctx, "update settings", apiKey, `UPDATE accounts SET
+			mo_callback_url = COALESCE(?, mo_callback_url),
+			dr_callback_url = COALESCE(?, dr_callback_url)
+		WHERE api_key = ?`,
+		optString(upd.MoCallbackURL), optString(upd.DrCallbackURL), apiKey)
+}
+
+// update runs query, an UPDATE of the account apiKey, in a write
+// transaction and returns the account as it is afterwards.
+func (s *Store) update(ctx context.Context, op, apiKey, query string, args ...any) (account.Account, error) {
 	var a account.Account
-	err := s.write(ctx, "update settings", func(tx *sql.Tx) error {
-		// COALESCE(NULL, x) is x: a nil field leaves the setting alone.
+	err := s.write(ctx, op, func(tx dbTx) error {
 		var err error
-		a, err = scanAccount(tx.QueryRowContext(ctx, `UPDATE accounts SET
-				mo_callback_url = COALESCE(?, mo_callback_url),
-				dr_callback_url = COALESCE(?, dr_callback_url)
-			WHERE api_key = ?
-			RETURNING `+accountColumns,
-			optString(upd.MoCallbackURL), optString(upd.DrCallbackURL), apiKey))
-		if errors.Is(err, sql.ErrNoRows) {
-			return notFound(apiKey)
-		}
-		return err
+		a, err = scanAccount(tx.QueryRowContext(ctx, query+` RETURNING `+accountColumns, args...))
+		return account.OrKeyNotFound(apiKey, err)
 	})
 	if err != nil {
 		return account.Account{}, err
@@ -176,25 +160,12 @@ func (s *Store) UpdateAccount(ctx context.Context, apiKey string, upd account.Ac
 		inbound = sql.NullInt64{Int64: int64(l.MaxInboundRequest), Valid: true}
 		perSecond = sql.NullInt64{Int64: int64(l.MaxCallsPerSecond), Valid: true}
 	}
-	var a account.Account
-	err := s.write(ctx, "update account", func(tx *sql.Tx) error {
-		var err error
-		a, err = scanAccount(tx.QueryRowContext(ctx, `UPDATE accounts SET
-				reload_threshold     = CASE WHEN ?1 THEN ?2 ELSE reload_threshold END,
-				reload_amount        = CASE WHEN ?1 THEN ?3 ELSE reload_amount END,
-				max_outbound_request = COALESCE(?4, max_outbound_request),
-				max_inbound_request  = COALESCE(?5, max_inbound_request),
-				max_calls_per_second = COALESCE(?6, max_calls_per_second)
-			WHERE api_key = ?7
-			RETURNING `+accountColumns,
-			upd.SetAutoReload, threshold, amount, outbound, inbound, perSecond, apiKey))
-		if errors.Is(err, sql.ErrNoRows) {
-			return notFound(apiKey)
-		}
-		return err
-	})
-	if err != nil {
-		return account.Account{}, err
-	}
-	return a, nil
+	return s.update(ctx, "update account", apiKey, `UPDATE accounts SET
+			reload_threshold     = CASE WHEN ?1 THEN ?2 ELSE reload_threshold END,
+			reload_amount        = CASE WHEN ?1 THEN ?3 ELSE reload_amount END,
+			max_outbound_request = COALESCE(?4, max_outbound_request),
+			max_inbound_request  = COALESCE(?5, max_inbound_request),
+			max_calls_per_second = COALESCE(?6, max_calls_per_second)
+		WHERE api_key = ?7`,
+		upd.SetAutoReload, threshold, amount, outbound, inbound, perSecond, apiKey)
 }

@@ -16,7 +16,7 @@ import (
 // check the ledger row and move the balance exactly as for CreateAccount.
 func (s *Store) ImportAccounts(ctx context.Context, recs []account.ImportRecord) ([]error, error) {
 	errs := make([]error, len(recs))
-	err := s.write(ctx, "import accounts", func(tx *sql.Tx) error {
+	err := s.write(ctx, "import accounts", func(tx dbTx) error {
 		ins, err := prepareImport(ctx, tx)
 		if err != nil {
 			return err
@@ -40,7 +40,7 @@ type importStmts struct {
 	primary, acct, secret, undo, opening *sql.Stmt
 }
 
-func prepareImport(ctx context.Context, tx *sql.Tx) (*importStmts, error) {
+func prepareImport(ctx context.Context, tx dbTx) (*importStmts, error) {
 	var ins importStmts
 	for _, p := range []struct {
 		dst **sql.Stmt

@@ -3,8 +3,8 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"math"
+	"time"
 
 	"github.com/vonage/vonage-go-sdk/internal/account"
 )
@@ -32,8 +32,8 @@ func scanTx(row interface{ Scan(...any) error }) (account.Transaction, error) {
 	return t, err
 }
 
-// insertTx appends t to the ledger and returns it with its ID.
-func insertTx(ctx context.Context, tx *sql.Tx, t account.Transaction) (account.Transaction, error) {
+// Insert appends t to the ledger and returns it with its ID.
+func (tx dbTx) Insert(ctx context.Context, t account.Transaction) (account.Transaction, error) {
 	err := tx.QueryRowContext(ctx, `INSERT INTO transactions
 		(api_key, kind, amount, balance_after, reference, trx, related_trx, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
@@ -43,9 +43,9 @@ func insertTx(ctx context.Context, tx *sql.Tx, t account.Transaction) (account.T
 	return t, err
 }
 
-// balanceOf reads the account's balance and auto-reload inside tx, or
-// ENOTFOUND.
-func balanceOf(ctx context.Context, tx *sql.Tx, apiKey string) (account.Money, *account.AutoReload, error) {
+// Balance reads the account's balance and auto-reload, or ENOTFOUND. It
+// needs no lock: writes already take turns.
+func (tx dbTx) Balance(ctx context.Context, apiKey string) (account.Money, *account.AutoReload, error) {
 	var (
 		balance           account.Money
 		threshold, amount sql.NullInt64
@@ -53,11 +53,8 @@ func balanceOf(ctx context.Context, tx *sql.Tx, apiKey string) (account.Money, *
 	err := tx.QueryRowContext(ctx,
 		`SELECT balance, reload_threshold, reload_amount FROM accounts WHERE api_key = ?`, apiKey).
 		Scan(&balance, &threshold, &amount)
-	if errors.Is(err, sql.ErrNoRows) {
-		return 0, nil, notFound(apiKey)
-	}
 	if err != nil {
-		return 0, nil, err
+		return 0, nil, account.OrKeyNotFound(apiKey, err)
 	}
 	var ar *account.AutoReload
 	if threshold.Valid && amount.Valid {
@@ -66,36 +63,64 @@ func balanceOf(ctx context.Context, tx *sql.Tx, apiKey string) (account.Money, *
 	return balance, ar, nil
 }
 
-// ledgerTx is a write transaction as the money rules (account.Ledger) use
-// it.
-type ledgerTx struct{ tx *sql.Tx }
-
-// inLedgerTx runs fn in a write transaction: account.Ledger's InTx.
-func (s *Store) inLedgerTx(ctx context.Context, op string, fn func(account.LedgerTx) error) error {
-	return s.write(ctx, op, func(tx *sql.Tx) error { return fn(ledgerTx{tx}) })
-}
-
-func (l ledgerTx) Balance(ctx context.Context, apiKey string) (account.Money, *account.AutoReload, error) {
-	return balanceOf(ctx, l.tx, apiKey)
-}
-
-func (l ledgerTx) Insert(ctx context.Context, t account.Transaction) (account.Transaction, error) {
-	return insertTx(ctx, l.tx, t)
-}
-
-func (l ledgerTx) TxByID(ctx context.Context, apiKey string, id int64) (account.Transaction, error) {
-	return scanTx(l.tx.QueryRowContext(ctx, `SELECT `+txColumns+`
+// TxByID reads the account's ledger row with that id.
+func (tx dbTx) TxByID(ctx context.Context, apiKey string, id int64) (account.Transaction, error) {
+	return scanTx(tx.QueryRowContext(ctx, `SELECT `+txColumns+`
 		FROM transactions WHERE id = ? AND api_key = ?`, id, apiKey))
 }
 
-func (l ledgerTx) ReloadAmount(ctx context.Context, apiKey, trx string) (account.Money, bool, error) {
+// ReloadAmount returns the amount of the account's reload with that trx.
+func (tx dbTx) ReloadAmount(ctx context.Context, apiKey, trx string) (account.Money, bool, error) {
 	var amount account.Money
-	err := l.tx.QueryRowContext(ctx, `SELECT amount FROM transactions
-		WHERE trx = ? AND api_key = ? AND kind = 'reload'`, trx, apiKey).Scan(&amount)
-	if errors.Is(err, sql.ErrNoRows) {
-		return 0, false, nil
+	ok, err := account.Found(tx.QueryRowContext(ctx, `SELECT amount FROM transactions
+		WHERE trx = ? AND api_key = ? AND kind = 'reload'`, trx, apiKey).Scan(&amount))
+	return amount, ok, err
+}
+
+// Idempotency keys (contract section 6, account.Movement). account.Ledger
+// looks the key up and records it inside the movement's own write
+// transaction. Writes are serialised (one connection, BEGIN IMMEDIATE;
+// another process waits on SQLite's lock), so a repeat that races the
+// first attempt simply runs after it and finds its key: there is no window
+// in which both could move money.
+
+// LookupKey returns what the account's idempotency key recorded.
+func (tx dbTx) LookupKey(ctx context.Context, apiKey, key string) (account.KeyRecord, bool, error) {
+	var (
+		rec            account.KeyRecord
+		txID, reloadID sql.NullInt64
+	)
+	ok, err := account.Found(tx.QueryRowContext(ctx, `SELECT fingerprint, outcome, transaction_id, reload_id
+		FROM idempotency_keys WHERE api_key = ? AND key = ?`, apiKey, key).
+		Scan(&rec.Fingerprint, &rec.Outcome, &txID, &reloadID))
+	rec.TxID, rec.ReloadID = txID.Int64, reloadID.Int64 // NULL: 0
+	return rec, ok, err
+}
+
+// RecordKey remembers rec.
+func (tx dbTx) RecordKey(ctx context.Context, rec account.KeyRecord) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO idempotency_keys
+		(api_key, key, fingerprint, outcome, transaction_id, reload_id, created_at)
+		VALUES (?, ?, ?, ?, NULLIF(?, 0), NULLIF(?, 0), ?)`,
+		rec.APIKey, rec.Key, rec.Fingerprint, rec.Outcome, rec.TxID, rec.ReloadID, toDB(rec.CreatedAt))
+	return err
+}
+
+// PruneIdempotencyKeys forgets the keys created before cutoff.
+func (s *Store) PruneIdempotencyKeys(ctx context.Context, cutoff time.Time) (int, error) {
+	var n int64
+	err := s.write(ctx, "prune idempotency keys", func(tx dbTx) error {
+		r, err := tx.ExecContext(ctx, `DELETE FROM idempotency_keys WHERE created_at < ?`, toDB(cutoff))
+		if err != nil {
+			return err
+		}
+		n, err = r.RowsAffected()
+		return err
+	})
+	if err != nil {
+		return 0, err
 	}
-	return amount, err == nil, err
+	return int(n), nil
 }
 
 // MaxTransactions is the most rows one Transactions call returns.
@@ -110,13 +135,13 @@ func (s *Store) Transactions(ctx context.Context, apiKey string, before int64, l
 		before = math.MaxInt64
 	}
 	txs := []account.Transaction{}
-	err := s.read(ctx, "transactions", func(tx *sql.Tx) error {
-		ok, err := accountExists(ctx, tx, apiKey)
+	err := s.read(ctx, "transactions", func(tx dbTx) error {
+		ok, err := tx.accountExists(ctx, apiKey)
 		if err != nil {
 			return err
 		}
 		if !ok {
-			return notFound(apiKey)
+			return account.KeyNotFound(apiKey)
 		}
 		rows, err := tx.QueryContext(ctx, `SELECT `+txColumns+`
 			FROM transactions
@@ -126,15 +151,15 @@ func (s *Store) Transactions(ctx context.Context, apiKey string, before int64, l
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			t, err := scanTx(rows)
+		_, err = eachRow(rows, func(row *sql.Rows) error {
+			t, err := scanTx(row)
 			if err != nil {
 				return err
 			}
 			txs = append(txs, t)
-		}
-		return rows.Err()
+			return nil
+		})
+		return err
 	})
 	if err != nil {
 		return nil, err

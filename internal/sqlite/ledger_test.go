@@ -71,10 +71,7 @@ func TestVerifyLedgerFindsTampering(t *testing.T) {
 // TestSchemaGuardsIdempotencyKeys: a key records one outcome, consistently.
 func TestSchemaGuardsIdempotencyKeys(t *testing.T) {
 	t.Parallel()
-	path := filepath.Join(t.TempDir(), "test.db")
-	s := open(t, path)
-	seed(t, s, "rawidem1", 100)
-	db := raw(t, path)
+	_, _, db := openRaw(t, "rawidem1", 100)
 	insert := func(key, outcome string, txID any) error {
 		_, err := db.Exec(`INSERT INTO idempotency_keys (api_key, key, fingerprint, outcome, transaction_id, created_at)
 			VALUES ('rawidem1', ?, 'fp', ?, ?, 0)`, key, outcome, txID)

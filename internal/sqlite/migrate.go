@@ -19,7 +19,7 @@ var migrations embed.FS
 // transaction: a failure leaves the schema as it was, and two processes
 // opening the same new file cannot both apply a step.
 func (s *Store) migrate(ctx context.Context) error {
-	return s.write(ctx, "migrate", func(tx *sql.Tx) error {
+	return s.write(ctx, "migrate", func(tx dbTx) error {
 		steps, err := fs.Sub(migrations, "migrations")
 		if err != nil {
 			return err
@@ -36,15 +36,14 @@ func (s *Store) migrate(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		for rows.Next() {
+		if _, err := eachRow(rows, func(row *sql.Rows) error {
 			var v int
-			if err := rows.Scan(&v); err != nil {
-				rows.Close()
+			if err := row.Scan(&v); err != nil {
 				return err
 			}
 			applied = append(applied, v)
-		}
-		if err := rows.Close(); err != nil {
+			return nil
+		}); err != nil {
 			return err
 		}
 		now := toDB(time.Now())

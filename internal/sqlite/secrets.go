@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 
 	"github.com/vonage/vonage-go-sdk/internal/account"
@@ -18,28 +17,25 @@ func (s *Store) Secrets(ctx context.Context, apiKey string) ([]account.Secret, e
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: secrets: %w", err)
 	}
-	defer rows.Close()
-	found := false
 	secrets := []account.Secret{}
-	for rows.Next() {
-		found = true
+	n, err := eachRow(rows, func(row *sql.Rows) error {
 		var (
 			id, hash sql.NullString
 			created  sql.NullInt64
 		)
-		if err := rows.Scan(&id, &hash, &created); err != nil {
-			return nil, fmt.Errorf("sqlite: secrets: %w", err)
-		}
-		if !id.Valid {
-			continue // an account without secrets, which the schema forbids
+		// A row without id is an account without secrets, which the
+		// schema forbids.
+		if err := row.Scan(&id, &hash, &created); err != nil || !id.Valid {
+			return err
 		}
 		secrets = append(secrets, account.Secret{ID: id.String, APIKey: apiKey, Hash: hash.String, CreatedAt: fromDB(created.Int64)})
-	}
-	if err := rows.Err(); err != nil {
+		return nil
+	})
+	if err != nil {
 		return nil, fmt.Errorf("sqlite: secrets: %w", err)
 	}
-	if !found {
-		return nil, notFound(apiKey)
+	if n == 0 {
+		return nil, account.KeyNotFound(apiKey)
 	}
 	return secrets, nil
 }
@@ -47,26 +43,21 @@ func (s *Store) Secrets(ctx context.Context, apiKey string) ([]account.Secret, e
 // AccountWithSecret returns the account if it still holds the secret.
 func (s *Store) AccountWithSecret(ctx context.Context, apiKey, id string) (account.Account, bool, error) {
 	a, err := scanAccount(s.q.accountWithSecret.QueryRowContext(ctx, apiKey, id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return account.Account{}, false, nil
-	}
-	if err != nil {
-		return account.Account{}, false, fmt.Errorf("sqlite: account with secret: %w", err)
-	}
-	return a, true, nil
+	ok, err := account.Found(err)
+	return a, ok, wrap("account with secret", err)
 }
 
 // AddSecret stores sec in the account's free slot. The schema has two
 // slots per account, so a third secret is refused by the UNIQUE (api_key,
 // slot) constraint whatever the Go code does.
 func (s *Store) AddSecret(ctx context.Context, sec account.Secret) error {
-	return s.write(ctx, "add secret", func(tx *sql.Tx) error {
-		ok, err := accountExists(ctx, tx, sec.APIKey)
+	return s.write(ctx, "add secret", func(tx dbTx) error {
+		ok, err := tx.accountExists(ctx, sec.APIKey)
 		if err != nil {
 			return err
 		}
 		if !ok {
-			return notFound(sec.APIKey)
+			return account.KeyNotFound(sec.APIKey)
 		}
 		_, err = tx.ExecContext(ctx, `INSERT INTO secrets (id, api_key, slot, hash, created_at)
 			VALUES (?1, ?2,
@@ -92,7 +83,7 @@ func (s *Store) AddSecret(ctx context.Context, sec account.Secret) error {
 // RevokeSecret deletes the secret. The secrets_keep_last trigger refuses
 // to delete an account's only secret, also when two revokes race.
 func (s *Store) RevokeSecret(ctx context.Context, apiKey, id string) error {
-	return s.write(ctx, "revoke secret", func(tx *sql.Tx) error {
+	return s.write(ctx, "revoke secret", func(tx dbTx) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM secrets WHERE api_key = ? AND id = ?`, apiKey, id)
 		if isTrigger(err, lastSecretMsg) {
 			return account.Errorf(account.ELASTSECRET, "cannot revoke the last secret of an account")

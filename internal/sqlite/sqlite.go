@@ -42,13 +42,6 @@ type Store struct {
 	q *readStmts // the per-request reads, prepared on r
 }
 
-// newStore returns a Store on the write pool w, its Ledger wired.
-func newStore(w *sql.DB) *Store {
-	s := &Store{w: w}
-	s.Ledger = account.Ledger{InTx: s.inLedgerTx}
-	return s
-}
-
 var _ account.Store = (*Store)(nil)
 
 // busyTimeout is how long a connection waits for a lock held by another
@@ -77,7 +70,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	// foreign_keys: SQLite leaves them off unless asked, per connection.
 	// _txlock=immediate: take the write lock at BEGIN, not at the first
 	// write, so a read-then-write transaction can never be refused halfway.
-	w, err := sql.Open("sqlite", dsn(path, url.Values{
+	w, err := openWriter(dsn(path, url.Values{
 		"_busy_timeout": {fmt.Sprint(busyTimeout.Milliseconds())},
 		"_journal_mode": {"WAL"},
 		"_synchronous":  {"FULL"},
@@ -85,21 +78,12 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		"_txlock":       {"immediate"},
 	}))
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: open: %w", err)
-	}
-	w.SetMaxOpenConns(1)
-	w.SetMaxIdleConns(1)
-	w.SetConnMaxLifetime(0)
-	w.SetConnMaxIdleTime(0)
-	s := newStore(w)
-	if err := s.migrate(ctx); err != nil {
-		w.Close()
 		return nil, err
 	}
 
-	// The write connection above has already switched the file to WAL
-	// (journal_mode is persistent), so readers need not, and cannot: they
-	// are query-only.
+	// The write connection switches the file to WAL (journal_mode is
+	// persistent) when start migrates, before any reader connects, so
+	// readers need not, and cannot: they are query-only.
 	r, err := sql.Open("sqlite", dsn(path, url.Values{
 		"_busy_timeout": {fmt.Sprint(busyTimeout.Milliseconds())},
 		"_query_only":   {"1"},
@@ -111,41 +95,51 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	n := max(4, runtime.GOMAXPROCS(0))
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
-	s.r = r
-	if err := s.Ping(ctx); err != nil {
-		s.Close()
-		return nil, err
-	}
-	if s.q, err = prepareReads(ctx, r); err != nil {
-		s.Close()
-		return nil, err
-	}
-	return s, nil
+	return start(ctx, w, r)
 }
 
 // openMemory opens a private in-memory database on a single connection,
 // which serves reads and writes alike: an in-memory database has no WAL and
 // disappears with its last connection, so the pool keeps that one forever.
 func openMemory(ctx context.Context) (*Store, error) {
-	db, err := sql.Open("sqlite", Memory+"?"+url.Values{
+	db, err := openWriter(Memory + "?" + url.Values{
 		"_foreign_keys": {"1"},
 		"_txlock":       {"immediate"},
 	}.Encode())
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: open: %w", err)
-	}
-	db.SetMaxOpenConns(1)
-	db.SetMaxIdleConns(1)
-	db.SetConnMaxLifetime(0)
-	db.SetConnMaxIdleTime(0)
-	s := newStore(db)
-	s.r = db
-	if err := s.migrate(ctx); err != nil {
-		db.Close()
 		return nil, err
 	}
-	if s.q, err = prepareReads(ctx, db); err != nil {
-		db.Close()
+	return start(ctx, db, db)
+}
+
+// openWriter opens a pool of one connection, kept forever, on the data
+// source name: the pool every write goes through.
+func openWriter(name string) (*sql.DB, error) {
+	w, err := sql.Open("sqlite", name)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open: %w", err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	w.SetConnMaxIdleTime(0)
+	return w, nil
+}
+
+// start wires a Store on its write and read pools, brings the schema up to
+// date and prepares the reads; on failure it closes the pools.
+func start(ctx context.Context, w, r *sql.DB) (*Store, error) {
+	s := &Store{w: w, r: r}
+	s.Ledger = account.Ledger{InTx: s.inLedgerTx}
+	err := s.migrate(ctx)
+	if err == nil {
+		err = s.Ping(ctx)
+	}
+	if err == nil {
+		s.q, err = prepareReads(ctx, r)
+	}
+	if err != nil {
+		s.Close()
 		return nil, err
 	}
 	return s, nil
@@ -183,16 +177,23 @@ func (s *Store) Close() error {
 	return nil
 }
 
+// dbTx is a transaction of the Store. Its methods are the ledger's reads
+// and writes: a write transaction is the account.LedgerTx the money rules
+// run in.
+type dbTx struct{ *sql.Tx }
+
+var _ account.LedgerTx = dbTx{}
+
 // write runs fn in a write transaction (BEGIN IMMEDIATE) and commits it
 // when fn returns nil. Domain errors from fn pass through untouched; any
 // other error is wrapped with op.
-func (s *Store) write(ctx context.Context, op string, fn func(tx *sql.Tx) error) error {
+func (s *Store) write(ctx context.Context, op string, fn func(tx dbTx) error) error {
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("sqlite: %s: begin: %w", op, err)
 	}
 	defer tx.Rollback() // a no-op once committed
-	if err := fn(tx); err != nil {
+	if err := fn(dbTx{tx}); err != nil {
 		return wrap(op, err)
 	}
 	if err := tx.Commit(); err != nil {
@@ -201,15 +202,20 @@ func (s *Store) write(ctx context.Context, op string, fn func(tx *sql.Tx) error)
 	return nil
 }
 
+// inLedgerTx runs fn in a write transaction: account.Ledger's InTx.
+func (s *Store) inLedgerTx(ctx context.Context, op string, fn func(account.LedgerTx) error) error {
+	return s.write(ctx, op, func(tx dbTx) error { return fn(tx) })
+}
+
 // read runs fn in a read transaction on the read pool, so that the several
 // queries fn makes see one snapshot.
-func (s *Store) read(ctx context.Context, op string, fn func(tx *sql.Tx) error) error {
+func (s *Store) read(ctx context.Context, op string, fn func(tx dbTx) error) error {
 	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return fmt.Errorf("sqlite: %s: begin: %w", op, err)
 	}
 	defer tx.Rollback() // read-only: nothing to commit
-	return wrap(op, fn(tx))
+	return wrap(op, fn(dbTx{tx}))
 }
 
 // wrap adds op to unexpected errors and leaves domain errors alone.
@@ -218,6 +224,19 @@ func wrap(op string, err error) error {
 		return err
 	}
 	return fmt.Errorf("sqlite: %s: %w", op, err)
+}
+
+// eachRow calls fn on each row of rows, then closes them, and returns how
+// many rows there were.
+func eachRow(rows *sql.Rows, fn func(row *sql.Rows) error) (int, error) {
+	defer rows.Close()
+	n := 0
+	for ; rows.Next(); n++ {
+		if err := fn(rows); err != nil {
+			return n, err
+		}
+	}
+	return n, rows.Err()
 }
 
 // sqliteCode returns the extended SQLite result code in err's chain, or 0.

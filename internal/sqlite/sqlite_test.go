@@ -20,31 +20,44 @@ import (
 	"github.com/vonage/vonage-go-sdk/internal/storetest"
 )
 
-func TestStore(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) account.Store {
-		return open(t, filepath.Join(t.TempDir(), "test.db"))
-	})
+// openFile opens a Store on a new file, as the server runs it.
+func openFile(tb testing.TB) account.Store {
+	return open(tb, filepath.Join(tb.TempDir(), "test.db"))
 }
+
+func TestStore(t *testing.T) { storetest.Run(t, openFile) }
 
 func TestStoreMemory(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) account.Store {
-		return open(t, sqlite.Memory)
-	})
+	storetest.Run(t, func(tb testing.TB) account.Store { return open(tb, sqlite.Memory) })
 }
 
+// BenchmarkStore measures the store's hot paths (see storetest.Bench):
+// go test -run '^$' -bench . -benchmem ./internal/sqlite.
+func BenchmarkStore(b *testing.B) { storetest.Bench(b, openFile, 1) }
+
 // open opens a Store and closes it when the test ends.
-func open(t *testing.T, path string) *sqlite.Store {
-	t.Helper()
+func open(tb testing.TB, path string) *sqlite.Store {
+	tb.Helper()
 	s, err := sqlite.Open(context.Background(), path)
 	if err != nil {
-		t.Fatalf("Open(%q): %v", path, err)
+		tb.Fatalf("Open(%q): %v", path, err)
 	}
-	t.Cleanup(func() {
+	tb.Cleanup(func() {
 		if err := s.Close(); err != nil {
-			t.Errorf("Close: %v", err)
+			tb.Errorf("Close: %v", err)
 		}
 	})
 	return s
+}
+
+// openRaw opens a Store on a new file holding the account key (with the
+// balance, when positive), and the same file with plain database/sql.
+func openRaw(t *testing.T, key string, balance account.Money) (*sqlite.Store, account.Secret, *sql.DB) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "test.db")
+	s := open(t, path)
+	sec := seed(t, s, key, balance)
+	return s, sec, raw(t, path)
 }
 
 // raw opens the file with plain database/sql, bypassing the Store, as any
@@ -148,10 +161,7 @@ func TestPragmas(t *testing.T) {
 
 func TestSchemaAllowsTwoSecrets(t *testing.T) {
 	t.Parallel()
-	path := filepath.Join(t.TempDir(), "test.db")
-	s := open(t, path)
-	seed(t, s, "rawsecr1", 0)
-	db := raw(t, path)
+	_, _, db := openRaw(t, "rawsecr1", 0)
 	insert := func(slot int) error {
 		_, err := db.Exec(`INSERT INTO secrets (id, api_key, slot, hash, created_at) VALUES (?, 'rawsecr1', ?, 'h', 0)`,
 			account.NewID(), slot)
@@ -177,10 +187,7 @@ func TestSchemaAllowsTwoSecrets(t *testing.T) {
 
 func TestSchemaKeepsLastSecret(t *testing.T) {
 	t.Parallel()
-	path := filepath.Join(t.TempDir(), "test.db")
-	s := open(t, path)
-	only := seed(t, s, "rawlast1", 0)
-	db := raw(t, path)
+	s, only, db := openRaw(t, "rawlast1", 0)
 	count := func() int {
 		t.Helper()
 		var n int
@@ -214,10 +221,7 @@ func TestSchemaKeepsLastSecret(t *testing.T) {
 
 func TestSchemaGuardsLedger(t *testing.T) {
 	t.Parallel()
-	path := filepath.Join(t.TempDir(), "test.db")
-	s := open(t, path)
-	seed(t, s, "rawmony1", 100)
-	db := raw(t, path)
+	s, _, db := openRaw(t, "rawmony1", 100)
 
 	exec := func(q string, args ...any) error { _, err := db.Exec(q, args...); return err }
 	trigger := sqlite3.SQLITE_CONSTRAINT_TRIGGER
@@ -239,10 +243,7 @@ func TestSchemaGuardsLedger(t *testing.T) {
 	if err := insert("credit", 5, 105); err != nil {
 		t.Fatalf("raw correct credit: %v", err)
 	}
-	acct, err := s.Account(t.Context(), "rawmony1")
-	if err != nil || acct.Balance != 105 {
-		t.Errorf("balance %d (%v), want 105", acct.Balance, err)
-	}
+	storetest.WantBalance(t, s, "rawmony1", 105)
 }
 
 func TestPersists(t *testing.T) {

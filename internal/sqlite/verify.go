@@ -13,23 +13,21 @@ import (
 // schema's triggers already refuse any write that would break this; the
 // check proves it for a file that anything may have touched.
 func (s *Store) VerifyLedger(ctx context.Context) (account.LedgerReport, error) {
-	var rep account.LedgerReport
-	err := s.read(ctx, "verify ledger", func(tx *sql.Tx) error {
-		var check account.LedgerCheck
+	var check account.LedgerCheck
+	err := s.read(ctx, "verify ledger", func(tx dbTx) error {
 		rows, err := tx.QueryContext(ctx, `SELECT api_key, balance FROM accounts ORDER BY api_key`)
 		if err != nil {
 			return err
 		}
-		for rows.Next() {
+		if _, err := eachRow(rows, func(row *sql.Rows) error {
 			var key string
 			var balance account.Money
-			if err := rows.Scan(&key, &balance); err != nil {
-				rows.Close()
+			if err := row.Scan(&key, &balance); err != nil {
 				return err
 			}
 			check.Account(key, balance)
-		}
-		if err := rows.Close(); err != nil {
+			return nil
+		}); err != nil {
 			return err
 		}
 
@@ -38,26 +36,22 @@ func (s *Store) VerifyLedger(ctx context.Context) (account.LedgerReport, error) 
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
+		_, err = eachRow(rows, func(row *sql.Rows) error {
 			var (
 				id            int64
 				key           string
 				amount, after account.Money
 			)
-			if err := rows.Scan(&id, &key, &amount, &after); err != nil {
+			if err := row.Scan(&id, &key, &amount, &after); err != nil {
 				return err
 			}
 			check.Row(id, key, amount, after)
-		}
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		rep = check.Report()
-		return nil
+			return nil
+		})
+		return err
 	})
 	if err != nil {
 		return account.LedgerReport{}, err
 	}
-	return rep, nil
+	return check.Report(), nil
 }

@@ -16,13 +16,13 @@ const benchAccounts = 1000
 // Bench measures what a Store does for the server on its hot paths: the
 // one read that confirms a cached verification (AccountWithSecret, which
 // also returns the account a balance request answers with), the reads of a
-// cache miss (Account, Secrets) and the bulk import. open must return an
-// empty store and register its cleanup with b. parallelism is passed to
-// b.SetParallelism in the parallel read: a store whose reads wait on the
-// network wants more goroutines than CPUs to keep its pool busy.
+// cache miss (Account, Secrets) and the bulk import, on stores that open
+// returns. parallelism is passed to b.SetParallelism in the parallel read:
+// a store whose reads wait on the network wants more goroutines than CPUs
+// to keep its pool busy.
 //
 // Run it from the store's package: go test -run '^$' -bench . -benchmem.
-func Bench(b *testing.B, open func(b *testing.B) account.Store, parallelism int) {
+func Bench(b *testing.B, open Opener, parallelism int) {
 	b.Run("AccountWithSecret", func(b *testing.B) {
 		s, keys, ids := benchStore(b, open)
 		ctx := context.Background()
@@ -118,7 +118,7 @@ func Bench(b *testing.B, open func(b *testing.B) account.Store, parallelism int)
 
 // benchStore opens a store holding benchAccounts accounts and returns it
 // with their keys and first secrets' ids.
-func benchStore(b *testing.B, open func(b *testing.B) account.Store) (account.Store, []string, []string) {
+func benchStore(b *testing.B, open Opener) (account.Store, []string, []string) {
 	b.Helper()
 	s := open(b)
 	now := time.Now().UTC().Truncate(time.Microsecond)

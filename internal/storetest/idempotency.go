@@ -278,7 +278,7 @@ func testConcurrentSameKey(t *testing.T, s account.Store) {
 				amount = eur(14) // 10 - 14 + 3 < 0
 			}
 			results := make([]account.MoveResult, n)
-			errs := race(n, func(i int) error {
+			errs := Race(n, func(i int) error {
 				var err error
 				m := keyed(key, amount, "once", at(i), "same-key", "fp-once")
 				if tc.charge {

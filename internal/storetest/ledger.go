@@ -84,7 +84,7 @@ func testVerifyBusy(t *testing.T, s account.Store) {
 			reports++
 		}
 	})
-	errs := race(120, func(i int) error {
+	errs := Race(120, func(i int) error {
 		key := keys[i%accounts]
 		switch i % 3 {
 		case 0:

@@ -405,7 +405,7 @@ func testConcurrentMoney(t *testing.T, s account.Store) {
 
 		const n = 200
 		charge, credit := eur(1), account.Money(50_000_000)
-		errs := race(n, func(i int) error {
+		errs := Race(n, func(i int) error {
 			if i%2 == 0 {
 				_, _, err := chargeTx(t, s, tc.key, charge, fmt.Sprint("charge ", i), at(i))
 				return err

@@ -2,7 +2,6 @@ package storetest
 
 import (
 	"fmt"
-	"sync"
 	"testing"
 
 	"github.com/vonage/vonage-go-sdk/internal/account"
@@ -174,22 +173,6 @@ func wantHolds(t *testing.T, s account.Store, key, id string, want bool) {
 	}
 }
 
-// race starts n goroutines at once and returns their errors.
-func race(n int, fn func(i int) error) []error {
-	errs := make([]error, n)
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Go(func() {
-			<-start
-			errs[i] = fn(i)
-		})
-	}
-	close(start)
-	wg.Wait()
-	return errs
-}
-
 // testRaceAdd: concurrent adds to an account with one secret; exactly one
 // may win.
 func testRaceAdd(t *testing.T, s account.Store) {
@@ -197,7 +180,7 @@ func testRaceAdd(t *testing.T, s account.Store) {
 	for round := range rounds {
 		key := fmt.Sprintf("raceadd%02d", round)
 		create(t, s, newAccount(key))
-		errs := race(racers, func(i int) error {
+		errs := Race(racers, func(i int) error {
 			return s.AddSecret(t.Context(), newSecret(key, at(i)))
 		})
 		ok := 0
@@ -231,7 +214,7 @@ func testRaceRevoke(t *testing.T, s account.Store) {
 			t.Fatal(err)
 		}
 		targets := []string{first.ID, second.ID}
-		errs := race(2, func(i int) error {
+		errs := Race(2, func(i int) error {
 			return s.RevokeSecret(t.Context(), key, targets[i])
 		})
 		ok, last := 0, 0

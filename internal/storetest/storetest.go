@@ -12,16 +12,20 @@ import (
 	"io"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/vonage/vonage-go-sdk/internal/account"
 )
 
-// Run runs the contract suite. open must return an empty store and register
-// its cleanup (closing it) with t; every subtest opens its own and runs in
-// parallel with the others.
-func Run(t *testing.T, open func(t *testing.T) account.Store) {
+// Opener opens an empty store and registers its cleanup (closing it) with
+// tb. A store's tests write one and hand it to Run and Bench.
+type Opener func(tb testing.TB) account.Store
+
+// Run runs the contract suite on stores that open returns; every subtest
+// opens its own and runs in parallel with the others.
+func Run(t *testing.T, open Opener) {
 	groups := []struct {
 		name  string
 		tests []test
@@ -242,4 +246,30 @@ func Seed(t *testing.T, s account.Store, key string, balance account.Money, at t
 		t.Fatal(err)
 	}
 	return sec
+}
+
+// Race starts n goroutines at once, each running fn with its number, and
+// returns their errors.
+func Race(n int, fn func(i int) error) []error {
+	errs := make([]error, n)
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			<-start
+			errs[i] = fn(i)
+		})
+	}
+	close(start)
+	wg.Wait()
+	return errs
+}
+
+// WantBalance fails unless the account key has the balance want.
+func WantBalance(t *testing.T, s account.Store, key string, want account.Money) {
+	t.Helper()
+	acct, err := s.Account(t.Context(), key)
+	if err != nil || acct.Balance != want {
+		t.Errorf("balance %d (%v), want %d", acct.Balance, err, want)
+	}
 }
