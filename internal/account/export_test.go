@@ -80,3 +80,6 @@ func (c *FakeClock) Advance(d time.Duration) {
 	defer c.mu.Unlock()
 	c.t = c.t.Add(d)
 }
+
+// len is the number of entries.
+func (c *lru[K, V]) len() int { return len(c.m) }

@@ -63,6 +63,3 @@ func (c *lru[K, V]) remove(key K) {
 		delete(c.m, key)
 	}
 }
-
-// len is the number of entries.
-func (c *lru[K, V]) len() int { return len(c.m) }
