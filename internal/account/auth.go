@@ -1,7 +1,6 @@
 package account
 
 import (
-	"container/list"
 	"context"
 	"crypto/hmac"
 	"crypto/rand"
@@ -142,16 +141,10 @@ func (s *Service) dummyHash() string {
 // keyed by an HMAC with a per-process random key, so the cache never holds
 // a secret or anything that could be checked offline.
 type verifyCache struct {
-	mu    sync.Mutex
-	max   int
-	key   []byte
-	m     map[[sha256.Size]byte]*list.Element
-	order list.List // of *cacheEntry, most recently used at the front
-}
-
-type cacheEntry struct {
-	mac [sha256.Size]byte
-	id  string
+	mu  sync.Mutex
+	max int
+	key []byte
+	ids *lru[[sha256.Size]byte, string] // secret ids by MAC
 }
 
 func newVerifyCache(max int) *verifyCache {
@@ -159,7 +152,7 @@ func newVerifyCache(max int) *verifyCache {
 	if _, err := rand.Read(k); err != nil {
 		panic(fmt.Sprintf("crypto/rand failed: %v", err))
 	}
-	return &verifyCache{max: max, key: k, m: make(map[[sha256.Size]byte]*list.Element)}
+	return &verifyCache{max: max, key: k, ids: newLRU[[sha256.Size]byte, string](max)}
 }
 
 func (c *verifyCache) mac(apiKey, secret string) [sha256.Size]byte {
@@ -180,12 +173,7 @@ func (c *verifyCache) getMAC(k [sha256.Size]byte) (string, bool) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	el, ok := c.m[k]
-	if !ok {
-		return "", false
-	}
-	c.order.MoveToFront(el)
-	return el.Value.(*cacheEntry).id, true
+	return c.ids.get(k)
 }
 
 func (c *verifyCache) putMAC(k [sha256.Size]byte, id string) {
@@ -194,17 +182,7 @@ func (c *verifyCache) putMAC(k [sha256.Size]byte, id string) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if el, ok := c.m[k]; ok {
-		el.Value.(*cacheEntry).id = id
-		c.order.MoveToFront(el)
-		return
-	}
-	if len(c.m) >= c.max {
-		oldest := c.order.Back()
-		c.order.Remove(oldest)
-		delete(c.m, oldest.Value.(*cacheEntry).mac)
-	}
-	c.m[k] = c.order.PushFront(&cacheEntry{mac: k, id: id})
+	c.ids.put(k, id)
 }
 
 func (c *verifyCache) forgetMAC(k [sha256.Size]byte) {
@@ -213,10 +191,7 @@ func (c *verifyCache) forgetMAC(k [sha256.Size]byte) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if el, ok := c.m[k]; ok {
-		c.order.Remove(el)
-		delete(c.m, k)
-	}
+	c.ids.remove(k)
 }
 
 // flights shares one verification by hashing among concurrent requests

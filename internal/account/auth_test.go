@@ -44,24 +44,6 @@ func openStore(t *testing.T, path string) *countingStore {
 	return &countingStore{Store: st}
 }
 
-// clock is a limiter clock moved by hand.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 func limitReason(err error) string {
 	var le *account.LimitError
 	if errors.As(err, &le) && account.ErrorCode(err) == account.ERATELIMIT && le.RetryAfter() > 0 {
@@ -78,8 +60,8 @@ func TestAuthenticateFailureLimits(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	st := openStore(t, "")
-	clk := &clock{t: time.Unix(0, 0)}
-	svc := account.NewService(st, account.WithHashParams(cheap), account.WithLimiterClock(clk.now),
+	clk := account.NewFakeClock(time.Unix(0, 0))
+	svc := account.NewService(st, account.WithHashParams(cheap), account.WithLimiterClock(clk.Now),
 		account.WithAuthLimits(account.AuthLimits{PerPair: 5, PerAddr: 8, Window: time.Minute}))
 	acct, _, err := svc.CreateAccount(ctx, account.NewAccount{APIKey: "victim01", Secret: "Right1Secret"})
 	if err != nil {
@@ -115,7 +97,7 @@ func TestAuthenticateFailureLimits(t *testing.T) {
 		t.Errorf("past the address limit: %v", err)
 	}
 	// Time refills the budget.
-	clk.advance(time.Minute)
+	clk.Advance(time.Minute)
 	if _, err := svc.Authenticate(ctx, acct.APIKey, "Right1Secret", attacker); err != nil {
 		t.Errorf("after the window: %v", err)
 	}
@@ -127,8 +109,8 @@ func TestAuthenticateCallRate(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	st := openStore(t, "")
-	clk := &clock{t: time.Unix(0, 0)}
-	svc := account.NewService(st, account.WithHashParams(cheap), account.WithLimiterClock(clk.now), account.WithCallRateLimit(true))
+	clk := account.NewFakeClock(time.Unix(0, 0))
+	svc := account.NewService(st, account.WithHashParams(cheap), account.WithLimiterClock(clk.Now), account.WithCallRateLimit(true))
 	limits := account.Limits{MaxOutboundRequest: 30, MaxInboundRequest: 30, MaxCallsPerSecond: 3}
 	if _, _, err := svc.CreateAccount(ctx, account.NewAccount{APIKey: "busy0001", Secret: "Busy1Secret", Limits: &limits}); err != nil {
 		t.Fatal(err)
@@ -147,7 +129,7 @@ func TestAuthenticateCallRate(t *testing.T) {
 	if _, err := svc.Authenticate(ctx, "calm0001", "Calm1Secret", "192.0.2.1"); err != nil {
 		t.Errorf("another account: %v", err)
 	}
-	clk.advance(time.Second / 3)
+	clk.Advance(time.Second / 3)
 	if _, err := svc.Authenticate(ctx, "busy0001", "Busy1Secret", "192.0.2.1"); err != nil {
 		t.Errorf("after a third of a second: %v", err)
 	}

@@ -5,6 +5,8 @@ import (
 	"encoding/base64"
 	"fmt"
 	"strings"
+	"sync"
+	"time"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -56,5 +58,28 @@ func (c *verifyCache) get(apiKey, secret string) (string, bool) {
 func (c *verifyCache) put(apiKey, secret, id string) { c.putMAC(c.mac(apiKey, secret), id) }
 func (c *verifyCache) forget(apiKey, secret string)  { c.forgetMAC(c.mac(apiKey, secret)) }
 
-// len is the number of buckets the table holds.
-func (t *lruBuckets) len() int { return len(t.m) }
+// FakeClock is a limiter clock moved by hand.
+type FakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+// NewFakeClock returns a clock that shows start until it is advanced.
+func NewFakeClock(start time.Time) *FakeClock { return &FakeClock{t: start} }
+
+// Now is the clock's time, for WithLimiterClock.
+func (c *FakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+// Advance moves the clock d forward.
+func (c *FakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// len is the number of entries.
+func (c *lru[K, V]) len() int { return len(c.m) }

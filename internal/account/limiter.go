@@ -1,7 +1,6 @@
 package account
 
 import (
-	"container/list"
 	"context"
 	"net/netip"
 	"runtime"
@@ -62,14 +61,11 @@ const DefaultLimiterEntries = 65536
 // lruBuckets is a bounded table of token buckets, least recently used
 // first out. It does no locking; its owner does.
 type lruBuckets struct {
-	max   int
-	m     map[string]*list.Element
-	order list.List // of *bucket, most recently used at the front
+	*lru[string, bucket]
 }
 
 // bucket holds tokens as of time at.
 type bucket struct {
-	key    string
 	tokens float64
 	at     time.Time
 }
@@ -78,17 +74,16 @@ func newLRUBuckets(max int) *lruBuckets {
 	if max <= 0 {
 		max = DefaultLimiterEntries
 	}
-	return &lruBuckets{max: max, m: make(map[string]*list.Element)}
+	return &lruBuckets{newLRU[string, bucket](max)}
 }
 
 // tokens returns key's tokens at now, refilled at rate per second up to
 // capacity; a key without an entry is full.
 func (t *lruBuckets) tokens(key string, capacity, rate float64, now time.Time) float64 {
-	el, ok := t.m[key]
+	b, ok := t.peek(key)
 	if !ok {
 		return capacity
 	}
-	b := el.Value.(*bucket)
 	elapsed := now.Sub(b.at).Seconds()
 	if elapsed < 0 {
 		elapsed = 0
@@ -99,26 +94,11 @@ func (t *lruBuckets) tokens(key string, capacity, rate float64, now time.Time) f
 // set records key's tokens at now. A full bucket is dropped: it is the same
 // as no entry, and keeps honest traffic out of the table.
 func (t *lruBuckets) set(key string, tokens, capacity float64, now time.Time) {
-	el, ok := t.m[key]
 	if tokens >= capacity {
-		if ok {
-			t.order.Remove(el)
-			delete(t.m, key)
-		}
+		t.remove(key)
 		return
 	}
-	if ok {
-		b := el.Value.(*bucket)
-		b.tokens, b.at = tokens, now
-		t.order.MoveToFront(el)
-		return
-	}
-	if len(t.m) >= t.max {
-		oldest := t.order.Back()
-		t.order.Remove(oldest)
-		delete(t.m, oldest.Value.(*bucket).key)
-	}
-	t.m[key] = t.order.PushFront(&bucket{key: key, tokens: tokens, at: now})
+	t.put(key, bucket{tokens: tokens, at: now})
 }
 
 // failLimiter counts failed authentications per pair and per address.

@@ -4,30 +4,11 @@ import (
 	"context"
 	"errors"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
 )
 
-// fakeClock is a limiter clock moved by hand.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newFakeClock() *fakeClock { return &fakeClock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)} }
-
-func (c *fakeClock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
+func newFakeClock() *FakeClock { return NewFakeClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)) }
 
 func wantLimit(t *testing.T, err error, reason string, after time.Duration) {
 	t.Helper()
@@ -46,7 +27,7 @@ func wantLimit(t *testing.T, err error, reason string, after time.Duration) {
 func TestFailLimiterPerPair(t *testing.T) {
 	t.Parallel()
 	clk := newFakeClock()
-	f := newFailLimiter(AuthLimits{PerPair: 20, PerAddr: 100, Window: time.Minute}, clk.now)
+	f := newFailLimiter(AuthLimits{PerPair: 20, PerAddr: 100, Window: time.Minute}, clk.Now)
 	for i := range 20 {
 		r, err := f.admit("victim01", "192.0.2.1")
 		if err != nil {
@@ -67,7 +48,7 @@ func TestFailLimiterPerPair(t *testing.T) {
 	}
 
 	// One failure's worth refills in Window/PerPair.
-	clk.advance(3 * time.Second)
+	clk.Advance(3 * time.Second)
 	r, err := f.admit("victim01", "192.0.2.1")
 	if err != nil {
 		t.Fatalf("after 3s: %v", err)
@@ -80,7 +61,7 @@ func TestFailLimiterPerPair(t *testing.T) {
 func TestFailLimiterPerAddr(t *testing.T) {
 	t.Parallel()
 	clk := newFakeClock()
-	f := newFailLimiter(AuthLimits{PerPair: 20, PerAddr: 100, Window: time.Minute}, clk.now)
+	f := newFailLimiter(AuthLimits{PerPair: 20, PerAddr: 100, Window: time.Minute}, clk.Now)
 	for i := range 100 {
 		r, err := f.admit("key"+strconv.Itoa(i), "2001:db8:1:2::"+strconv.FormatInt(int64(i), 16))
 		if err != nil {
@@ -99,7 +80,7 @@ func TestFailLimiterPerAddr(t *testing.T) {
 func TestFailLimiterSettle(t *testing.T) {
 	t.Parallel()
 	clk := newFakeClock()
-	f := newFailLimiter(AuthLimits{PerPair: 10, PerAddr: 5, Window: time.Minute}, clk.now)
+	f := newFailLimiter(AuthLimits{PerPair: 10, PerAddr: 5, Window: time.Minute}, clk.Now)
 	fail := func() {
 		r, err := f.admit("k", "192.0.2.1")
 		if err != nil {
@@ -124,7 +105,7 @@ func TestFailLimiterSettle(t *testing.T) {
 		wantLimit(t, err, LimitFailuresAddr, 0)
 	}
 	// Neither a failure nor a success (a store error): tokens come back.
-	clk.advance(time.Hour)
+	clk.Advance(time.Hour)
 	for range 10 {
 		r, err := f.admit("k", "192.0.2.1")
 		if err != nil {
@@ -143,7 +124,7 @@ func TestFailLimiterSettle(t *testing.T) {
 func TestFailLimiterDebt(t *testing.T) {
 	t.Parallel()
 	clk := newFakeClock()
-	f := newFailLimiter(AuthLimits{PerPair: 20, PerAddr: 1000, Window: time.Minute}, clk.now)
+	f := newFailLimiter(AuthLimits{PerPair: 20, PerAddr: 1000, Window: time.Minute}, clk.Now)
 	var burst []attempt
 	for range 25 { // all checked before the first verification ends
 		a, err := f.admit("victim01", "192.0.2.1")
@@ -159,11 +140,11 @@ func TestFailLimiterDebt(t *testing.T) {
 	// time, 18 seconds.
 	_, err := f.admit("victim01", "192.0.2.1")
 	wantLimit(t, err, LimitFailuresPair, 18*time.Second)
-	clk.advance(17 * time.Second)
+	clk.Advance(17 * time.Second)
 	if _, err := f.admit("victim01", "192.0.2.1"); err == nil {
 		t.Fatal("admitted before the debt was paid")
 	}
-	clk.advance(time.Second)
+	clk.Advance(time.Second)
 	if _, err := f.admit("victim01", "192.0.2.1"); err != nil {
 		t.Fatalf("after 18s: %v", err)
 	}
@@ -179,7 +160,7 @@ func TestFailLimiterDebt(t *testing.T) {
 func TestFailLimiterBounded(t *testing.T) {
 	t.Parallel()
 	clk := newFakeClock()
-	f := newFailLimiter(AuthLimits{PerPair: 2, PerAddr: 1000, Window: time.Minute, MaxEntries: 50}, clk.now)
+	f := newFailLimiter(AuthLimits{PerPair: 2, PerAddr: 1000, Window: time.Minute, MaxEntries: 50}, clk.Now)
 	for i := range 10_000 {
 		r, err := f.admit("k"+strconv.Itoa(i), "192.0.2."+strconv.Itoa(i%200))
 		if err != nil {
@@ -190,7 +171,7 @@ func TestFailLimiterBounded(t *testing.T) {
 	if f.pairs.len() > 50 || f.addrs.len() > 50 {
 		t.Errorf("tables grew to %d pairs, %d addresses; bound 50", f.pairs.len(), f.addrs.len())
 	}
-	if newFailLimiter(AuthLimits{}, clk.now) != nil {
+	if newFailLimiter(AuthLimits{}, clk.Now) != nil {
 		t.Error("zero limits should turn the limiter off")
 	}
 	var off *failLimiter
@@ -218,7 +199,7 @@ func TestClientGroup(t *testing.T) {
 func TestCallLimiter(t *testing.T) {
 	t.Parallel()
 	clk := newFakeClock()
-	c := newCallLimiter(clk.now)
+	c := newCallLimiter(clk.Now)
 	a := Account{APIKey: "busy0001", Limits: Limits{MaxCallsPerSecond: 30}}
 	b := Account{APIKey: "calm0001", Limits: Limits{MaxCallsPerSecond: 30}}
 	for i := range 30 {
@@ -230,13 +211,13 @@ func TestCallLimiter(t *testing.T) {
 	if err := c.allow(b); err != nil {
 		t.Errorf("another account: %v", err)
 	}
-	clk.advance(time.Second / 30)
+	clk.Advance(time.Second / 30)
 	if err := c.allow(a); err != nil {
 		t.Errorf("after 1/30 s: %v", err)
 	}
 	// A lowered limit applies at once; 0 means none.
 	a.Limits.MaxCallsPerSecond = 1
-	clk.advance(time.Hour)
+	clk.Advance(time.Hour)
 	if err := c.allow(a); err != nil {
 		t.Fatal(err)
 	}
@@ -300,8 +281,8 @@ func TestVerifyCacheLRU(t *testing.T) {
 		}
 	}
 	c.forget("k", "a")
-	if _, ok := c.get("k", "a"); ok || len(c.m) != 1 || c.order.Len() != 1 {
-		t.Errorf("forget left %d entries", len(c.m))
+	if _, ok := c.get("k", "a"); ok || c.ids.len() != 1 || c.ids.order.Len() != 1 {
+		t.Errorf("forget left %d entries", c.ids.len())
 	}
 	off := newVerifyCache(0)
 	off.put("k", "a", "x")

@@ -19,6 +19,7 @@ import (
 
 	"github.com/vonage/vonage-go-sdk/internal/account"
 	"github.com/vonage/vonage-go-sdk/internal/adminapi"
+	"github.com/vonage/vonage-go-sdk/internal/moneytest"
 )
 
 // buildVonage builds cmd/vonage into a temporary directory.
@@ -124,15 +125,10 @@ func startServer(t *testing.T, bin, db string) *process {
 
 // crashCharge is one charge of the load and what became of it.
 type crashCharge struct {
-	ref, key string
-	amount   account.Money
+	moneytest.Request
 	sent     bool
 	answered bool // an HTTP answer arrived before the kill
-	ans      answer
-}
-
-func (ch *crashCharge) send(c *client, apiKey string) (answer, error) {
-	return c.move(true, apiKey, adminapi.MoneyRequest{Amount: ch.amount.String(), Reference: ch.ref, IdempotencyKey: ch.key})
+	ans      moneytest.Answer
 }
 
 // TestCrashRecovery kills `vonage serve` with SIGKILL in the middle of a
@@ -163,8 +159,8 @@ func TestCrashRecovery(t *testing.T) {
 	charges := make([]crashCharge, planned)
 	for i := range charges {
 		// 0.01 to 0.20 EUR with odd digits: 3,000 of them fit in 1,000 EUR.
-		charges[i] = crashCharge{ref: fmt.Sprintf("crash-ref-%04d", i), key: fmt.Sprintf("crash-key-%04d", i),
-			amount: account.Money(1_000_000 + (i*7919)%19_000_001)}
+		charges[i] = crashCharge{Request: moneytest.Request{Charge: true, Ref: fmt.Sprintf("crash-ref-%04d", i), Key: fmt.Sprintf("crash-key-%04d", i),
+			Amount: account.Money(1_000_000 + (i*7919)%19_000_001)}}
 	}
 	var (
 		next, answered atomic.Int64
@@ -182,7 +178,7 @@ func TestCrashRecovery(t *testing.T) {
 				}
 				ch := &charges[i]
 				ch.sent = true
-				a, err := ch.send(c, apiKey)
+				a, err := ch.Send(c.Client, apiKey)
 				if err != nil {
 					continue // no answer: the process died under it
 				}
@@ -212,10 +208,10 @@ func TestCrashRecovery(t *testing.T) {
 		case !ch.sent:
 		case !ch.answered:
 			unanswered++
-		case ch.ans.status == 201:
+		case ch.ans.Status == 201:
 			ok++
 		default:
-			t.Errorf("%s: answered %d %v before the kill", ch.ref, ch.ans.status, ch.ans.problem)
+			t.Errorf("%s: answered %d %v before the kill", ch.Ref, ch.ans.Status, ch.ans.Problem)
 		}
 		if ch.sent {
 			sent++
@@ -226,13 +222,8 @@ func TestCrashRecovery(t *testing.T) {
 	srv = startServer(t, bin, db)
 	c = newClient(srv.url)
 
-	rows, sum := c.ledger(t, apiKey)
-	count := map[string]int{}
-	ids := map[string]int64{}
-	for _, row := range rows {
-		count[row.Reference]++
-		ids[row.Reference] = row.ID
-	}
+	l := moneytest.ReadLedger(t, c.Client, apiKey)
+	count, ids := l.Count, l.ID
 	for ref, n := range count {
 		if n != 1 {
 			t.Errorf("reference %q appears %d times in the ledger", ref, n)
@@ -242,19 +233,19 @@ func TestCrashRecovery(t *testing.T) {
 	for _, ch := range charges {
 		switch {
 		case ch.answered:
-			moved := ch.ans.moved
-			if count[ch.ref] != 1 || ids[ch.ref] != moved.Transaction.ID {
+			moved := ch.ans.Moved
+			if count[ch.Ref] != 1 || ids[ch.Ref] != moved.Transaction.ID {
 				t.Errorf("%s: answered 201 with id %d before the kill; after the restart %d rows (id %d)",
-					ch.ref, moved.Transaction.ID, count[ch.ref], ids[ch.ref])
+					ch.Ref, moved.Transaction.ID, count[ch.Ref], ids[ch.Ref])
 			}
-		case count[ch.ref] > 0:
+		case count[ch.Ref] > 0:
 			committedUnanswered++ // done, but the answer died with the process
 		}
 	}
-	if got := c.balance(t, apiKey); got != sum {
-		t.Errorf("balance %s after the restart, the ledger sums to %s", got, sum)
+	if got := moneytest.Balance(t, c.Client, apiKey); got != l.Sum {
+		t.Errorf("balance %s after the restart, the ledger sums to %s", got, l.Sum)
 	}
-	c.verify(t)
+	moneytest.Verify(t, c.Client, "the restarted server")
 
 	// Re-send every unanswered charge with its key: the ones that were
 	// committed replay, the others run now, and each is applied once.
@@ -263,16 +254,16 @@ func TestCrashRecovery(t *testing.T) {
 		if !ch.sent || ch.answered {
 			continue
 		}
-		a, err := ch.send(c, apiKey)
-		if err != nil || a.status != 201 {
-			t.Fatalf("re-sending %s: %d %v %v", ch.ref, a.status, a.problem, err)
+		a, err := ch.Send(c.Client, apiKey)
+		if err != nil || a.Status != 201 {
+			t.Fatalf("re-sending %s: %d %v %v", ch.Ref, a.Status, a.Problem, err)
 		}
-		moved := a.moved
-		if wasThere := count[ch.ref] == 1; a.replayed != wasThere || (wasThere && ids[ch.ref] != moved.Transaction.ID) {
+		moved := a.Moved
+		if wasThere := count[ch.Ref] == 1; a.Replayed != wasThere || (wasThere && ids[ch.Ref] != moved.Transaction.ID) {
 			t.Errorf("re-sending %s: replayed=%v, id %d; before it the ledger had %d rows (id %d)",
-				ch.ref, a.replayed, moved.Transaction.ID, count[ch.ref], ids[ch.ref])
+				ch.Ref, a.Replayed, moved.Transaction.ID, count[ch.Ref], ids[ch.Ref])
 		}
-		if a.replayed {
+		if a.Replayed {
 			replayed++
 		} else {
 			applied++
@@ -284,26 +275,22 @@ func TestCrashRecovery(t *testing.T) {
 		if !ch.answered {
 			continue
 		}
-		a, err := ch.send(c, apiKey)
-		if err != nil || a.status != 201 || !a.replayed || !sameMovement(a.moved, ch.ans.moved) {
-			t.Errorf("re-sending answered %s: %d replayed=%v %+v, first answer %+v (%v)", ch.ref, a.status, a.replayed, a.moved, ch.ans.moved, err)
+		a, err := ch.Send(c.Client, apiKey)
+		if err != nil || a.Status != 201 || !a.Replayed || !moneytest.SameMovement(a.Moved, ch.ans.Moved) {
+			t.Errorf("re-sending answered %s: %d replayed=%v %+v, first answer %+v (%v)", ch.Ref, a.Status, a.Replayed, a.Moved, ch.ans.Moved, err)
 		}
 	}
 
-	rows, sum = c.ledger(t, apiKey)
-	count = map[string]int{}
-	for _, row := range rows {
-		count[row.Reference]++
-	}
+	l = moneytest.ReadLedger(t, c.Client, apiKey)
 	for _, ch := range charges {
-		if want := map[bool]int{true: 1, false: 0}[ch.sent]; count[ch.ref] != want {
-			t.Errorf("%s: %d ledger rows after the re-sends, want %d", ch.ref, count[ch.ref], want)
+		if want := map[bool]int{true: 1, false: 0}[ch.sent]; l.Count[ch.Ref] != want {
+			t.Errorf("%s: %d ledger rows after the re-sends, want %d", ch.Ref, l.Count[ch.Ref], want)
 		}
 	}
-	if got := c.balance(t, apiKey); got != sum {
-		t.Errorf("final balance %s, the ledger sums to %s", got, sum)
+	if got := moneytest.Balance(t, c.Client, apiKey); got != l.Sum {
+		t.Errorf("final balance %s, the ledger sums to %s", got, l.Sum)
 	}
-	_, ledgerRows := c.verify(t)
+	_, ledgerRows := moneytest.Verify(t, c.Client, "the restarted server")
 
 	// A clean stop: SIGTERM drains and exits 0.
 	if err := srv.cmd.Process.Signal(syscall.SIGTERM); err != nil {
@@ -320,5 +307,5 @@ func TestCrashRecovery(t *testing.T) {
 
 	t.Logf("%d charges sent from %d goroutines in %s before SIGKILL after %d answers (%d of them 201); %d unanswered, of which %d had committed; after the restart: every 201 in the ledger once, verify-ledger clean; re-sent the %d unanswered: %d replayed, %d applied now; the %d answered replayed the first answer; final ledger %d rows, balance %s",
 		sent, workers, loadTime.Round(time.Millisecond), killAfter, ok, unanswered, committedUnanswered,
-		unanswered, replayed, applied, ok, ledgerRows, sum)
+		unanswered, replayed, applied, ok, ledgerRows, l.Sum)
 }

@@ -15,22 +15,9 @@ import (
 
 	"github.com/vonage/vonage-go-sdk/internal/account"
 	"github.com/vonage/vonage-go-sdk/internal/adminapi"
+	"github.com/vonage/vonage-go-sdk/internal/moneytest"
 	"github.com/vonage/vonage-go-sdk/internal/server"
 )
-
-// moneyRequest is one planned credit or charge.
-type moneyRequest struct {
-	i      int
-	charge bool
-	amount account.Money
-	ref    string
-	key    string
-	twice  bool // sent by two goroutines at the same moment
-}
-
-func (m moneyRequest) send(c *client, apiKey string) (answer, error) {
-	return c.move(m.charge, apiKey, adminapi.MoneyRequest{Amount: m.amount.String(), Reference: m.ref, IdempotencyKey: m.key})
-}
 
 // TestConcurrentMoneyHTTP drives 2,000 idempotent credits and charges at
 // one account of a real server on a SQLite file, 200 of them sent twice at
@@ -71,19 +58,17 @@ func TestConcurrentMoneyHTTP(t *testing.T) {
 	// The plan: 60% charges of up to 8 EUR (a reload of 5 does not always
 	// cover them), 5% charges of 5,000 EUR that never fit, 35% credits of
 	// up to 5 EUR; amounts use all eight decimals.
+	mix := moneytest.Mix{ChargePct: 60, MaxCharge: 8 * account.Scale, HugePct: 5, Huge: 5000 * account.Scale, MaxCredit: 5 * account.Scale}
 	rng := rand.New(rand.NewPCG(2026, 3))
-	reqs := make([]moneyRequest, planned)
+	reqs := make([]moneytest.Request, planned)
 	for i := range reqs {
-		r := moneyRequest{i: i, ref: fmt.Sprintf("e2e-ref-%04d", i), key: fmt.Sprintf("e2e-key-%04d", i), twice: i%9 == 0}
-		switch n := rng.IntN(100); {
-		case n < 60:
-			r.charge, r.amount = true, account.Money(rng.Int64N(8*account.Scale))+1
-		case n < 65:
-			r.charge, r.amount = true, 5000*account.Scale
-		default:
-			r.amount = account.Money(rng.Int64N(5*account.Scale)) + 1
+		reqs[i] = mix.Draw(rng, fmt.Sprintf("e2e-ref-%04d", i), fmt.Sprintf("e2e-key-%04d", i))
+	}
+	copies := func(i int) int { // every 9th is sent twice at the same moment
+		if i%9 == 0 {
+			return 2
 		}
-		reqs[i] = r
+		return 1
 	}
 
 	// The reader: the balance never shows below zero, on E1 or admin.
@@ -122,45 +107,14 @@ func TestConcurrentMoneyHTTP(t *testing.T) {
 	})
 
 	// The writers.
-	answers := make([][]answer, planned)
-	jobs := make(chan int)
-	var wg sync.WaitGroup
 	start := time.Now()
-	send := func(r moneyRequest) answer {
-		a, err := r.send(c, apiKey)
+	answers := moneytest.SendAll(workers, planned, copies, func(i, _ int) moneytest.Answer {
+		a, err := reqs[i].Send(c.Client, apiKey)
 		if err != nil {
-			t.Errorf("request %d: %v", r.i, err)
+			t.Errorf("request %d: %v", i, err)
 		}
 		return a
-	}
-	for range workers {
-		wg.Go(func() {
-			for i := range jobs {
-				r := reqs[i]
-				if !r.twice {
-					answers[i] = []answer{send(r)}
-					continue
-				}
-				pair := make([]answer, 2)
-				gate := make(chan struct{})
-				var pg sync.WaitGroup
-				for j := range pair {
-					pg.Go(func() {
-						<-gate
-						pair[j] = send(r)
-					})
-				}
-				close(gate)
-				pg.Wait()
-				answers[i] = pair
-			}
-		})
-	}
-	for i := range reqs {
-		jobs <- i
-	}
-	close(jobs)
-	wg.Wait()
+	})
 	elapsed := time.Since(start)
 	done.Store(true)
 	readerWG.Wait()
@@ -179,13 +133,13 @@ func TestConcurrentMoneyHTTP(t *testing.T) {
 		requests += len(as)
 		fresh := 0
 		for _, a := range as {
-			if a.status >= 500 || (a.status != 201 && a.status != 402) {
-				t.Fatalf("request %d: %d %v", i, a.status, a.problem)
+			if a.Status >= 500 || (a.Status != 201 && a.Status != 402) {
+				t.Fatalf("request %d: %d %v", i, a.Status, a.Problem)
 			}
-			if a.status != as[0].status {
-				t.Fatalf("request %d: answered %d and %d", i, as[0].status, a.status)
+			if a.Status != as[0].Status {
+				t.Fatalf("request %d: answered %d and %d", i, as[0].Status, a.Status)
 			}
-			if a.replayed {
+			if a.Replayed {
 				replays++
 			} else {
 				fresh++
@@ -194,69 +148,55 @@ func TestConcurrentMoneyHTTP(t *testing.T) {
 		if fresh != 1 {
 			t.Errorf("request %d (%d copies): %d answers not marked as replays, want 1", i, len(as), fresh)
 		}
-		if as[0].status == 402 {
+		if as[0].Status == 402 {
 			refused++
-			if !r.charge {
+			if !r.Charge {
 				t.Errorf("request %d: a credit refused", i)
 			}
 			continue
 		}
-		if len(as) == 2 && !sameMovement(as[0].moved, as[1].moved) {
-			t.Errorf("request %d: the two answers differ:\n%+v\n%+v", i, as[0].moved, as[1].moved)
+		if len(as) == 2 && !moneytest.SameMovement(as[0].Moved, as[1].Moved) {
+			t.Errorf("request %d: the two answers differ:\n%+v\n%+v", i, as[0].Moved, as[1].Moved)
 		}
 		accepted++
-		moved := as[0].moved
-		tx := moved.Transaction
-		wantAmount := r.amount
-		if r.charge {
-			wantAmount = -wantAmount
-		}
-		got, err := account.ParseSignedMoney("amount", tx.Amount)
-		if err != nil || tx.Reference != r.ref || got != wantAmount {
-			t.Errorf("request %d: answered %+v for %s of %s", i, tx, r.ref, r.amount)
+		moved := as[0].Moved
+		got, err := r.Check(moved)
+		if err != nil {
+			t.Errorf("request %d: %v", i, err)
 		}
 		want += got
 		if moved.Reload != nil {
 			reloads++
 			reload, err := account.ParseSignedMoney("reload.amount", moved.Reload.Amount)
 			want += reload
-			if err != nil || reload != reloadBy || !r.charge {
+			if err != nil || reload != reloadBy || !r.Charge {
 				t.Errorf("request %d: reload %+v", i, *moved.Reload)
 			}
 		}
-		byRef[r.ref] = tx.ID
+		byRef[r.Ref] = moved.Transaction.ID
 	}
 
 	// The balance is exactly what the answers add up to, on both APIs.
-	if got := c.balance(t, apiKey); got != want {
+	if got := moneytest.Balance(t, c.Client, apiKey); got != want {
 		t.Errorf("final balance %s, the answers add up to %s", got, want)
 	}
 
 	// Each accepted request is in the ledger once, as answered; refused
 	// ones are not; the other rows are the opening credit and the reloads.
-	rows, sum := c.ledger(t, apiKey)
-	count := map[string]int{}
-	ids := map[string]int64{}
-	for _, row := range rows {
-		count[row.Reference]++
-		ids[row.Reference] = row.ID
-	}
+	l := moneytest.ReadLedger(t, c.Client, apiKey)
 	for _, r := range reqs {
-		id, ok := byRef[r.ref]
-		switch {
-		case ok && (count[r.ref] != 1 || ids[r.ref] != id):
-			t.Errorf("%s: %d ledger rows (id %d), want 1 with the answered id %d", r.ref, count[r.ref], ids[r.ref], id)
-		case !ok && count[r.ref] != 0:
-			t.Errorf("%s: refused, yet %d ledger rows", r.ref, count[r.ref])
+		id, ok := byRef[r.Ref]
+		if err := l.Check(r.Ref, ok, id); err != nil {
+			t.Error(err)
 		}
 	}
-	if count["auto-reload"] != reloads || count["opening balance"] != 1 || len(rows) != 1+accepted+reloads {
-		t.Errorf("ledger: %d rows, %d reloads, %d opening; want %d, %d, 1", len(rows), count["auto-reload"], count["opening balance"], 1+accepted+reloads, reloads)
+	if l.Count["auto-reload"] != reloads || l.Count["opening balance"] != 1 || len(l.Rows) != 1+accepted+reloads {
+		t.Errorf("ledger: %d rows, %d reloads, %d opening; want %d, %d, 1", len(l.Rows), l.Count["auto-reload"], l.Count["opening balance"], 1+accepted+reloads, reloads)
 	}
-	if sum != want {
-		t.Errorf("ledger sums to %s, want %s", sum, want)
+	if l.Sum != want {
+		t.Errorf("ledger sums to %s, want %s", l.Sum, want)
 	}
-	accounts, ledgerRows := c.verify(t)
+	accounts, ledgerRows := moneytest.Verify(t, c.Client, "the server")
 
 	t.Logf("%d requests (%d distinct, %d sent twice at once) from %d goroutines in %s: %d accepted, %d refused (402), %d replays, %d auto-reloads; %d balance reads, none negative; final balance %s = ledger sum; verify-ledger clean (%d accounts, %d rows)",
 		requests, planned, planned/9, workers, elapsed.Round(time.Millisecond), accepted, refused, replays, reloads, polls.Load(), want, accounts, ledgerRows)

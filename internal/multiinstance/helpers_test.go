@@ -468,18 +468,54 @@ func (g *gate) open() {
 	}
 }
 
-// raceThroughGate is race with both requests held at the gate until both
-// wait in the database.
-func raceThroughGate(t *testing.T, schema string, holder, watch *pgx.Conn, a, b *instance, fn func(i int) (answer, error)) ([2]answer, [2]error, error) {
-	g := closeGate(t, schema, holder, watch, a, b)
+// racePair races requests on instances A and B, sometimes through a gate
+// on their schema's secrets table.
+type racePair struct {
+	schema        string
+	holder, watch *pgx.Conn // the gate's lock holder and watcher
+	a, b          *instance
+}
+
+func newRacePair(t *testing.T, schema string, a, b *instance) *racePair {
+	return &racePair{schema: schema, holder: raw(t, schema), watch: raw(t, schema), a: a, b: b}
+}
+
+// oneWins races fn(0) on A against fn(1) on B, released at the same moment
+// and, when gated, also held at the gate until both wait in the database.
+// It returns the index and answer of the one answered status won, and fails t unless
+// the other was refused with a 403 of problem type refusal. In messages,
+// what names the round and op the request.
+func (p *racePair) oneWins(t *testing.T, gated bool, what, op string, won int, refusal string, fn func(i int) (answer, error)) (int, answer) {
+	t.Helper()
 	var (
-		as      [2]answer
-		errs    [2]error
-		gateErr error
-		wg      sync.WaitGroup
+		as   [2]answer
+		errs [2]error
 	)
-	wg.Go(func() { as, errs = race(fn) })
-	gateErr = g.waitAndOpen()
-	wg.Wait()
-	return as, errs, gateErr
+	if gated {
+		g := closeGate(t, p.schema, p.holder, p.watch, p.a, p.b)
+		var wg sync.WaitGroup
+		wg.Go(func() { as, errs = race(fn) })
+		if err := g.waitAndOpen(); err != nil {
+			t.Errorf("%s: %v", what, err)
+		}
+		wg.Wait()
+	} else {
+		as, errs = race(fn)
+	}
+	winner, refused := -1, 0
+	for i := range 2 {
+		if errs[i] != nil {
+			t.Fatalf("%s: %v", what, errs[i])
+		}
+		switch {
+		case as[i].status == won:
+			winner = i
+		case as[i].status == 403 && problemType(as[i].body) == refusal:
+			refused++
+		}
+	}
+	if winner == -1 || refused != 1 {
+		t.Fatalf("%s: %s on A: %s; on B: %s; want one %d and one 403 %s", what, op, as[0], as[1], won, refusal)
+	}
+	return winner, as[winner]
 }

@@ -4,11 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math/rand/v2"
-	"net/http"
-	"reflect"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -17,6 +14,7 @@ import (
 
 	"github.com/vonage/vonage-go-sdk/internal/account"
 	"github.com/vonage/vonage-go-sdk/internal/adminapi"
+	"github.com/vonage/vonage-go-sdk/internal/moneytest"
 )
 
 // moneyAccount is one account the money test moves money on.
@@ -26,48 +24,13 @@ type moneyAccount struct {
 	reload      *[2]account.Money // threshold, amount; nil without auto-reload
 }
 
-// moneyRequest is one planned credit or charge.
+// moneyRequest is one planned credit or charge; its reference is also its
+// Idempotency-Key.
 type moneyRequest struct {
-	i      int
-	acct   int // index into the accounts
-	charge bool
-	amount account.Money
-	ref    string // the reference, also the Idempotency-Key
-	on     int    // the instance it is sent to, unless both
-	both   bool   // sent to both instances at the same moment
-}
-
-// moneyAnswer is the answer to one credit or charge.
-type moneyAnswer struct {
-	status   int // 201, or the problem's
-	replayed bool
-	moved    adminapi.Movement // of a 201
-	problem  *adminapi.Error   // of any other status
-}
-
-func (a moneyAnswer) String() string {
-	if a.problem != nil {
-		return a.problem.Error()
-	}
-	return fmt.Sprintf("%d %+v", a.status, a.moved)
-}
-
-// send sends m to in. The error is the transport's (no answer arrived) or
-// a 201 that does not decode.
-func (m moneyRequest) send(c *http.Client, in *instance, key string) (moneyAnswer, error) {
-	move := in.admin(c).Credit
-	if m.charge {
-		move = in.admin(c).Charge
-	}
-	moved, err := move(context.Background(), key, adminapi.MoneyRequest{Amount: m.amount.String(), Reference: m.ref, IdempotencyKey: m.ref})
-	var e *adminapi.Error
-	switch {
-	case err == nil:
-		return moneyAnswer{status: http.StatusCreated, replayed: moved.Replayed, moved: moved}, nil
-	case errors.As(err, &e):
-		return moneyAnswer{status: e.Status, replayed: e.Replayed, problem: e}, nil
-	}
-	return moneyAnswer{}, fmt.Errorf("%s on %s: %w", m.ref, in.name, err)
+	moneytest.Request
+	acct int  // index into the accounts
+	on   int  // the instance it is sent to, unless both
+	both bool // sent to both instances at the same moment
 }
 
 // TestMoneyAcrossInstances: 1,000 idempotent credits and charges spread
@@ -101,19 +64,14 @@ func TestMoneyAcrossInstances(t *testing.T) {
 	// The plan: 55% charges of up to 3 EUR, 5% charges of 1,000 EUR that
 	// never fit, 40% credits of up to 2 EUR; amounts use all eight
 	// decimals. The account without auto-reload runs dry now and then.
+	mix := moneytest.Mix{ChargePct: 55, MaxCharge: 3 * account.Scale, HugePct: 5, Huge: 1000 * account.Scale, MaxCredit: 2 * account.Scale}
 	rng := rand.New(rand.NewPCG(2026, 4))
 	reqs := make([]moneyRequest, planned)
 	for i := range reqs {
-		r := moneyRequest{i: i, acct: rng.IntN(len(accts)), ref: fmt.Sprintf("multi-%04d", i), on: rng.IntN(2), both: i%10 == 0}
-		switch n := rng.IntN(100); {
-		case n < 55:
-			r.charge, r.amount = true, account.Money(rng.Int64N(3*account.Scale))+1
-		case n < 60:
-			r.charge, r.amount = true, 1000*account.Scale
-		default:
-			r.amount = account.Money(rng.Int64N(2*account.Scale)) + 1
-		}
-		reqs[i] = r
+		acct := rng.IntN(len(accts))
+		on := rng.IntN(2)
+		ref := fmt.Sprintf("multi-%04d", i)
+		reqs[i] = moneyRequest{Request: mix.Draw(rng, ref, ref), acct: acct, on: on, both: i%10 == 0}
 	}
 
 	// The readers, one per instance: every balance, through the admin API
@@ -159,47 +117,26 @@ func TestMoneyAcrossInstances(t *testing.T) {
 	// The writers.
 	type sent struct {
 		on int
-		moneyAnswer
+		moneytest.Answer
 	}
-	answers := make([][]sent, planned)
-	jobs := make(chan int)
-	var wg sync.WaitGroup
-	send := func(r moneyRequest, on int) sent {
-		ans, err := r.send(c, ins[on], accts[r.acct].key)
-		if err != nil {
-			t.Errorf("request %d: %v", r.i, err)
+	copies := func(i int) int {
+		if reqs[i].both {
+			return 2
 		}
-		return sent{on, ans}
+		return 1
 	}
 	start := time.Now()
-	for range workers {
-		wg.Go(func() {
-			for i := range jobs {
-				r := reqs[i]
-				if !r.both {
-					answers[i] = []sent{send(r, r.on)}
-					continue
-				}
-				pair := make([]sent, 2)
-				gate := make(chan struct{})
-				var pg sync.WaitGroup
-				for on := range pair {
-					pg.Go(func() {
-						<-gate
-						pair[on] = send(r, on)
-					})
-				}
-				close(gate)
-				pg.Wait()
-				answers[i] = pair
-			}
-		})
-	}
-	for i := range reqs {
-		jobs <- i
-	}
-	close(jobs)
-	wg.Wait()
+	answers := moneytest.SendAll(workers, planned, copies, func(i, j int) sent {
+		r, on := reqs[i], reqs[i].on
+		if r.both {
+			on = j
+		}
+		ans, err := r.Send(ins[on].admin(c), accts[r.acct].key)
+		if err != nil {
+			t.Errorf("request %d: %s on %s: %v", i, r.Ref, ins[on].name, err)
+		}
+		return sent{on, ans}
+	})
 	elapsed := time.Since(start)
 	close(done)
 	readerWG.Wait()
@@ -235,8 +172,8 @@ func TestMoneyAcrossInstances(t *testing.T) {
 		var final []sent // the answers that are not a 409
 		for _, s := range as {
 			perInstance[s.on]++
-			status[s.status]++
-			switch s.status {
+			status[s.Status]++
+			switch s.Status {
 			case 201, 402:
 				final = append(final, s)
 			case 409:
@@ -244,10 +181,10 @@ func TestMoneyAcrossInstances(t *testing.T) {
 				// is in progress get a 409 instead of waiting.
 				conflicts++
 				if len(as) != 2 {
-					problem("request %d: %s to a key sent once", i, s.moneyAnswer)
+					problem("request %d: %s to a key sent once", i, s.Answer)
 				}
 			default:
-				problem("request %d on %s: %s", i, ins[s.on].name, s.moneyAnswer)
+				problem("request %d on %s: %s", i, ins[s.on].name, s.Answer)
 			}
 		}
 		if len(final) == 0 {
@@ -256,7 +193,7 @@ func TestMoneyAcrossInstances(t *testing.T) {
 		}
 		fresh := 0
 		for _, s := range final {
-			if s.replayed {
+			if s.Replayed {
 				replays++
 				replaysOn[s.on]++
 			} else {
@@ -265,43 +202,38 @@ func TestMoneyAcrossInstances(t *testing.T) {
 			// A replay answers what the first attempt did: every member
 			// of a 201 (the same transaction id, amount and balance), the
 			// same problem but for its request id for a 402.
-			if s.status != final[0].status || (s.status == 201 && !sameMovement(s.moved, final[0].moved)) ||
-				(s.status == 402 && problemDetail(s.problem) != problemDetail(final[0].problem)) {
-				problem("request %d: the answers differ:\n%s\n%s", i, final[0].moneyAnswer, s.moneyAnswer)
+			if s.Status != final[0].Status || (s.Status == 201 && !moneytest.SameMovement(s.Moved, final[0].Moved)) ||
+				(s.Status == 402 && problemDetail(s.Problem) != problemDetail(final[0].Problem)) {
+				problem("request %d: the answers differ:\n%s\n%s", i, final[0].Answer, s.Answer)
 			}
 		}
 		if fresh != 1 {
 			problem("request %d: %d of %d answers not marked as replays, want 1", i, fresh, len(final))
 		}
-		if final[0].status == 402 {
+		if final[0].Status == 402 {
 			refused++
-			if !r.charge {
+			if !r.Charge {
 				problem("request %d: a credit refused", i)
 			}
 			continue
 		}
 		accepted++
-		moved := final[0].moved
-		tx := moved.Transaction
-		wantAmount := r.amount
-		if r.charge {
-			wantAmount = -wantAmount
-		}
-		got, err := account.ParseSignedMoney("amount", tx.Amount)
-		if err != nil || tx.Reference != r.ref || got != wantAmount {
-			problem("request %d: answered %+v for %s of %s", i, tx, r.ref, r.amount)
+		moved := final[0].Moved
+		got, err := r.Check(moved)
+		if err != nil {
+			problem("request %d: %v", i, err)
 		}
 		want[r.acct] += got
 		if moved.Reload != nil {
 			reloads++
 			ar := accts[r.acct].reload
-			if reload, err := account.ParseSignedMoney("reload.amount", moved.Reload.Amount); err != nil || ar == nil || !r.charge || reload != ar[1] {
+			if reload, err := account.ParseSignedMoney("reload.amount", moved.Reload.Amount); err != nil || ar == nil || !r.Charge || reload != ar[1] {
 				problem("request %d: reload %+v", i, *moved.Reload)
 			} else {
 				want[r.acct] += ar[1]
 			}
 		}
-		byRef[r.ref] = tx.ID
+		byRef[r.Ref] = moved.Transaction.ID
 	}
 	for _, s := range []int{201, 402, 409} {
 		delete(status, s)
@@ -317,44 +249,35 @@ func TestMoneyAcrossInstances(t *testing.T) {
 	rowsChecked := 0
 	for ai, ac := range accts {
 		for _, in := range ins {
-			if got := balance(t, c, in, ac.key); got != want[ai] {
+			if got := moneytest.Balance(t, in.admin(c), ac.key); got != want[ai] {
 				t.Errorf("%s on %s: balance %s, the answers add up to %s", ac.key, in.name, got, want[ai])
 			}
 		}
-		rows, sum := ledger(t, c, ins[ai%2], ac.key)
-		rowsChecked += len(rows)
-		count := map[string]int{}
-		ids := map[string]int64{}
-		for _, row := range rows {
-			count[row.Reference]++
-			ids[row.Reference] = row.ID
-		}
+		l := moneytest.ReadLedger(t, ins[ai%2].admin(c), ac.key)
+		rowsChecked += len(l.Rows)
 		acceptedHere := 0
 		for _, r := range reqs {
 			if r.acct != ai {
 				continue
 			}
-			id, ok := byRef[r.ref]
-			switch {
-			case ok && (count[r.ref] != 1 || ids[r.ref] != id):
-				problem("%s: %d ledger rows (id %d), want 1 with the answered id %d", r.ref, count[r.ref], ids[r.ref], id)
-			case !ok && count[r.ref] != 0:
-				problem("%s: refused, yet %d ledger rows", r.ref, count[r.ref])
+			id, ok := byRef[r.Ref]
+			if err := l.Check(r.Ref, ok, id); err != nil {
+				problem("%v", err)
 			}
 			if ok {
 				acceptedHere++
 			}
 		}
-		if len(rows) != 1+acceptedHere+count["auto-reload"] || count["opening balance"] != 1 {
-			t.Errorf("%s: %d ledger rows, %d accepted requests, %d reloads, %d opening credits", ac.key, len(rows), acceptedHere, count["auto-reload"], count["opening balance"])
+		if len(l.Rows) != 1+acceptedHere+l.Count["auto-reload"] || l.Count["opening balance"] != 1 {
+			t.Errorf("%s: %d ledger rows, %d accepted requests, %d reloads, %d opening credits", ac.key, len(l.Rows), acceptedHere, l.Count["auto-reload"], l.Count["opening balance"])
 		}
-		if sum != want[ai] {
-			t.Errorf("%s: the ledger sums to %s, the answers to %s", ac.key, sum, want[ai])
+		if l.Sum != want[ai] {
+			t.Errorf("%s: the ledger sums to %s, the answers to %s", ac.key, l.Sum, want[ai])
 		}
 	}
 	var verified [2]int
 	for i, in := range ins {
-		accounts, rows := verify(t, c, in)
+		accounts, rows := moneytest.Verify(t, in.admin(c), in.name)
 		if accounts != len(accts) || rows != rowsChecked {
 			t.Errorf("verify-ledger on %s checked %d accounts and %d rows, want %d and %d", in.name, accounts, rows, len(accts), rowsChecked)
 		}
@@ -378,70 +301,4 @@ func problemDetail(p *adminapi.Error) string {
 		return ""
 	}
 	return p.Type + " " + p.Detail
-}
-
-// sameMovement reports whether two answers of a credit or charge say the
-// same: every member of the body (not whether it was replayed).
-func sameMovement(a, b adminapi.Movement) bool {
-	a.Replayed, b.Replayed = false, false
-	return reflect.DeepEqual(a, b)
-}
-
-// balance reads an account's balance through in's admin API.
-func balance(t *testing.T, c *http.Client, in *instance, key string) account.Money {
-	t.Helper()
-	acct, err := in.admin(c).Account(t.Context(), key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := account.ParseSignedMoney("balance", acct.Balance)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return m
-}
-
-// ledger reads every row of the account through in's admin API, newest
-// first, page by page, and adds up their amounts.
-func ledger(t *testing.T, c *http.Client, in *instance, key string) ([]adminapi.Transaction, account.Money) {
-	t.Helper()
-	var (
-		rows   []adminapi.Transaction
-		sum    account.Money
-		cursor string
-	)
-	for {
-		page, err := in.admin(c).Transactions(t.Context(), key, 1000, cursor)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, row := range page.Transactions {
-			m, err := account.ParseSignedMoney("amount", row.Amount)
-			if err != nil {
-				t.Fatalf("row %d: %v", row.ID, err)
-			}
-			sum += m
-		}
-		rows = append(rows, page.Transactions...)
-		if page.NextCursor == "" {
-			return rows, sum
-		}
-		cursor = page.NextCursor
-	}
-}
-
-// verify runs GET /admin/ledger/verify on in and fails t on any problem.
-func verify(t *testing.T, c *http.Client, in *instance) (accounts, rows int) {
-	t.Helper()
-	rep, err := in.admin(c).VerifyLedger(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range rep.Problems {
-		t.Errorf("verify-ledger on %s: %s row %d: %s", in.name, p.APIKey, p.TransactionID, p.Message)
-	}
-	if !rep.OK {
-		t.Errorf("verify-ledger on %s: not ok", in.name)
-	}
-	return rep.Accounts, rep.Rows
 }

@@ -123,7 +123,7 @@ func TestAtMostTwoSecretsAcrossInstances(t *testing.T) {
 	schema, a, b := twoInstances(t)
 	ins := [2]*instance{a, b}
 	c := newHTTPClient(t)
-	holder, watch := raw(t, schema), raw(t, schema)
+	pair := newRacePair(t, schema, a, b)
 	const key, base, rounds = "atmost01", "AtMost0Base", 50
 	baseID := createAccount(t, c, a, adminapi.NewAccount{APIKey: key, Secret: base})
 	var wins [2]int
@@ -133,38 +133,14 @@ func TestAtMostTwoSecretsAcrossInstances(t *testing.T) {
 		what := fmt.Sprintf("round %d", round)
 		values := [2]string{fmt.Sprintf("Round%dOnA", round), fmt.Sprintf("Round%dOnB", round)}
 		create := func(i int) (answer, error) { return createSecret(c, ins[i], key, base, values[i]) }
-		var (
-			as   [2]answer
-			errs [2]error
-		)
-		if round%2 == 1 {
-			var gateErr error
-			as, errs, gateErr = raceThroughGate(t, schema, holder, watch, a, b, create)
-			if gateErr != nil {
-				t.Errorf("%s: %v", what, gateErr)
-			}
+		gate := round%2 == 1
+		if gate {
 			gated++
-		} else {
-			as, errs = race(create)
 		}
-		winner, refused := -1, 0
-		for i := range 2 {
-			if errs[i] != nil {
-				t.Fatalf("%s: %v", what, errs[i])
-			}
-			switch {
-			case as[i].status == 201:
-				winner = i
-			case as[i].status == 403 && problemType(as[i].body) == typeExcessSecret:
-				refused++
-			}
-		}
-		if winner == -1 || refused != 1 {
-			t.Fatalf("%s: create on A: %s; on B: %s; want one 201 and one 403 %s", what, as[0], as[1], typeExcessSecret)
-		}
+		winner, won := pair.oneWins(t, gate, what, "create", 201, typeExcessSecret, create)
 		wins[winner]++
 		loser := 1 - winner
-		newID := secretID(t, as[winner])
+		newID := secretID(t, won)
 
 		if ids := secretIDs(t, c, ins[round%2], key, base); !slices.Equal(ids, []string{baseID, newID}) {
 			t.Fatalf("%s: secrets %v, want [%s %s]", what, ids, baseID, newID)
@@ -198,7 +174,7 @@ func TestAtLeastOneSecretAcrossInstances(t *testing.T) {
 	schema, a, b := twoInstances(t)
 	ins := [2]*instance{a, b}
 	c := newHTTPClient(t)
-	holder, watch := raw(t, schema), raw(t, schema)
+	pair := newRacePair(t, schema, a, b)
 	const key, rounds = "atleast1", 50
 	type secret struct{ id, value string }
 	first := secret{value: "AtLeast0First"}
@@ -223,35 +199,11 @@ func TestAtLeastOneSecretAcrossInstances(t *testing.T) {
 		revoke := func(i int) (answer, error) {
 			return revokeSecret(c, ins[i], key, target[i].value, target[i].id)
 		}
-		var (
-			as   [2]answer
-			errs [2]error
-		)
-		if round%4 >= 2 {
-			var gateErr error
-			as, errs, gateErr = raceThroughGate(t, schema, holder, watch, a, b, revoke)
-			if gateErr != nil {
-				t.Errorf("%s: %v", what, gateErr)
-			}
+		gate := round%4 >= 2
+		if gate {
 			gated++
-		} else {
-			as, errs = race(revoke)
 		}
-		winner, refused := -1, 0
-		for i := range 2 {
-			if errs[i] != nil {
-				t.Fatalf("%s: %v", what, errs[i])
-			}
-			switch {
-			case as[i].status == 204:
-				winner = i
-			case as[i].status == 403 && problemType(as[i].body) == typeLastSecret:
-				refused++
-			}
-		}
-		if winner == -1 || refused != 1 {
-			t.Fatalf("%s: revoke on A: %s; on B: %s; want one 204 and one 403 %s", what, as[0], as[1], typeLastSecret)
-		}
+		winner, _ := pair.oneWins(t, gate, what, "revoke", 204, typeLastSecret, revoke)
 		wins[winner]++
 		gone, kept := target[winner], target[1-winner]
 
