@@ -1,191 +1,140 @@
 package vonage_test
 
 import (
-	"encoding/json"
+	"errors"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"testing"
 
 	"github.com/vonage/vonage-go-sdk"
+	"github.com/vonage/vonage-go-sdk/vonagetest"
 )
 
-// The examples are the six programs of the Account API guide (seed/account.md),
-// unchanged except that API_KEY and API_SECRET come from the environment and a
-// missing comma in the settings literal is added. TestMain points them at a fake
-// server through VONAGE_BASE_URL, so their output is checked too.
+// The examples of the basic calls build their client as a program does, from
+// VONAGE_API_KEY and VONAGE_API_SECRET, and VONAGE_BASE_URL where it is set
+// (unset, the client talks to Vonage itself). TestMain points them at the real
+// server in-process (package vonagetest), so their output is checked. Each
+// leaves the account as it found it: seedkey1, 10.17127500 EUR, one secret.
+// The seed's own six programs are in examples/account.
 
 func ExampleAccountClient_GetBalance() {
-	API_KEY, API_SECRET := os.Getenv("VONAGE_API_KEY"), os.Getenv("VONAGE_API_SECRET")
+	client := vonage.NewAccountClient(vonage.CreateAuthFromEnv())
 
-	auth := vonage.CreateAuthFromKeySecret(API_KEY, API_SECRET)
-	accountClient := vonage.NewAccountClient(auth)
-	response, _, err := accountClient.GetBalance()
-
+	balance, _, err := client.GetBalance()
 	if err != nil {
 		panic(err)
 	}
-
-	fmt.Printf("Account balance: %f EUR", response.Value)
-	// Output: Account balance: 10.171275 EUR
+	// ValueDecimal is the amount exactly as the API sent it; Value is a float64.
+	fmt.Printf("Account balance: %s EUR (%f)\n", balance.ValueDecimal, balance.Value)
+	// Output: Account balance: 10.17127500 EUR (10.171275)
 }
 
 func ExampleAccountClient_SetConfig() {
-	API_KEY, API_SECRET := os.Getenv("VONAGE_API_KEY"), os.Getenv("VONAGE_API_SECRET")
+	client := vonage.NewAccountClient(vonage.CreateAuthFromEnv())
 
-	auth := vonage.CreateAuthFromKeySecret(API_KEY, API_SECRET)
-	accountClient := vonage.NewAccountClient(auth)
-
-	opts := vonage.AccountConfigSettings{
+	settings, _, err := client.SetConfig(vonage.AccountConfigSettings{
 		MoCallbackUrl: "https://example.com/webhooks/inbound-sms",
 		DrCallbackUrl: "https://example.com/webhooks/delivery-receipt",
-	}
-	response, _, err := accountClient.SetConfig(opts)
-
+	})
 	if err != nil {
 		panic(err)
 	}
-
-	fmt.Println("Incoming SMS sent to: " + response.MoCallbackUrl)
-	// Output: Incoming SMS sent to: https://example.com/webhooks/inbound-sms
+	fmt.Println("Incoming SMS sent to:", settings.MoCallbackUrl)
+	fmt.Println("Delivery receipts sent to:", settings.DrCallbackUrl)
+	// Output:
+	// Incoming SMS sent to: https://example.com/webhooks/inbound-sms
+	// Delivery receipts sent to: https://example.com/webhooks/delivery-receipt
 }
 
 func ExampleAccountClient_ListSecrets() {
-	API_KEY, API_SECRET := os.Getenv("VONAGE_API_KEY"), os.Getenv("VONAGE_API_SECRET")
+	client := vonage.NewAccountClient(vonage.CreateAuthFromEnv())
 
-	auth := vonage.CreateAuthFromKeySecret(API_KEY, API_SECRET)
-	accountClient := vonage.NewAccountClient(auth)
-
-	response, _, err := accountClient.ListSecrets()
-
+	list, _, err := client.ListSecrets()
 	if err != nil {
 		panic(err)
 	}
-
-	for i := 0; i < len(response.Secrets); i++ {
-		date := response.Secrets[i].CreatedAt.Format("Jan 2 2006")
-		fmt.Println("Secret " + response.Secrets[i].ID + " created " + date)
+	fmt.Println("secrets:", len(list.Secrets))
+	for _, s := range list.Secrets {
+		// An id is a UUID, the secret itself is never sent back.
+		fmt.Println("id length:", len(s.ID), "created:", !s.CreatedAt.IsZero())
 	}
 	// Output:
-	// Secret ad6dc56f-07b5-46e1-a527-85530e625800 created Mar 2 2017
-	// Secret abcdefab-0000-1111-2222-0123456789ef created Dec 3 2018
+	// secrets: 1
+	// id length: 36 created: true
 }
 
 func ExampleAccountClient_GetSecret() {
-	API_KEY, API_SECRET := os.Getenv("VONAGE_API_KEY"), os.Getenv("VONAGE_API_SECRET")
+	client := vonage.NewAccountClient(vonage.CreateAuthFromEnv())
+	list, _, err := client.ListSecrets()
+	if err != nil {
+		panic(err)
+	}
+	first := list.Secrets[0]
 
-	auth := vonage.CreateAuthFromKeySecret(API_KEY, API_SECRET)
-	accountClient := vonage.NewAccountClient(auth)
+	secret, _, err := client.GetSecret(first.ID)
+	fmt.Println("found:", err == nil && secret.ID == first.ID && secret.CreatedAt.Equal(first.CreatedAt))
 
-	response, _, err := accountClient.GetSecret("abcdefab-0000-1111-2222-0123456789ef")
+	// An id the account does not hold is ErrNotFound.
+	_, _, err = client.GetSecret("00000000-0000-4000-8000-000000000000")
+	fmt.Println("unknown id:", errors.Is(err, vonage.ErrNotFound))
+	// Output:
+	// found: true
+	// unknown id: true
+}
 
+func ExampleAccountClient_CreateSecret() {
+	client := vonage.NewAccountClient(vonage.CreateAuthFromEnv())
+
+	created, _, err := client.CreateSecret("T0pS3cr3t!")
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println("second secret created:", created.ID != "")
+
+	// An account holds two secrets at most: revoke one before adding another.
+	_, errResp, err := client.CreateSecret("An0ther-S3cret!")
+	if errors.Is(err, vonage.ErrSecretLimit) {
+		fmt.Println("ERROR: " + errResp.Title + ": " + errResp.Detail)
+	}
+
+	if _, _, err := client.DeleteSecret(created.ID); err != nil {
+		panic(err)
+	}
+	// Output:
+	// second secret created: true
+	// ERROR: Secret Addition Forbidden: account "seedkey1" already has the maximum of 2 secrets
+}
+
+func ExampleAccountClient_DeleteSecret() {
+	client := vonage.NewAccountClient(vonage.CreateAuthFromEnv())
+	spare, _, err := client.CreateSecret("Sp4re-S3cret!")
 	if err != nil {
 		panic(err)
 	}
 
-	if response.ID != "" {
-		date := response.CreatedAt.Format("Jan 2 2006")
-		fmt.Println("Secret " + response.ID + " created " + date)
-	}
-	// Output: Secret abcdefab-0000-1111-2222-0123456789ef created Dec 3 2018
+	ok, _, err := client.DeleteSecret(spare.ID)
+	fmt.Println("spare deleted:", ok, err)
+
+	// The last secret cannot be revoked: the account would be locked out.
+	list, _, _ := client.ListSecrets()
+	ok, _, err = client.DeleteSecret(list.Secrets[0].ID)
+	fmt.Println("last deleted:", ok, errors.Is(err, vonage.ErrLastSecret))
+	// Output:
+	// spare deleted: true <nil>
+	// last deleted: false true
 }
 
-func ExampleAccountClient_CreateSecret() {
-	API_KEY, API_SECRET := os.Getenv("VONAGE_API_KEY"), os.Getenv("VONAGE_API_SECRET")
-
-	auth := vonage.CreateAuthFromKeySecret(API_KEY, API_SECRET)
-	accountClient := vonage.NewAccountClient(auth)
-
-	response, errResp, err := accountClient.CreateSecret("T0pS3cr3t!")
-
-	if err != nil {
-		fmt.Println("ERROR: " + errResp.Title + ": " + errResp.Detail)
-	}
-
-	if response.ID != "" {
-		date := response.CreatedAt.Format("Jan 2 2006")
-		fmt.Println("Secret " + response.ID + " created " + date)
-	}
-	// Output: ERROR: Secret Addition Forbidden: Account already has the maximum number of secrets
-}
-
-func ExampleAccountClient_DeleteSecret() {
-	API_KEY, API_SECRET := os.Getenv("VONAGE_API_KEY"), os.Getenv("VONAGE_API_SECRET")
-
-	auth := vonage.CreateAuthFromKeySecret(API_KEY, API_SECRET)
-	accountClient := vonage.NewAccountClient(auth)
-
-	ok, errResp, err := accountClient.DeleteSecret("abcdefab-0000-1111-2222-0123456789ef")
-
-	if err != nil {
-		fmt.Println("ERROR: " + errResp.Title + ": " + errResp.Detail)
-	}
-
-	if ok {
-		fmt.Println("Secret deleted")
-	}
-	// Output: Secret deleted
-}
-
-// TestMain serves the examples: a fake Account API under a path prefix, found
-// through the environment the way the seed programs find a real one.
+// TestMain starts the server the examples use and hands its account to them
+// through the environment, the way a program is given its credentials.
 func TestMain(m *testing.M) {
-	const key, secret = "seedkey1", "Seed-S3cret"
-	secretJSON := func(id, created string) map[string]any {
-		return map[string]any{"_links": map[string]any{"self": map[string]string{"href": "/accounts/" + key + "/secrets/" + id}}, "id": id, "created_at": created}
+	srv, err := vonagetest.Start(vonagetest.WithCredentials("seedkey1", "Seed-S3cret-1"), vonagetest.WithBalance("10.17127500"))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "vonagetest:", err)
+		os.Exit(1)
 	}
-	write := func(w http.ResponseWriter, status int, v any) {
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(status)
-		_ = json.NewEncoder(w).Encode(v)
-	}
-	legacy := func(h http.HandlerFunc) http.HandlerFunc {
-		return func(w http.ResponseWriter, r *http.Request) {
-			if r.FormValue("api_key") != key || r.FormValue("api_secret") != secret {
-				write(w, 401, map[string]string{"error-code": "401", "error-code-label": "authentication failed"})
-				return
-			}
-			h(w, r)
-		}
-	}
-	basic := func(h http.HandlerFunc) http.HandlerFunc {
-		return func(w http.ResponseWriter, r *http.Request) {
-			if k, s, ok := r.BasicAuth(); !ok || k != key || s != secret || r.PathValue("key") != key {
-				write(w, 401, map[string]string{"type": "https://developer.nexmo.com/api-errors#unauthorized", "title": "Invalid credentials supplied"})
-				return
-			}
-			h(w, r)
-		}
-	}
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /prefix/account/get-balance", legacy(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		fmt.Fprint(w, `{"value": 10.17127500, "autoReload": false}`)
-	}))
-	mux.HandleFunc("POST /prefix/account/settings", legacy(func(w http.ResponseWriter, r *http.Request) {
-		write(w, 200, map[string]any{"mo-callback-url": r.PostFormValue("moCallBackUrl"), "dr-callback-url": r.PostFormValue("drCallBackUrl"),
-			"max-outbound-request": 30, "max-inbound-request": 30, "max-calls-per-second": 30})
-	}))
-	mux.HandleFunc("GET /prefix/accounts/{key}/secrets", basic(func(w http.ResponseWriter, r *http.Request) {
-		write(w, 200, map[string]any{"_links": map[string]any{"self": map[string]string{"href": "/accounts/" + key + "/secrets"}},
-			"_embedded": map[string]any{"secrets": []any{secretJSON("ad6dc56f-07b5-46e1-a527-85530e625800", "2017-03-02T16:34:49Z"),
-				secretJSON("abcdefab-0000-1111-2222-0123456789ef", "2018-12-03T10:07:23Z")}}})
-	}))
-	mux.HandleFunc("GET /prefix/accounts/{key}/secrets/{id}", basic(func(w http.ResponseWriter, r *http.Request) {
-		write(w, 200, secretJSON(r.PathValue("id"), "2018-12-03T10:07:23Z"))
-	}))
-	mux.HandleFunc("POST /prefix/accounts/{key}/secrets", basic(func(w http.ResponseWriter, r *http.Request) {
-		write(w, 403, map[string]string{"type": "https://developer.nexmo.com/api-errors/account/secret-management#add-excess-secret",
-			"title": "Secret Addition Forbidden", "detail": "Account already has the maximum number of secrets", "instance": "x"})
-	}))
-	mux.HandleFunc("DELETE /prefix/accounts/{key}/secrets/{id}", basic(func(w http.ResponseWriter, r *http.Request) {
-		w.WriteHeader(http.StatusNoContent)
-	}))
-	srv := httptest.NewServer(mux)
-	os.Setenv("VONAGE_BASE_URL", srv.URL+"/prefix")
-	os.Setenv("VONAGE_API_KEY", key)
-	os.Setenv("VONAGE_API_SECRET", secret)
+	os.Setenv("VONAGE_BASE_URL", srv.URL)
+	os.Setenv("VONAGE_API_KEY", srv.APIKey)
+	os.Setenv("VONAGE_API_SECRET", srv.APISecret)
 	code := m.Run()
 	srv.Close()
 	os.Exit(code)

@@ -21,36 +21,28 @@ var (
 // anyCall runs one API call and keeps its ErrorResponse and error.
 type anyCall func(*AccountClient) (ErrorResponse, error)
 
+// anyCallOf reduces a method of AccountClient to an anyCall, dropping its value.
+func anyCallOf[T any](method func(*AccountClient) (T, ErrorResponse, error)) anyCall {
+	return func(c *AccountClient) (ErrorResponse, error) {
+		_, r, err := method(c)
+		return r, err
+	}
+}
+
+// anyCallWith is anyCallOf for a method that takes one argument, given arg.
+func anyCallWith[A, T any](method func(*AccountClient, A) (T, ErrorResponse, error), arg A) anyCall {
+	return anyCallOf(func(c *AccountClient) (T, ErrorResponse, error) { return method(c, arg) })
+}
+
 // The seven calls, each reduced to an anyCall.
 var (
-	callBalance anyCall = func(c *AccountClient) (ErrorResponse, error) {
-		_, r, err := c.GetBalance()
-		return r, err
-	}
-	callTopUp anyCall = func(c *AccountClient) (ErrorResponse, error) {
-		_, r, err := c.TopUp("00X123")
-		return r, err
-	}
-	callConfig anyCall = func(c *AccountClient) (ErrorResponse, error) {
-		_, r, err := c.GetConfig()
-		return r, err
-	}
-	callList anyCall = func(c *AccountClient) (ErrorResponse, error) {
-		_, r, err := c.ListSecrets()
-		return r, err
-	}
-	callGet anyCall = func(c *AccountClient) (ErrorResponse, error) {
-		_, r, err := c.GetSecret("id1")
-		return r, err
-	}
-	callCreate anyCall = func(c *AccountClient) (ErrorResponse, error) {
-		_, r, err := c.CreateSecret("N3wSecret!")
-		return r, err
-	}
-	callDelete anyCall = func(c *AccountClient) (ErrorResponse, error) {
-		_, r, err := c.DeleteSecret("id1")
-		return r, err
-	}
+	callBalance = anyCallOf((*AccountClient).GetBalance)
+	callTopUp   = anyCallWith((*AccountClient).TopUp, "00X123")
+	callConfig  = anyCallOf((*AccountClient).GetConfig)
+	callList    = anyCallOf((*AccountClient).ListSecrets)
+	callGet     = anyCallWith((*AccountClient).GetSecret, "id1")
+	callCreate  = anyCallWith((*AccountClient).CreateSecret, "N3wSecret!")
+	callDelete  = anyCallWith((*AccountClient).DeleteSecret, "id1")
 )
 
 func TestRetries(t *testing.T) {

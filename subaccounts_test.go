@@ -1,6 +1,7 @@
 package vonage_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -62,16 +63,9 @@ func TestSecretsForKey(t *testing.T) {
 		{"subaccount asks for its primary", sub.Client, srv.APIKey},
 	}
 	for _, tc := range tests {
-		secretID := sub.SecretIDs(t)[0]
-		errs := map[string]error{}
-		scoped := tc.caller.ForKey(tc.key)
-		_, _, errs["list"] = scoped.ListSecretsContext(ctx)
-		_, _, errs["get"] = scoped.GetSecretContext(ctx, secretID)
-		_, _, errs["create"] = scoped.CreateSecretContext(ctx, "Forb1dden-Secret")
-		_, _, errs["delete"] = scoped.DeleteSecretContext(ctx, secretID)
-		for call, err := range errs {
-			if !errors.Is(err, vonage.ErrNotFound) {
-				t.Errorf("%s: %s: err = %v, want ErrNotFound", tc.name, call, err)
+		for call, got := range secretCalls(ctx, tc.caller.ForKey(tc.key), sub.SecretIDs(t)[0]) {
+			if !errors.Is(got.err, vonage.ErrNotFound) {
+				t.Errorf("%s: %s: err = %v, want ErrNotFound", tc.name, call, got.err)
 			}
 		}
 	}
@@ -89,21 +83,14 @@ func TestSecretsForKeyRefusesEmptyKey(t *testing.T) {
 	srv.FailNext(1, vonagetest.Status(500, 0)) // a request reaching the server would use it
 	ctx, c := t.Context(), srv.Client
 	for _, key := range []string{"", ".", ".."} {
-		errs := map[string]error{}
-		scoped := c.ForKey(key)
-		_, _, errs["list"] = scoped.ListSecretsContext(ctx)
-		_, _, errs["get"] = scoped.GetSecretContext(ctx, "01234567-aaaa-bbbb-cccc-defdefdefdef")
-		_, _, errs["create"] = scoped.CreateSecretContext(ctx, "Abcdefg1")
-		_, errResp, err := scoped.DeleteSecretContext(ctx, "01234567-aaaa-bbbb-cccc-defdefdefdef")
-		errs["delete"] = err
-		for call, err := range errs {
+		for call, got := range secretCalls(ctx, c.ForKey(key), "01234567-aaaa-bbbb-cccc-defdefdefdef") {
 			var apiErr *vonage.APIError
-			if !errors.Is(err, vonage.ErrInvalidRequest) || !errors.As(err, &apiErr) || apiErr.StatusCode != 0 {
-				t.Errorf("key %q: %s: err = %v, want a local ErrInvalidRequest", key, call, err)
+			if !errors.Is(got.err, vonage.ErrInvalidRequest) || !errors.As(got.err, &apiErr) || apiErr.StatusCode != 0 {
+				t.Errorf("key %q: %s: err = %v, want a local ErrInvalidRequest", key, call, got.err)
 			}
-		}
-		if errResp.Title != "Invalid request" {
-			t.Errorf("key %q: ErrorResponse = %+v", key, errResp)
+			if got.resp.Title != "Invalid request" {
+				t.Errorf("key %q: %s: ErrorResponse = %+v", key, call, got.resp)
+			}
 		}
 	}
 	if srv.PendingFailures() != 1 {
@@ -191,6 +178,24 @@ func TestForKeyScope(t *testing.T) {
 	} else if _, _, err := s.ListSecretsContext(ctx); !errors.Is(err, vonage.ErrAuthentication) {
 		t.Errorf("nil.ForKey: err = %v, want ErrAuthentication (no credentials)", err)
 	}
+}
+
+// callResult is what one call returned besides its value.
+type callResult struct {
+	resp vonage.ErrorResponse
+	err  error
+}
+
+// secretCalls makes each of the four secret calls on c (get and delete on
+// secretID) and returns what each returned, by name: the tests of a key
+// scope expect the same refusal from all of them.
+func secretCalls(ctx context.Context, c *vonage.AccountClient, secretID string) map[string]callResult {
+	var list, get, create, del callResult
+	_, list.resp, list.err = c.ListSecretsContext(ctx)
+	_, get.resp, get.err = c.GetSecretContext(ctx, secretID)
+	_, create.resp, create.err = c.CreateSecretContext(ctx, "Forb1dden-Secret")
+	_, del.resp, del.err = c.DeleteSecretContext(ctx, secretID)
+	return map[string]callResult{"list": list, "get": get, "create": create, "delete": del}
 }
 
 func ids(list vonage.AccountSecretCollection) []string {
