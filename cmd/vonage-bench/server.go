@@ -127,11 +127,7 @@ func prepareDB(ctx context.Context, cfg config, s *benchServer, logf func(string
 		if err != nil {
 			return "", err
 		}
-		s.cleanups = append(s.cleanups, func() {
-			if cfg.keepDB {
-				logf("kept PostgreSQL schema %s", schema)
-				return
-			}
+		s.dropLater(cfg.keepDB, logf, "PostgreSQL schema "+schema, func() {
 			dctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 			defer cancel()
 			if err := pgschema.Drop(dctx, cfg.db, schema); err != nil {
@@ -149,15 +145,22 @@ func prepareDB(ctx context.Context, cfg config, s *benchServer, logf func(string
 	if err != nil {
 		return "", err
 	}
-	s.cleanups = append(s.cleanups, func() {
-		if cfg.keepDB {
-			logf("kept %s", dir)
-			return
-		}
-		os.RemoveAll(dir)
-	})
+	s.dropLater(cfg.keepDB, logf, dir, func() { os.RemoveAll(dir) })
 	s.storeName = "SQLite (temporary file)"
 	return filepath.Join(dir, "bench.db"), nil
+}
+
+// dropLater registers drop, which deletes the database the bench made
+// (named by what), as a cleanup of s; with --keep-db (keep) the cleanup
+// only says what it kept.
+func (s *benchServer) dropLater(keep bool, logf func(string, ...any), what string, drop func()) {
+	s.cleanups = append(s.cleanups, func() {
+		if keep {
+			logf("kept %s", what)
+			return
+		}
+		drop()
+	})
 }
 
 // Fixed bodies of the baseline, of the real answers' sizes.

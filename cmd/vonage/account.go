@@ -13,6 +13,7 @@ import (
 // (https://developer.vonage.com/en/api/account).
 
 var balanceCmd = command{
+	name:    "balance",
 	usage:   "balance [flags]",
 	summary: "Shows the account's balance in EUR, exactly as the server keeps it, and whether\nauto-reload is on.",
 }
@@ -26,12 +27,7 @@ type balanceJSON struct {
 
 func (c *cli) balance(ctx context.Context, args []string) error {
 	var cf commonFlags
-	fs := c.newFlagSet("balance")
-	cf.register(fs)
-	if _, err := c.parseN(fs, balanceCmd, args); err != nil {
-		return err
-	}
-	client, err := c.client(&cf)
+	client, _, err := c.accountCommand(balanceCmd, args, &cf)
 	if err != nil {
 		return err
 	}
@@ -39,16 +35,14 @@ func (c *cli) balance(ctx context.Context, args []string) error {
 	if err != nil {
 		return apiFailure(err)
 	}
-	if cf.json {
-		return writeJSON(c.stdout, balanceJSON{Value: b.ValueDecimal, AutoReload: b.AutoReload})
-	}
-	return writeFields(c.stdout,
+	return c.show(cf.json, balanceJSON{Value: b.ValueDecimal, AutoReload: b.AutoReload},
 		field{"Balance", b.ValueDecimal + " EUR"},
 		field{"Auto-reload", onOff(b.AutoReload)},
 	)
 }
 
 var settingsCmd = command{
+	name:  "settings",
 	usage: "settings [--mo-url URL] [--dr-url URL] [flags]",
 	summary: `Shows the account's settings. With --mo-url or --dr-url, first changes the
 default callback URL of inbound SMS or of delivery receipts; an empty value
@@ -67,24 +61,22 @@ type settingsJSON struct {
 func (c *cli) settings(ctx context.Context, args []string) error {
 	var cf commonFlags
 	var moURL, drURL string
-	fs := c.newFlagSet("settings")
-	fs.StringVar(&moURL, "mo-url", "", `callback URL of inbound SMS; "" clears it`)
-	fs.StringVar(&drURL, "dr-url", "", `callback URL of delivery receipts; "" clears it`)
-	cf.register(fs)
-	if _, err := c.parseN(fs, settingsCmd, args); err != nil {
+	fs, _, err := c.parse(settingsCmd, args, cf.register, func(fs *flag.FlagSet) {
+		fs.StringVar(&moURL, "mo-url", "", `callback URL of inbound SMS; "" clears it`)
+		fs.StringVar(&drURL, "dr-url", "", `callback URL of delivery receipts; "" clears it`)
+	})
+	if err != nil {
 		return err
 	}
 	// A flag given with an empty value clears the URL; a flag not given
-	// leaves it alone. Only Visit can tell the two apart.
+	// leaves it alone.
 	var upd vonage.AccountConfigUpdate
-	fs.Visit(func(f *flag.Flag) {
-		switch f.Name {
-		case "mo-url":
-			upd.MoCallbackUrl = &moURL
-		case "dr-url":
-			upd.DrCallbackUrl = &drURL
-		}
-	})
+	if given(fs, "mo-url") {
+		upd.MoCallbackUrl = &moURL
+	}
+	if given(fs, "dr-url") {
+		upd.DrCallbackUrl = &drURL
+	}
 	client, err := c.client(&cf)
 	if err != nil {
 		return err
@@ -98,16 +90,14 @@ func (c *cli) settings(ctx context.Context, args []string) error {
 	if err != nil {
 		return apiFailure(err)
 	}
-	if cf.json {
-		return writeJSON(c.stdout, settingsJSON{
-			MoCallbackURL:      s.MoCallbackUrl,
-			DrCallbackURL:      s.DrCallbackUrl,
-			MaxOutboundRequest: s.MaxOutboundRequest,
-			MaxInboundRequest:  s.MaxInboundRequest,
-			MaxCallsPerSecond:  s.MaxCallsPerSecond,
-		})
+	asJSON := settingsJSON{
+		MoCallbackURL:      s.MoCallbackUrl,
+		DrCallbackURL:      s.DrCallbackUrl,
+		MaxOutboundRequest: s.MaxOutboundRequest,
+		MaxInboundRequest:  s.MaxInboundRequest,
+		MaxCallsPerSecond:  s.MaxCallsPerSecond,
 	}
-	return writeFields(c.stdout,
+	return c.show(cf.json, asJSON,
 		field{"Inbound SMS URL (mo)", orNone(s.MoCallbackUrl)},
 		field{"Delivery receipt URL (dr)", orNone(s.DrCallbackUrl)},
 		field{"Max outbound requests", strconv.Itoa(s.MaxOutboundRequest)},
@@ -117,6 +107,8 @@ func (c *cli) settings(ctx context.Context, args []string) error {
 }
 
 var topupCmd = command{
+	name:  "topup",
+	args:  []string{"TRX"},
 	usage: "topup [flags] TRX",
 	summary: `Tops the balance up again by the amount of an earlier auto-reload, named by
 its transaction reference TRX. Only accounts with auto-reload can top up.`,
@@ -129,13 +121,7 @@ type topupJSON struct {
 
 func (c *cli) topup(ctx context.Context, args []string) error {
 	var cf commonFlags
-	fs := c.newFlagSet("topup")
-	cf.register(fs)
-	pos, err := c.parseN(fs, topupCmd, args, "TRX")
-	if err != nil {
-		return err
-	}
-	client, err := c.client(&cf)
+	client, pos, err := c.accountCommand(topupCmd, args, &cf)
 	if err != nil {
 		return err
 	}

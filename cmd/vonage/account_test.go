@@ -37,8 +37,7 @@ func TestBalance(t *testing.T) {
 func TestSettings(t *testing.T) {
 	t.Parallel()
 	s := startServer(t)
-	key := s.newAccount(t, userSecret, 0, nil)
-	env := s.env(key, userSecret)
+	_, env := s.newUser(t)
 
 	settings := func(args ...string) map[string]any {
 		t.Helper()
@@ -146,8 +145,7 @@ func TestAuthenticationFailures(t *testing.T) {
 func TestBaseURL(t *testing.T) {
 	t.Parallel()
 	s := startServer(t)
-	key := s.newAccount(t, userSecret, 0, nil)
-	env := s.env(key, userSecret)
+	_, env := s.newUser(t)
 	env["VONAGE_BASE_URL"] = "http://127.0.0.1:1" // nothing listens there
 	cliRun(t, env, "balance", "--base-url", s.url).want(t, exitOK)
 	cliRun(t, env, "balance").wantErr(t, exitError, "Request failed")

@@ -38,58 +38,21 @@ Run "vonage admin <command> -h" for a command's flags.
 `
 
 func (c *cli) admin(ctx context.Context, args []string) error {
-	if len(args) == 0 {
-		fmt.Fprint(c.stderr, adminUsage)
-		return usageError{errors.New("admin needs a command")}
-	}
-	switch args[0] {
-	case "account":
-		return c.adminAccount(ctx, args[1:])
-	case "credit":
-		return c.adminMove(ctx, args[1:], false)
-	case "charge":
-		return c.adminMove(ctx, args[1:], true)
-	case "transactions":
-		return c.adminTransactions(ctx, args[1:])
-	case "verify-ledger":
-		return c.adminVerifyLedger(ctx, args[1:])
-	}
-	if isHelp(args[0]) {
-		fmt.Fprint(c.stdout, adminUsage)
-		return nil
-	}
-	fmt.Fprint(c.stderr, adminUsage)
-	return usageError{fmt.Errorf("unknown admin command %q", args[0])}
+	return c.dispatch(ctx, group{name: "admin", usage: adminUsage, commands: map[string]func(context.Context, []string) error{
+		"account":       c.adminAccount,
+		"credit":        c.adminCredit,
+		"charge":        c.adminCharge,
+		"transactions":  c.adminTransactions,
+		"verify-ledger": c.adminVerifyLedger,
+	}}, args)
 }
 
 func (c *cli) adminAccount(ctx context.Context, args []string) error {
-	if len(args) > 0 {
-		switch args[0] {
-		case "create":
-			return c.adminCreate(ctx, args[1:])
-		case "show":
-			return c.adminShow(ctx, args[1:])
-		case "update":
-			return c.adminUpdate(ctx, args[1:])
-		}
-		if isHelp(args[0]) {
-			fmt.Fprint(c.stdout, adminUsage)
-			return nil
-		}
-	}
-	fmt.Fprint(c.stderr, adminUsage)
-	if len(args) == 0 {
-		return usageError{errors.New("admin account needs a command")}
-	}
-	return usageError{fmt.Errorf("unknown admin account command %q", args[0])}
-}
-
-func isHelp(arg string) bool {
-	switch arg {
-	case "help", "-h", "-help", "--help":
-		return true
-	}
-	return false
+	return c.dispatch(ctx, group{name: "admin account", usage: adminUsage, commands: map[string]func(context.Context, []string) error{
+		"create": c.adminCreate,
+		"show":   c.adminShow,
+		"update": c.adminUpdate,
+	}}, args)
 }
 
 // The admin commands call our server's own admin API (contract section 6)
@@ -215,6 +178,7 @@ func limitFlags(fs *flag.FlagSet, usage string) func() *adminapi.LimitsPatch {
 }
 
 var adminCreateCmd = command{
+	name:  "admin account create",
 	usage: "admin account create [flags]",
 	summary: `Creates an account. Without --api-key the server generates a key; without
 --secret-stdin it generates the secret and this command prints it once.
@@ -224,31 +188,28 @@ server's defaults.`,
 
 func (c *cli) adminCreate(ctx context.Context, args []string) error {
 	var (
-		af                       adminFlags
-		body                     adminapi.NewAccount
-		threshold, amount        string
-		secretStdin, reloadGiven bool
+		af                adminFlags
+		body              adminapi.NewAccount
+		threshold, amount string
+		secretStdin       bool
+		limits            func() *adminapi.LimitsPatch
 	)
-	fs := c.newFlagSet("admin account create")
-	fs.StringVar(&body.APIKey, "api-key", "", "the new account's key, 8-32 characters of a-z and 0-9 (default: generated)")
-	fs.StringVar(&body.PrimaryAPIKey, "primary-api-key", "", "make the account a subaccount of this one")
-	fs.StringVar(&body.Balance, "balance", "", `opening balance in EUR, e.g. "10.00" (default 0)`)
-	fs.StringVar(&threshold, "auto-reload-threshold", "", "turn auto-reload on: reload when the balance falls below this (with --auto-reload-amount)")
-	fs.StringVar(&amount, "auto-reload-amount", "", "the amount each auto-reload adds (with --auto-reload-threshold)")
-	limits := limitFlags(fs, "per-account limit (default: the server's, 30)")
-	fs.BoolVar(&secretStdin, "secret-stdin", false, "choose the secret: read it from a prompt or the first line of stdin (default: generated)")
-	af.register(fs)
-	if _, err := c.parseN(fs, adminCreateCmd, args); err != nil {
+	fs, _, err := c.parse(adminCreateCmd, args, af.register, func(fs *flag.FlagSet) {
+		fs.StringVar(&body.APIKey, "api-key", "", "the new account's key, 8-32 characters of a-z and 0-9 (default: generated)")
+		fs.StringVar(&body.PrimaryAPIKey, "primary-api-key", "", "make the account a subaccount of this one")
+		fs.StringVar(&body.Balance, "balance", "", `opening balance in EUR, e.g. "10.00" (default 0)`)
+		fs.StringVar(&threshold, "auto-reload-threshold", "", "turn auto-reload on: reload when the balance falls below this (with --auto-reload-amount)")
+		fs.StringVar(&amount, "auto-reload-amount", "", "the amount each auto-reload adds (with --auto-reload-threshold)")
+		limits = limitFlags(fs, "per-account limit (default: the server's, 30)")
+		fs.BoolVar(&secretStdin, "secret-stdin", false, "choose the secret: read it from a prompt or the first line of stdin (default: generated)")
+	})
+	if err != nil {
 		return err
 	}
 	body.Limits = limits()
-	fs.Visit(func(f *flag.Flag) {
-		reloadGiven = reloadGiven || f.Name == "auto-reload-threshold" || f.Name == "auto-reload-amount"
-	})
-	if reloadGiven {
+	if given(fs, "auto-reload-threshold", "auto-reload-amount") {
 		if threshold == "" || amount == "" {
-			printCommandHelp(c.stderr, fs, adminCreateCmd)
-			return usageError{errors.New("auto-reload needs both --auto-reload-threshold and --auto-reload-amount")}
+			return c.misuse(fs, adminCreateCmd, errors.New("auto-reload needs both --auto-reload-threshold and --auto-reload-amount"))
 		}
 		body.AutoReload = &adminapi.AutoReload{Threshold: threshold, Amount: amount}
 	}
@@ -265,15 +226,11 @@ func (c *cli) adminCreate(ctx context.Context, args []string) error {
 	if err != nil {
 		return adminFailure(err)
 	}
-	if af.json {
-		err = writeJSON(c.stdout, createdJSON{CreatedAccount: created, Account: newAccountJSON(created.Account)})
-	} else {
-		fields := accountFields(created.Account)
-		if created.APISecret != "" {
-			fields = append(fields, field{"API secret", created.APISecret})
-		}
-		err = writeFields(c.stdout, fields...)
+	fields := accountFields(created.Account)
+	if created.APISecret != "" {
+		fields = append(fields, field{"API secret", created.APISecret})
 	}
+	err = c.show(af.json, createdJSON{CreatedAccount: created, Account: newAccountJSON(created.Account)}, fields...)
 	if created.APISecret != "" {
 		fmt.Fprintln(c.stderr, "Warning: the server generated the API secret and will not show it again; store it now.")
 	}
@@ -281,15 +238,15 @@ func (c *cli) adminCreate(ctx context.Context, args []string) error {
 }
 
 var adminShowCmd = command{
+	name:    "admin account show",
+	args:    []string{"KEY"},
 	usage:   "admin account show [flags] KEY",
 	summary: "Shows an account: balance, auto-reload, limits, settings and the ids of its secrets.",
 }
 
 func (c *cli) adminShow(ctx context.Context, args []string) error {
 	var af adminFlags
-	fs := c.newFlagSet("admin account show")
-	af.register(fs)
-	pos, err := c.parseN(fs, adminShowCmd, args, "KEY")
+	_, pos, err := c.parse(adminShowCmd, args, af.register)
 	if err != nil {
 		return err
 	}
@@ -301,13 +258,12 @@ func (c *cli) adminShow(ctx context.Context, args []string) error {
 	if err != nil {
 		return adminFailure(err)
 	}
-	if af.json {
-		return writeJSON(c.stdout, newAccountJSON(acct))
-	}
-	return writeFields(c.stdout, accountFields(acct)...)
+	return c.show(af.json, newAccountJSON(acct), accountFields(acct)...)
 }
 
 var adminUpdateCmd = command{
+	name:  "admin account update",
+	args:  []string{"KEY"},
 	usage: "admin account update [flags] KEY",
 	summary: `Changes an account's auto-reload and limits; only what the flags name
 changes. Turn auto-reload on (or change it) with both --auto-reload-threshold
@@ -320,35 +276,29 @@ func (c *cli) adminUpdate(ctx context.Context, args []string) error {
 		af                adminFlags
 		upd               adminapi.AccountUpdate
 		threshold, amount string
+		limits            func() *adminapi.LimitsPatch
 	)
-	fs := c.newFlagSet("admin account update")
-	fs.StringVar(&threshold, "auto-reload-threshold", "", "turn auto-reload on: reload when the balance falls below this (with --auto-reload-amount)")
-	fs.StringVar(&amount, "auto-reload-amount", "", "the amount each auto-reload adds (with --auto-reload-threshold)")
-	fs.BoolVar(&upd.AutoReloadOff, "auto-reload-off", false, "turn auto-reload off")
-	limits := limitFlags(fs, "per-account limit")
-	af.register(fs)
-	pos, err := c.parseN(fs, adminUpdateCmd, args, "KEY")
+	fs, pos, err := c.parse(adminUpdateCmd, args, af.register, func(fs *flag.FlagSet) {
+		fs.StringVar(&threshold, "auto-reload-threshold", "", "turn auto-reload on: reload when the balance falls below this (with --auto-reload-amount)")
+		fs.StringVar(&amount, "auto-reload-amount", "", "the amount each auto-reload adds (with --auto-reload-threshold)")
+		fs.BoolVar(&upd.AutoReloadOff, "auto-reload-off", false, "turn auto-reload off")
+		limits = limitFlags(fs, "per-account limit")
+	})
 	if err != nil {
 		return err
 	}
 	upd.Limits = limits() // only the limits to change
-	reloadGiven := false
-	fs.Visit(func(f *flag.Flag) {
-		reloadGiven = reloadGiven || f.Name == "auto-reload-threshold" || f.Name == "auto-reload-amount"
-	})
+	reloadGiven := given(fs, "auto-reload-threshold", "auto-reload-amount")
 	switch {
 	case reloadGiven && upd.AutoReloadOff:
-		printCommandHelp(c.stderr, fs, adminUpdateCmd)
-		return usageError{errors.New("--auto-reload-off cannot be combined with --auto-reload-threshold or --auto-reload-amount")}
+		return c.misuse(fs, adminUpdateCmd, errors.New("--auto-reload-off cannot be combined with --auto-reload-threshold or --auto-reload-amount"))
 	case reloadGiven && (threshold == "" || amount == ""):
-		printCommandHelp(c.stderr, fs, adminUpdateCmd)
-		return usageError{errors.New("auto-reload needs both --auto-reload-threshold and --auto-reload-amount")}
+		return c.misuse(fs, adminUpdateCmd, errors.New("auto-reload needs both --auto-reload-threshold and --auto-reload-amount"))
 	case reloadGiven:
 		upd.AutoReload = &adminapi.AutoReload{Threshold: threshold, Amount: amount}
 	}
 	if upd.AutoReload == nil && !upd.AutoReloadOff && upd.Limits == nil {
-		printCommandHelp(c.stderr, fs, adminUpdateCmd)
-		return usageError{errors.New("nothing to change: give an auto-reload or a limit flag")}
+		return c.misuse(fs, adminUpdateCmd, errors.New("nothing to change: give an auto-reload or a limit flag"))
 	}
 	admin, err := c.adminClient(&af)
 	if err != nil {
@@ -358,10 +308,7 @@ func (c *cli) adminUpdate(ctx context.Context, args []string) error {
 	if err != nil {
 		return adminFailure(err)
 	}
-	if af.json {
-		return writeJSON(c.stdout, newAccountJSON(acct))
-	}
-	return writeFields(c.stdout, accountFields(acct)...)
+	return c.show(af.json, newAccountJSON(acct), accountFields(acct)...)
 }
 
 // accountFields lays an account out for the table view.

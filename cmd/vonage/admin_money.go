@@ -27,11 +27,15 @@ type movedJSON struct {
 
 var (
 	adminCreditCmd = command{
+		name:  "admin credit",
+		args:  []string{"KEY", "AMOUNT"},
 		usage: "admin credit [flags] KEY AMOUNT",
 		summary: `Adds AMOUNT EUR (a decimal string such as "10.00") to the account's balance.
 ` + idempotencyHelp,
 	}
 	adminChargeCmd = command{
+		name:  "admin charge",
+		args:  []string{"KEY", "AMOUNT"},
 		usage: "admin charge [flags] KEY AMOUNT",
 		summary: `Takes AMOUNT EUR (a decimal string such as "0.0068") from the account's
 balance; refused, with nothing changed, when the balance is short. When the
@@ -48,29 +52,31 @@ the same key and the same request again moves the money at most once (the
 answer then says "replayed: no money moved"), so retry with the printed key
 whenever you do not know whether a request went through.`
 
-func (c *cli) adminMove(ctx context.Context, args []string, charge bool) error {
-	cmd, name, move := adminCreditCmd, "admin credit", (*adminapi.Client).Credit
-	if charge {
-		cmd, name, move = adminChargeCmd, "admin charge", (*adminapi.Client).Charge
-	}
+func (c *cli) adminCredit(ctx context.Context, args []string) error {
+	return c.adminMove(ctx, args, adminCreditCmd, (*adminapi.Client).Credit)
+}
+
+func (c *cli) adminCharge(ctx context.Context, args []string) error {
+	return c.adminMove(ctx, args, adminChargeCmd, (*adminapi.Client).Charge)
+}
+
+// adminMove is a credit or a charge: cmd's command line, sent with move.
+func (c *cli) adminMove(ctx context.Context, args []string, cmd command,
+	move func(*adminapi.Client, context.Context, string, adminapi.MoneyRequest) (adminapi.Movement, error)) error {
 	var (
 		af        adminFlags
 		reference string
 		key       string
 	)
-	fs := c.newFlagSet(name)
-	fs.StringVar(&reference, "reference", "", "free text recorded with the transaction")
-	fs.StringVar(&key, "idempotency-key", "", "the key of an earlier attempt, to retry it safely (default: a fresh random key)")
-	af.register(fs)
-	pos, err := c.parseN(fs, cmd, args, "KEY", "AMOUNT")
+	fs, pos, err := c.parse(cmd, args, af.register, func(fs *flag.FlagSet) {
+		fs.StringVar(&reference, "reference", "", "free text recorded with the transaction")
+		fs.StringVar(&key, "idempotency-key", "", "the key of an earlier attempt, to retry it safely (default: a fresh random key)")
+	})
 	if err != nil {
 		return err
 	}
-	keyGiven := false
-	fs.Visit(func(f *flag.Flag) { keyGiven = keyGiven || f.Name == "idempotency-key" })
-	if keyGiven && key == "" {
-		printCommandHelp(c.stderr, fs, cmd)
-		return usageError{errors.New("--idempotency-key must not be empty; leave it out to use a fresh key")}
+	if given(fs, "idempotency-key") && key == "" {
+		return c.misuse(fs, cmd, errors.New("--idempotency-key must not be empty; leave it out to use a fresh key"))
 	}
 	if key == "" {
 		key = rand.Text()
@@ -135,6 +141,8 @@ func orDash(s string) string {
 }
 
 var adminTransactionsCmd = command{
+	name:  "admin transactions",
+	args:  []string{"KEY"},
 	usage: "admin transactions [flags] KEY",
 	summary: `Shows the account's ledger, newest first, a page at a time (the server's
 default is 50 rows); amounts and balances in EUR, charges negative. When more
@@ -153,20 +161,17 @@ func (c *cli) adminTransactions(ctx context.Context, args []string) error {
 		cursor string
 		all    bool
 	)
-	fs := c.newFlagSet("admin transactions")
-	fs.IntVar(&limit, "limit", 0, "rows per page, 1 to 1000 (default: the server's, 50; 1000 with --all)")
-	fs.StringVar(&cursor, "cursor", "", "start after this row: the next cursor a previous page printed")
-	fs.BoolVar(&all, "all", false, "follow the pages to the end of the ledger")
-	af.register(fs)
-	pos, err := c.parseN(fs, adminTransactionsCmd, args, "KEY")
+	fs, pos, err := c.parse(adminTransactionsCmd, args, af.register, func(fs *flag.FlagSet) {
+		fs.IntVar(&limit, "limit", 0, "rows per page, 1 to 1000 (default: the server's, 50; 1000 with --all)")
+		fs.StringVar(&cursor, "cursor", "", "start after this row: the next cursor a previous page printed")
+		fs.BoolVar(&all, "all", false, "follow the pages to the end of the ledger")
+	})
 	if err != nil {
 		return err
 	}
-	limitGiven := false
-	fs.Visit(func(f *flag.Flag) { limitGiven = limitGiven || f.Name == "limit" })
+	limitGiven := given(fs, "limit")
 	if limitGiven && (limit < 1 || limit > 1000) {
-		printCommandHelp(c.stderr, fs, adminTransactionsCmd)
-		return usageError{errors.New("--limit must be from 1 to 1000")}
+		return c.misuse(fs, adminTransactionsCmd, errors.New("--limit must be from 1 to 1000"))
 	}
 	if all && !limitGiven {
 		limit = allPageSize
@@ -211,6 +216,7 @@ func (c *cli) adminTransactions(ctx context.Context, args []string) error {
 }
 
 var adminVerifyLedgerCmd = command{
+	name:  "admin verify-ledger",
 	usage: "admin verify-ledger [flags]",
 	summary: `Checks every account: its balance must be the sum of its ledger, and each
 row must continue the balance of the row before. Prints what was checked and
@@ -219,9 +225,7 @@ each problem found; exits 1 when there is any.`,
 
 func (c *cli) adminVerifyLedger(ctx context.Context, args []string) error {
 	var af adminFlags
-	fs := c.newFlagSet("admin verify-ledger")
-	af.register(fs)
-	if _, err := c.parseN(fs, adminVerifyLedgerCmd, args); err != nil {
+	if _, _, err := c.parse(adminVerifyLedgerCmd, args, af.register); err != nil {
 		return err
 	}
 	admin, err := c.adminClient(&af)

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -37,71 +38,77 @@ type cli struct {
 	stderr io.Writer
 }
 
-// command describes one command for its -h text.
+// command describes one command: its name, the positional arguments it
+// takes and its -h text.
 type command struct {
-	usage   string // after "usage: vonage "
-	summary string // a paragraph under the usage line
+	name    string   // as typed after "vonage", e.g. "secrets get"
+	args    []string // the positional arguments it takes, by name, e.g. "ID"
+	usage   string   // after "usage: vonage "
+	summary string   // a paragraph under the usage line
 }
 
-// newFlagSet returns a flag set whose -h prints cmd's help to stdout and
-// whose mistakes print it to stderr (see parse).
-func (c *cli) newFlagSet(name string) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(io.Discard) // parse prints usage itself, once
-	fs.Usage = func() {}
-	return fs
-}
-
-// parse parses args with fs, allowing flags after positional arguments
-// ("secrets get ID --json"); a "--" ends the flags. It returns the positional
+// parse parses args as cmd's command line: the flags that each of register
+// adds, and exactly cmd.args positional arguments, none empty. Flags may
+// follow positional arguments ("secrets get ID --json"); a "--" ends the
+// flags. It returns the flag set (for given and misuse) and the positional
 // arguments. -h prints the help to stdout and returns flag.ErrHelp (exit 0);
-// a bad flag prints it to stderr and returns a usageError.
-func (c *cli) parse(fs *flag.FlagSet, cmd command, args []string) ([]string, error) {
+// a mistake prints it to stderr and returns a usageError.
+func (c *cli) parse(cmd command, args []string, register ...func(*flag.FlagSet)) (*flag.FlagSet, []string, error) {
+	fs := flag.NewFlagSet(cmd.name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard) // the help is printed here, once
+	fs.Usage = func() {}
+	for _, r := range register {
+		r(fs)
+	}
 	var pos []string
 	for {
 		err := fs.Parse(args)
 		if errors.Is(err, flag.ErrHelp) {
 			printCommandHelp(c.stdout, fs, cmd)
-			return nil, flag.ErrHelp
+			return nil, nil, flag.ErrHelp
 		}
 		if err != nil {
-			printCommandHelp(c.stderr, fs, cmd)
-			return nil, usageError{err}
+			return nil, nil, c.misuse(fs, cmd, err)
 		}
 		rest := fs.Args()
 		if n := len(args) - len(rest); n > 0 && args[n-1] == "--" {
-			return append(pos, rest...), nil
+			pos = append(pos, rest...)
+			break
 		}
 		if len(rest) == 0 {
-			return pos, nil
+			break
 		}
 		pos = append(pos, rest[0])
 		args = rest[1:]
 	}
-}
-
-// parseN is parse for a command that takes exactly the named positional
-// arguments.
-func (c *cli) parseN(fs *flag.FlagSet, cmd command, args []string, names ...string) ([]string, error) {
-	pos, err := c.parse(fs, cmd, args)
-	if err != nil {
-		return nil, err
-	}
 	// The arguments are not echoed: someone may have typed a secret there.
-	if len(pos) != len(names) {
-		printCommandHelp(c.stderr, fs, cmd)
-		if len(names) == 0 {
-			return nil, usageError{fmt.Errorf("%s takes no arguments, got %d", fs.Name(), len(pos))}
+	if len(pos) != len(cmd.args) {
+		if len(cmd.args) == 0 {
+			return nil, nil, c.misuse(fs, cmd, fmt.Errorf("%s takes no arguments, got %d", cmd.name, len(pos)))
 		}
-		return nil, usageError{fmt.Errorf("%s takes %s, got %d argument(s)", fs.Name(), strings.Join(names, " "), len(pos))}
+		return nil, nil, c.misuse(fs, cmd, fmt.Errorf("%s takes %s, got %d argument(s)", cmd.name, strings.Join(cmd.args, " "), len(pos)))
 	}
 	for i, p := range pos {
 		if p == "" {
-			printCommandHelp(c.stderr, fs, cmd)
-			return nil, usageError{fmt.Errorf("%s must not be empty", names[i])}
+			return nil, nil, c.misuse(fs, cmd, fmt.Errorf("%s must not be empty", cmd.args[i]))
 		}
 	}
-	return pos, nil
+	return fs, pos, nil
+}
+
+// misuse prints cmd's help to stderr and returns err as a usageError: the
+// command line is wrong.
+func (c *cli) misuse(fs *flag.FlagSet, cmd command, err error) error {
+	printCommandHelp(c.stderr, fs, cmd)
+	return usageError{err}
+}
+
+// given reports whether the command line set any of the named flags, even
+// to its default value.
+func given(fs *flag.FlagSet, names ...string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || slices.Contains(names, f.Name) })
+	return set
 }
 
 func printCommandHelp(w io.Writer, fs *flag.FlagSet, cmd command) {
@@ -144,6 +151,18 @@ func (c *cli) client(f *commonFlags) (*vonage.AccountClient, error) {
 		return nil, usageError{errors.New("no API secret: set " + envAPISecret + " (or pass --api-secret)")}
 	}
 	return c.clientFor(key, secret, f), nil
+}
+
+// accountCommand parses args as cmd's command line (see parse), with the
+// common flags into cf, and returns a client of the account API for them
+// and the positional arguments.
+func (c *cli) accountCommand(cmd command, args []string, cf *commonFlags, register ...func(*flag.FlagSet)) (*vonage.AccountClient, []string, error) {
+	_, pos, err := c.parse(cmd, args, append(register, cf.register)...)
+	if err != nil {
+		return nil, nil, err
+	}
+	client, err := c.client(cf)
+	return client, pos, err
 }
 
 // clientFor returns a client for the given credentials and f's base URL.
@@ -218,6 +237,15 @@ func writeJSON(w io.Writer, v any) error {
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
+}
+
+// show prints a command's result: v as JSON with --json (asJSON), else
+// fields as a table.
+func (c *cli) show(asJSON bool, v any, fields ...field) error {
+	if asJSON {
+		return writeJSON(c.stdout, v)
+	}
+	return writeFields(c.stdout, fields...)
 }
 
 // field is one "Name:  value" line of a single object's table.

@@ -66,6 +66,14 @@ func (s *testServer) newAccount(t *testing.T, secret string, balance account.Mon
 	return acct.APIKey
 }
 
+// newUser creates an account with userSecret and no money, and returns its
+// key and its user's environment: what most tests start from.
+func (s *testServer) newUser(t *testing.T) (key string, env map[string]string) {
+	t.Helper()
+	key = s.newAccount(t, userSecret, 0, nil)
+	return key, s.env(key, userSecret)
+}
+
 // newSubaccount creates a subaccount of primary with the given secret, and
 // returns its key.
 func (s *testServer) newSubaccount(t *testing.T, primary, secret string) string {

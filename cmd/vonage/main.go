@@ -59,6 +59,39 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	return usageError{fmt.Errorf("unknown command %q", args[0])}
 }
 
+// group is a command made of commands ("secrets", "admin", "admin account"):
+// its first argument names the command to run with the rest.
+type group struct {
+	name     string
+	usage    string // printed for help on stdout, for a mistake on stderr
+	commands map[string]func(context.Context, []string) error
+}
+
+// dispatch runs the command of g that args name.
+func (c *cli) dispatch(ctx context.Context, g group, args []string) error {
+	if len(args) == 0 {
+		fmt.Fprint(c.stderr, g.usage)
+		return usageError{errors.New(g.name + " needs a command")}
+	}
+	if run, ok := g.commands[args[0]]; ok {
+		return run(ctx, args[1:])
+	}
+	if isHelp(args[0]) {
+		fmt.Fprint(c.stdout, g.usage)
+		return nil
+	}
+	fmt.Fprint(c.stderr, g.usage)
+	return usageError{fmt.Errorf("unknown %s command %q", g.name, args[0])}
+}
+
+func isHelp(arg string) bool {
+	switch arg {
+	case "help", "-h", "-help", "--help":
+		return true
+	}
+	return false
+}
+
 func printUsage(w io.Writer) {
 	fmt.Fprint(w, `usage: vonage <command> [flags]
 

@@ -2,9 +2,7 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
-	"fmt"
 	"io"
 	"strings"
 	"time"
@@ -34,27 +32,13 @@ Run "vonage secrets <command> -h" for a command's flags.
 `
 
 func (c *cli) secrets(ctx context.Context, args []string) error {
-	if len(args) == 0 {
-		fmt.Fprint(c.stderr, secretsUsage)
-		return usageError{errors.New("secrets needs a command")}
-	}
-	switch args[0] {
-	case "list":
-		return c.secretsList(ctx, args[1:])
-	case "get":
-		return c.secretsGet(ctx, args[1:])
-	case "create":
-		return c.secretsCreate(ctx, args[1:])
-	case "rotate":
-		return c.secretsRotate(ctx, args[1:])
-	case "revoke":
-		return c.secretsRevoke(ctx, args[1:])
-	case "help", "-h", "-help", "--help":
-		fmt.Fprint(c.stdout, secretsUsage)
-		return nil
-	}
-	fmt.Fprint(c.stderr, secretsUsage)
-	return usageError{fmt.Errorf("unknown secrets command %q", args[0])}
+	return c.dispatch(ctx, group{name: "secrets", usage: secretsUsage, commands: map[string]func(context.Context, []string) error{
+		"list":   c.secretsList,
+		"get":    c.secretsGet,
+		"create": c.secretsCreate,
+		"rotate": c.secretsRotate,
+		"revoke": c.secretsRevoke,
+	}}, args)
 }
 
 // secretsFlags are the flags of every secrets command: the common ones and
@@ -64,9 +48,12 @@ type secretsFlags struct {
 	key string
 }
 
-func (f *secretsFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&f.key, "key", "", "manage the secrets of this API key, the signing account's own or one of its subaccounts' (default: the signing account's)")
-	f.commonFlags.register(fs)
+// secretsCommand is accountCommand for a secrets command: it adds --key
+// (see scope) to the flags.
+func (c *cli) secretsCommand(cmd command, args []string, f *secretsFlags, register ...func(*flag.FlagSet)) (*vonage.AccountClient, []string, error) {
+	return c.accountCommand(cmd, args, &f.commonFlags, append(register, func(fs *flag.FlagSet) {
+		fs.StringVar(&f.key, "key", "", "manage the secrets of this API key, the signing account's own or one of its subaccounts' (default: the signing account's)")
+	})...)
 }
 
 // scope returns the client to manage the secrets with: scoped with ForKey to
@@ -105,18 +92,14 @@ func writeSecrets(w io.Writer, asJSON bool, secrets []vonage.AccountSecret) erro
 }
 
 var secretsListCmd = command{
+	name:    "secrets list",
 	usage:   "secrets list [--key KEY] [flags]",
 	summary: "Lists the account's API secrets, oldest first: ids and creation times only.\nWith --key, those of a subaccount.",
 }
 
 func (c *cli) secretsList(ctx context.Context, args []string) error {
 	var cf secretsFlags
-	fs := c.newFlagSet("secrets list")
-	cf.register(fs)
-	if _, err := c.parseN(fs, secretsListCmd, args); err != nil {
-		return err
-	}
-	client, err := c.client(&cf.commonFlags)
+	client, _, err := c.secretsCommand(secretsListCmd, args, &cf)
 	if err != nil {
 		return err
 	}
@@ -128,19 +111,15 @@ func (c *cli) secretsList(ctx context.Context, args []string) error {
 }
 
 var secretsGetCmd = command{
+	name:    "secrets get",
+	args:    []string{"ID"},
 	usage:   "secrets get [--key KEY] [flags] ID",
 	summary: "Shows one of the account's API secrets: its id and creation time. With\n--key, one of a subaccount's.",
 }
 
 func (c *cli) secretsGet(ctx context.Context, args []string) error {
 	var cf secretsFlags
-	fs := c.newFlagSet("secrets get")
-	cf.register(fs)
-	pos, err := c.parseN(fs, secretsGetCmd, args, "ID")
-	if err != nil {
-		return err
-	}
-	client, err := c.client(&cf.commonFlags)
+	client, pos, err := c.secretsCommand(secretsGetCmd, args, &cf)
 	if err != nil {
 		return err
 	}
@@ -148,13 +127,11 @@ func (c *cli) secretsGet(ctx context.Context, args []string) error {
 	if err != nil {
 		return apiFailure(err)
 	}
-	if cf.json {
-		return writeJSON(c.stdout, toSecretJSON(s))
-	}
-	return writeFields(c.stdout, field{"ID", s.ID}, field{"Created", timestamp(s.CreatedAt)})
+	return c.show(cf.json, toSecretJSON(s), field{"ID", s.ID}, field{"Created", timestamp(s.CreatedAt)})
 }
 
 var secretsCreateCmd = command{
+	name:  "secrets create",
 	usage: "secrets create [--key KEY] [flags]",
 	summary: `Adds an API secret to the account (an account holds at most two). The new
 secret is typed twice at a prompt, without echo, or, when stdin is not a
@@ -169,12 +146,7 @@ and one digit. With --key, adds it to a subaccount.`,
 
 func (c *cli) secretsCreate(ctx context.Context, args []string) error {
 	var cf secretsFlags
-	fs := c.newFlagSet("secrets create")
-	cf.register(fs)
-	if _, err := c.parseN(fs, secretsCreateCmd, args); err != nil {
-		return err
-	}
-	client, err := c.client(&cf.commonFlags)
+	client, _, err := c.secretsCommand(secretsCreateCmd, args, &cf)
 	if err != nil {
 		return err
 	}
@@ -186,13 +158,12 @@ func (c *cli) secretsCreate(ctx context.Context, args []string) error {
 	if err != nil {
 		return apiFailure(err, secret)
 	}
-	if cf.json {
-		return writeJSON(c.stdout, toSecretJSON(s))
-	}
-	return writeFields(c.stdout, field{"Created secret", s.ID}, field{"Created", timestamp(s.CreatedAt)})
+	return c.show(cf.json, toSecretJSON(s), field{"Created secret", s.ID}, field{"Created", timestamp(s.CreatedAt)})
 }
 
 var secretsRevokeCmd = command{
+	name:  "secrets revoke",
+	args:  []string{"ID"},
 	usage: "secrets revoke [--key KEY] [flags] ID",
 	summary: `Revokes one of the account's API secrets: from then on it is refused. The
 account's last secret cannot be revoked. With --key, revokes a subaccount's.`,
@@ -206,21 +177,12 @@ type revokeJSON struct {
 
 func (c *cli) secretsRevoke(ctx context.Context, args []string) error {
 	var cf secretsFlags
-	fs := c.newFlagSet("secrets revoke")
-	cf.register(fs)
-	pos, err := c.parseN(fs, secretsRevokeCmd, args, "ID")
-	if err != nil {
-		return err
-	}
-	client, err := c.client(&cf.commonFlags)
+	client, pos, err := c.secretsCommand(secretsRevokeCmd, args, &cf)
 	if err != nil {
 		return err
 	}
 	if _, _, err := cf.scope(client).DeleteSecretContext(ctx, pos[0]); err != nil {
 		return apiFailure(err)
 	}
-	if cf.json {
-		return writeJSON(c.stdout, revokeJSON{ID: pos[0], Revoked: true})
-	}
-	return writeFields(c.stdout, field{"Revoked secret", pos[0]})
+	return c.show(cf.json, revokeJSON{ID: pos[0], Revoked: true}, field{"Revoked secret", pos[0]})
 }

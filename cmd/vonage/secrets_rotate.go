@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"slices"
 	"strings"
@@ -11,6 +12,7 @@ import (
 )
 
 var secretsRotateCmd = command{
+	name:  "secrets rotate",
 	usage: "secrets rotate [--retire ID] [--key KEY] [flags]",
 	summary: `Replaces one of the account's API secrets by a new one, read like "secrets
 create" reads it (a prompt, or the first line of stdin). The secret you sign
@@ -47,13 +49,9 @@ func (c *cli) secretsRotate(ctx context.Context, args []string) error {
 		cf     secretsFlags
 		retire string
 	)
-	fs := c.newFlagSet("secrets rotate")
-	fs.StringVar(&retire, "retire", "", "on an account with two secrets, the id of the one to replace (revoked first: not the one you sign with)")
-	cf.register(fs)
-	if _, err := c.parseN(fs, secretsRotateCmd, args); err != nil {
-		return err
-	}
-	client, err := c.client(&cf.commonFlags)
+	client, _, err := c.secretsCommand(secretsRotateCmd, args, &cf, func(fs *flag.FlagSet) {
+		fs.StringVar(&retire, "retire", "", "on an account with two secrets, the id of the one to replace (revoked first: not the one you sign with)")
+	})
 	if err != nil {
 		return err
 	}

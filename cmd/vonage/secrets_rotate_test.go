@@ -20,8 +20,7 @@ func stepsRE(steps ...string) *regexp.Regexp {
 func TestSecretsRotate(t *testing.T) {
 	t.Parallel()
 	s := startServer(t)
-	key := s.newAccount(t, userSecret, 0, nil)
-	env := s.env(key, userSecret)
+	key, env := s.newUser(t)
 	old := secretsJSON(t, env)[0]
 
 	const rotated = "R0tatedSecretXyz"
@@ -66,8 +65,7 @@ func TestSecretsRotate(t *testing.T) {
 func TestSecretsRotateTwoSecrets(t *testing.T) {
 	t.Parallel()
 	s := startServer(t)
-	key := s.newAccount(t, userSecret, 0, nil)
-	env := s.env(key, userSecret)
+	key, env := s.newUser(t)
 	const second = "Sec0ndSecretXyz"
 	invoke(t, env, strings.NewReader(second+"\n"), "secrets", "create").want(t, exitOK)
 	both := secretsJSON(t, env)
@@ -102,12 +100,18 @@ func problem500(w http.ResponseWriter) {
 	w.Write([]byte(`{"type":"https://developer.nexmo.com/api-errors#internal-error","title":"Internal Server Error","detail":"injected by the test","instance":"0123456789abcdef"}`))
 }
 
-// failing wraps the server: requests for which fail returns a status get
-// that answer instead of reaching it.
-func failing(fail func(r *http.Request) int) func(http.Handler) http.Handler {
+// failing wraps the server: a request gets the answer of the first rule
+// that returns a status for it (500 or 401), instead of reaching the server.
+func failing(rules ...func(r *http.Request) int) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			switch fail(r) {
+			status := 0
+			for _, rule := range rules {
+				if status = rule(r); status != 0 {
+					break
+				}
+			}
+			switch status {
 			case http.StatusInternalServerError:
 				problem500(w)
 			case http.StatusUnauthorized:
@@ -118,6 +122,25 @@ func failing(fail func(r *http.Request) int) func(http.Handler) http.Handler {
 				next.ServeHTTP(w, r)
 			}
 		})
+	}
+}
+
+// deletesFail is a rule of failing: every DELETE (a revoke) gets a 500.
+func deletesFail(r *http.Request) int {
+	if r.Method == http.MethodDelete {
+		return http.StatusInternalServerError
+	}
+	return 0
+}
+
+// refuses is a rule of failing: every request signed with secret gets a
+// 401, as if the secret had not reached every server.
+func refuses(secret string) func(*http.Request) int {
+	return func(r *http.Request) int {
+		if _, s, _ := r.BasicAuth(); s == secret {
+			return http.StatusUnauthorized
+		}
+		return 0
 	}
 }
 
@@ -149,14 +172,8 @@ func TestSecretsRotateFailures(t *testing.T) {
 
 	t.Run("revoke refused", func(t *testing.T) {
 		t.Parallel()
-		s := startServerWith(t, failing(func(r *http.Request) int {
-			if r.Method == http.MethodDelete {
-				return http.StatusInternalServerError
-			}
-			return 0
-		}))
-		key := s.newAccount(t, userSecret, 0, nil)
-		env := s.env(key, userSecret)
+		s := startServerWith(t, failing(deletesFail))
+		key, env := s.newUser(t)
 		old := secretsJSON(t, env)[0]
 		r := invoke(t, env, strings.NewReader(rotated+"\n"), "secrets", "rotate").wantErr(t, exitError, "step revoke", "Internal Server Error")
 		newID := newSecretID(t, r.stderr)
@@ -175,14 +192,9 @@ func TestSecretsRotateFailures(t *testing.T) {
 
 	t.Run("revoke refused json", func(t *testing.T) {
 		t.Parallel()
-		s := startServerWith(t, failing(func(r *http.Request) int {
-			if r.Method == http.MethodDelete {
-				return http.StatusInternalServerError
-			}
-			return 0
-		}))
-		key := s.newAccount(t, userSecret, 0, nil)
-		r := invoke(t, s.env(key, userSecret), strings.NewReader(rotated+"\n"), "secrets", "rotate", "--json").want(t, exitError)
+		s := startServerWith(t, failing(deletesFail))
+		_, env := s.newUser(t)
+		r := invoke(t, env, strings.NewReader(rotated+"\n"), "secrets", "rotate", "--json").want(t, exitError)
 		var got rotateJSON
 		if err := json.Unmarshal([]byte(r.stdout), &got); err != nil {
 			t.Fatalf("rotate --json after a failure: %v\n%s", err, r.stdout)
@@ -195,14 +207,8 @@ func TestSecretsRotateFailures(t *testing.T) {
 	t.Run("verify fails, rolled back", func(t *testing.T) {
 		t.Parallel()
 		// The new secret is refused, as if it had not reached every server.
-		s := startServerWith(t, failing(func(r *http.Request) int {
-			if _, secret, _ := r.BasicAuth(); secret == rotated {
-				return http.StatusUnauthorized
-			}
-			return 0
-		}))
-		key := s.newAccount(t, userSecret, 0, nil)
-		env := s.env(key, userSecret)
+		s := startServerWith(t, failing(refuses(rotated)))
+		_, env := s.newUser(t)
 		old := secretsJSON(t, env)[0]
 		r := invoke(t, env, strings.NewReader(rotated+"\n"), "secrets", "rotate").want(t, exitError)
 		if !strings.Contains(r.err.Error(), "step verify") || !strings.Contains(r.stderr, "[!] rollback:") ||
@@ -216,17 +222,8 @@ func TestSecretsRotateFailures(t *testing.T) {
 
 	t.Run("verify and rollback fail", func(t *testing.T) {
 		t.Parallel()
-		s := startServerWith(t, failing(func(r *http.Request) int {
-			if _, secret, _ := r.BasicAuth(); secret == rotated {
-				return http.StatusUnauthorized
-			}
-			if r.Method == http.MethodDelete {
-				return http.StatusInternalServerError
-			}
-			return 0
-		}))
-		key := s.newAccount(t, userSecret, 0, nil)
-		env := s.env(key, userSecret)
+		s := startServerWith(t, failing(refuses(rotated), deletesFail))
+		_, env := s.newUser(t)
 		old := secretsJSON(t, env)[0]
 		r := invoke(t, env, strings.NewReader(rotated+"\n"), "secrets", "rotate").wantErr(t, exitError, "step rollback")
 		newID := newSecretID(t, r.stderr)
@@ -242,10 +239,9 @@ func TestSecretsRotateFailures(t *testing.T) {
 func TestSecretsRotateSubaccount(t *testing.T) {
 	t.Parallel()
 	s := startServer(t)
-	primary := s.newAccount(t, userSecret, 0, nil)
+	primary, env := s.newUser(t)
 	const subSecret = "Sub5ecretAbc1"
 	sub := s.newSubaccount(t, primary, subSecret)
-	env := s.env(primary, userSecret)
 
 	const rotated = "R0tatedSubXyz1"
 	r := invoke(t, env, strings.NewReader(rotated+"\n"), "secrets", "rotate", "--key", sub).want(t, exitOK)

@@ -23,8 +23,7 @@ func secretsJSON(t *testing.T, env map[string]string) []secretJSON {
 func TestSecretsLifecycle(t *testing.T) {
 	t.Parallel()
 	s := startServer(t)
-	key := s.newAccount(t, userSecret, 0, nil)
-	env := s.env(key, userSecret)
+	key, env := s.newUser(t)
 
 	list := secretsJSON(t, env)
 	if len(list) != 1 {
@@ -87,8 +86,7 @@ func TestSecretsLifecycle(t *testing.T) {
 func TestSecretsCreateInput(t *testing.T) {
 	t.Parallel()
 	s := startServer(t)
-	key := s.newAccount(t, userSecret, 0, nil)
-	env := s.env(key, userSecret)
+	key, env := s.newUser(t)
 
 	// Nothing to read, or an empty first line: refused before any request.
 	for _, in := range []string{"", "\n", "\r\n", "\nS3condLineSecret\n"} {
@@ -134,10 +132,9 @@ func TestSecretsCreateInput(t *testing.T) {
 func TestSecretsForKey(t *testing.T) {
 	t.Parallel()
 	s := startServer(t)
-	primary := s.newAccount(t, userSecret, 0, nil)
+	primary, env := s.newUser(t)
 	const subSecret = "Sub5ecretAbc1"
 	sub := s.newSubaccount(t, primary, subSecret)
-	env := s.env(primary, userSecret)
 	subEnv := s.env(sub, subSecret)
 
 	// The primary lists, gets, adds and revokes the subaccount's secrets.
@@ -181,70 +178,78 @@ func TestSecretsForKey(t *testing.T) {
 func TestUsage(t *testing.T) {
 	t.Parallel()
 	env := map[string]string{"VONAGE_API_KEY": "abcdef12", "VONAGE_API_SECRET": "Unus3dSecret", "VONAGE_BASE_URL": "http://127.0.0.1:1"}
-	for _, args := range [][]string{
-		{},
-		{"nosuchcommand"},
-		{"balance", "extra"},
-		{"balance", "--nosuchflag"},
-		{"settings", "--mo-url"},
-		{"topup"},
-		{"topup", "a", "b"},
-		{"topup", ""},
-		{"secrets"},
-		{"secrets", "nosuch"},
-		{"secrets", "get"},
-		{"secrets", "revoke"},
-		{"secrets", "list", "--json=maybe"},
-		{"admin"},
-		{"admin", "nosuch"},
-		{"admin", "account"},
-		{"admin", "account", "delete"},
-		{"admin", "account", "show"},
-		{"admin", "account", "update"},
-		{"admin", "credit", "abc"},
-		{"admin", "charge"},
-		{"admin", "transactions"},
-		{"admin", "transactions", "a", "b"},
-		{"admin", "verify-ledger", "x"},
-		{"secrets", "rotate", "extra"},
-		{"serve", "--nosuchflag"},
+	// A mistake prints the usage on stderr only and exits 2; help prints it
+	// on stdout only and exits 0.
+	for _, tc := range []struct {
+		code  int
+		where string // the usage goes there only: the other stream stays empty
+		runs  [][]string
+	}{
+		{code: exitUsage, where: "stderr", runs: [][]string{
+			{},
+			{"nosuchcommand"},
+			{"balance", "extra"},
+			{"balance", "--nosuchflag"},
+			{"settings", "--mo-url"},
+			{"topup"},
+			{"topup", "a", "b"},
+			{"topup", ""},
+			{"secrets"},
+			{"secrets", "nosuch"},
+			{"secrets", "get"},
+			{"secrets", "revoke"},
+			{"secrets", "list", "--json=maybe"},
+			{"admin"},
+			{"admin", "nosuch"},
+			{"admin", "account"},
+			{"admin", "account", "delete"},
+			{"admin", "account", "show"},
+			{"admin", "account", "update"},
+			{"admin", "credit", "abc"},
+			{"admin", "charge"},
+			{"admin", "transactions"},
+			{"admin", "transactions", "a", "b"},
+			{"admin", "verify-ledger", "x"},
+			{"secrets", "rotate", "extra"},
+			{"serve", "--nosuchflag"},
+		}},
+		{code: exitOK, where: "stdout", runs: [][]string{
+			{"help"},
+			{"-h"},
+			{"--help"},
+			{"help", "balance"},
+			{"help", "secrets", "create"},
+			{"balance", "-h"},
+			{"settings", "--help"},
+			{"topup", "-h"},
+			{"secrets", "-h"},
+			{"secrets", "help"},
+			{"secrets", "list", "-h"},
+			{"secrets", "get", "-h"},
+			{"secrets", "create", "-h"},
+			{"secrets", "rotate", "-h"},
+			{"secrets", "revoke", "-h"},
+			{"admin", "-h"},
+			{"admin", "account", "-h"},
+			{"admin", "account", "create", "-h"},
+			{"admin", "account", "show", "-h"},
+			{"admin", "account", "update", "-h"},
+			{"admin", "credit", "-h"},
+			{"admin", "charge", "-h"},
+			{"admin", "transactions", "-h"},
+			{"admin", "verify-ledger", "-h"},
+			{"help", "admin", "credit"},
+		}},
 	} {
-		r := cliRun(t, env, args...).want(t, exitUsage)
-		if r.stdout != "" || !strings.Contains(r.stderr, "usage: vonage") {
-			t.Errorf("vonage %q: want usage on stderr only, got stdout %q, stderr %q", args, r.stdout, r.stderr)
-		}
-	}
-
-	for _, args := range [][]string{
-		{"help"},
-		{"-h"},
-		{"--help"},
-		{"help", "balance"},
-		{"help", "secrets", "create"},
-		{"balance", "-h"},
-		{"settings", "--help"},
-		{"topup", "-h"},
-		{"secrets", "-h"},
-		{"secrets", "help"},
-		{"secrets", "list", "-h"},
-		{"secrets", "get", "-h"},
-		{"secrets", "create", "-h"},
-		{"secrets", "rotate", "-h"},
-		{"secrets", "revoke", "-h"},
-		{"admin", "-h"},
-		{"admin", "account", "-h"},
-		{"admin", "account", "create", "-h"},
-		{"admin", "account", "show", "-h"},
-		{"admin", "account", "update", "-h"},
-		{"admin", "credit", "-h"},
-		{"admin", "charge", "-h"},
-		{"admin", "transactions", "-h"},
-		{"admin", "verify-ledger", "-h"},
-		{"help", "admin", "credit"},
-	} {
-		r := cliRun(t, env, args...).want(t, exitOK)
-		if !strings.Contains(r.stdout, "usage: vonage") || r.stderr != "" {
-			t.Errorf("vonage %q: want help on stdout only, got stdout %q, stderr %q", args, r.stdout, r.stderr)
+		for _, args := range tc.runs {
+			r := cliRun(t, env, args...).want(t, tc.code)
+			shown, other := r.stdout, r.stderr
+			if tc.where == "stderr" {
+				shown, other = other, shown
+			}
+			if !strings.Contains(shown, "usage: vonage") || other != "" {
+				t.Errorf("vonage %q: want the usage on %s only, got stdout %q, stderr %q", args, tc.where, r.stdout, r.stderr)
+			}
 		}
 	}
 	// serve's help is the lead's; it only has to exit 0.
