@@ -13,6 +13,7 @@ import (
 
 	"github.com/vonage/vonage-go-sdk/internal/account"
 	"github.com/vonage/vonage-go-sdk/internal/server"
+	"github.com/vonage/vonage-go-sdk/internal/testutil"
 )
 
 // adminToken is long and odd so a leak check cannot match ordinary words.
@@ -38,14 +39,7 @@ func startServerWith(t *testing.T, wrap func(http.Handler) http.Handler) *testSe
 	cfg.DB = filepath.Join(t.TempDir(), "db")
 	cfg.AdminToken = adminToken
 	cfg.Wrap = wrap
-	srv, err := server.New(context.Background(), cfg)
-	if err != nil {
-		t.Fatalf("server.New: %v", err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	if err := srv.Start(); err != nil {
-		t.Fatalf("server.Start: %v", err)
-	}
+	srv := testutil.StartServer(t, cfg)
 	return &testServer{url: srv.URL, svc: srv.Service}
 }
 

@@ -1,7 +1,6 @@
 package adminapi_test
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -12,6 +11,7 @@ import (
 	"github.com/vonage/vonage-go-sdk/internal/account"
 	"github.com/vonage/vonage-go-sdk/internal/adminapi"
 	"github.com/vonage/vonage-go-sdk/internal/server"
+	"github.com/vonage/vonage-go-sdk/internal/testutil"
 )
 
 const adminToken = "adminapi-test-token-71c4"
@@ -26,15 +26,7 @@ func newServer(t *testing.T, maxBody int64) string {
 	if maxBody > 0 {
 		cfg.MaxBodyBytes = maxBody
 	}
-	srv, err := server.New(context.Background(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	if err := srv.Start(); err != nil {
-		t.Fatal(err)
-	}
-	return srv.URL
+	return testutil.StartServer(t, cfg).URL
 }
 
 func ptr[T any](v T) *T { return &v }

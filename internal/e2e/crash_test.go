@@ -4,7 +4,6 @@ package e2e_test
 
 import (
 	"bufio"
-	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -20,6 +19,7 @@ import (
 	"github.com/vonage/vonage-go-sdk/internal/account"
 	"github.com/vonage/vonage-go-sdk/internal/adminapi"
 	"github.com/vonage/vonage-go-sdk/internal/moneytest"
+	"github.com/vonage/vonage-go-sdk/internal/testutil"
 )
 
 // buildVonage builds cmd/vonage into a temporary directory.
@@ -37,29 +37,11 @@ func buildVonage(t *testing.T) string {
 	return bin
 }
 
-// lockedBuffer collects a process's stderr for the failure message.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // process is one running `vonage serve`.
 type process struct {
 	cmd    *exec.Cmd
 	url    string
-	stderr *lockedBuffer
+	stderr *testutil.LockedBuffer
 	exited chan error // receives Wait's result once
 }
 
@@ -85,7 +67,7 @@ func startServer(t *testing.T, bin, db string) *process {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &process{cmd: cmd, stderr: &lockedBuffer{}, exited: make(chan error, 1)}
+	s := &process{cmd: cmd, stderr: &testutil.LockedBuffer{}, exited: make(chan error, 1)}
 	cmd.Stdout, cmd.Stderr = pw, s.stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("starting %s: %v", bin, err)

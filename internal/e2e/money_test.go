@@ -17,6 +17,7 @@ import (
 	"github.com/vonage/vonage-go-sdk/internal/adminapi"
 	"github.com/vonage/vonage-go-sdk/internal/moneytest"
 	"github.com/vonage/vonage-go-sdk/internal/server"
+	"github.com/vonage/vonage-go-sdk/internal/testutil"
 )
 
 // TestConcurrentMoneyHTTP drives 2,000 idempotent credits and charges at
@@ -41,14 +42,7 @@ func TestConcurrentMoneyHTTP(t *testing.T) {
 	cfg := server.TestConfig()
 	cfg.DB = filepath.Join(t.TempDir(), "money.db")
 	cfg.AdminToken = adminToken
-	srv, err := server.New(context.Background(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	if err := srv.Start(); err != nil {
-		t.Fatal(err)
-	}
+	srv := testutil.StartServer(t, cfg)
 	c := newClient(srv.URL)
 	if _, err := c.CreateAccount(t.Context(), adminapi.NewAccount{APIKey: apiKey, Secret: apiSecret, Balance: opening.String(),
 		AutoReload: &adminapi.AutoReload{Threshold: threshold.String(), Amount: reloadBy.String()}}); err != nil {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/vonage/vonage-go-sdk/internal/account"
 	"github.com/vonage/vonage-go-sdk/internal/server"
+	"github.com/vonage/vonage-go-sdk/internal/testutil"
 )
 
 // The whole handler, as internal/server builds it, in process (no network).
@@ -22,11 +23,7 @@ func benchHandler(b *testing.B, n int) (http.Handler, func(i int) (string, strin
 	ctx := context.Background()
 	cfg := server.TestConfig() // cheap hashes: the cache is what is measured
 	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
-	srv, err := server.New(ctx, cfg)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { srv.Close() })
+	srv := testutil.NewServer(b, cfg)
 	svc := srv.Service
 	const secret = "Bench1Secret"
 	hash, err := account.HashSecret(secret, cfg.HashParams)

@@ -15,6 +15,7 @@ import (
 	"github.com/vonage/vonage-go-sdk/internal/adminapi"
 	"github.com/vonage/vonage-go-sdk/internal/httpapi"
 	"github.com/vonage/vonage-go-sdk/internal/server"
+	"github.com/vonage/vonage-go-sdk/internal/testutil"
 )
 
 // Fuzz targets that drive the whole server, built by internal/server as
@@ -31,12 +32,8 @@ func fuzzServer(f *testing.F, admin bool) (http.Handler, *account.Service, accou
 	if admin {
 		cfg.AdminToken = fuzzAdminToken
 	}
-	srv, err := server.New(context.Background(), cfg)
-	if err != nil {
-		f.Fatal(err)
-	}
-	f.Cleanup(func() { srv.Close() })
-	_, _, err = srv.Service.CreateAccount(context.Background(), account.NewAccount{
+	srv := testutil.NewServer(f, cfg)
+	_, _, err := srv.Service.CreateAccount(context.Background(), account.NewAccount{
 		APIKey: fuzzKey, Secret: fuzzSecret, Balance: 10 * account.Scale,
 		AutoReload: &account.AutoReload{Threshold: 5 * account.Scale, Amount: 20 * account.Scale},
 	})

@@ -60,15 +60,7 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	srv, err := server.New(context.Background(), cfg)
-	if err != nil {
-		t.Fatalf("server.New: %v", err)
-	}
-	if err := srv.Start(); err != nil {
-		srv.Close()
-		t.Fatalf("server.Start: %v", err)
-	}
-	t.Cleanup(func() { srv.Close() })
+	srv := testutil.StartServer(t, cfg)
 	return &env{srv: srv, svc: srv.Service, store: srv.Store, path: path, logs: logs}
 }
 
