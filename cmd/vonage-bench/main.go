@@ -108,7 +108,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.BoolVar(&cfg.json, "json", false, "print the report as JSON")
 	fs.StringVar(&cfg.cpuProfile, "cpuprofile", "", "write CPU profiles of the provisioning and of each scenario's first server leg to `PREFIX`.provision.pprof and PREFIX.<scenario>.pprof")
 	fs.IntVar(&cfg.secretPool, "secret-pool", 16, "distinct secrets shared by the accounts (each is hashed once)")
-	fs.IntVar(&cfg.importBatch, "import-batch", 400, "at most this many import lines per request (and at most 60 KiB, within the server's 64 KiB body limit)")
+	fs.IntVar(&cfg.importBatch, "import-batch", 400, "at most this many import lines per request (and at most 4 KiB under the server's body limit)")
 	fs.BoolVar(&cfg.keepDB, "keep-db", false, "keep the temporary SQLite directory or the PostgreSQL schema")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err

@@ -16,6 +16,7 @@ import (
 
 	"github.com/vonage/vonage-go-sdk/internal/account"
 	"github.com/vonage/vonage-go-sdk/internal/adminapi"
+	"github.com/vonage/vonage-go-sdk/internal/server"
 )
 
 // fleet is the bench's accounts: key i is benchNNNNNNNN, its secret the
@@ -74,9 +75,9 @@ type provisioning struct {
 	Method      string  `json:"method"`
 }
 
-// maxImportBody bounds an import request's body below the server's
-// default body limit (httpapi.DefaultMaxBodyBytes, 64 KiB).
-const maxImportBody = 60 << 10
+// maxImportBody bounds an import request's body 4 KiB below the body
+// limit of the server vonage serve runs.
+var maxImportBody = int(server.DefaultConfig().MaxBodyBytes) - 4<<10
 
 // benchCallsPerSecond is every account's max-calls-per-second: the
 // server checks it on every call (vonage serve enforces it), but the bench

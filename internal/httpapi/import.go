@@ -45,10 +45,6 @@ import (
 // importBatch is the number of lines written per database transaction.
 const importBatch = 500
 
-// importProgressTimeout is how long the import waits for the next batch's
-// lines and for its answer, counted from the last batch written.
-const importProgressTimeout = time.Minute
-
 // maxImportErrors bounds the errors listed in the summary.
 const maxImportErrors = 1000
 
@@ -96,9 +92,9 @@ func (s *server) importAccounts(w http.ResponseWriter, r *http.Request) {
 		}
 		// A long import is not a stuck request: each batch written
 		// gives the connection's read and write deadlines another
-		// importProgressTimeout (where the server has them at all).
-		_ = rc.SetReadDeadline(time.Now().Add(importProgressTimeout))
-		_ = rc.SetWriteDeadline(time.Now().Add(importProgressTimeout))
+		// Config.ImportProgressTimeout (where the server has them at all).
+		_ = rc.SetReadDeadline(time.Now().Add(s.importProgress))
+		_ = rc.SetWriteDeadline(time.Now().Add(s.importProgress))
 		for j, err := range errs {
 			switch e := account.AsError(err); {
 			case err == nil:

@@ -42,17 +42,22 @@ type Config struct {
 	// ReadyTimeout bounds the database ping of /readyz, so a hung database
 	// makes the probe fail rather than hang. Required.
 	ReadyTimeout time.Duration
+	// ImportProgressTimeout is how long a bulk import waits for the next
+	// batch's lines and for its answer, counted from the last batch
+	// written. Required.
+	ImportProgressTimeout time.Duration
 }
 
 // server carries the dependencies the handlers share.
 type server struct {
-	svc          *account.Service
-	log          *slog.Logger
-	adminDigest  *[sha256.Size]byte // nil when the admin API is off
-	maxBody      int64
-	readyTimeout time.Duration
-	clients      clientAddrResolver
-	inFlight     chan struct{} // nil: no bound
+	svc            *account.Service
+	log            *slog.Logger
+	adminDigest    *[sha256.Size]byte // nil when the admin API is off
+	maxBody        int64
+	readyTimeout   time.Duration
+	importProgress time.Duration
+	clients        clientAddrResolver
+	inFlight       chan struct{} // nil: no bound
 }
 
 // NewServer returns the HTTP handler serving the whole API: the legacy
@@ -64,10 +69,11 @@ func NewServer(cfg Config) http.Handler {
 	if cfg.Service == nil {
 		panic("httpapi.NewServer: Config.Service is nil")
 	}
-	if cfg.MaxBodyBytes <= 0 || cfg.ReadyTimeout <= 0 {
-		panic("httpapi.NewServer: Config.MaxBodyBytes and Config.ReadyTimeout must be positive")
+	if cfg.MaxBodyBytes <= 0 || cfg.ReadyTimeout <= 0 || cfg.ImportProgressTimeout <= 0 {
+		panic("httpapi.NewServer: Config.MaxBodyBytes, ReadyTimeout and ImportProgressTimeout must be positive")
 	}
-	s := &server{svc: cfg.Service, log: cfg.Logger, maxBody: cfg.MaxBodyBytes, readyTimeout: cfg.ReadyTimeout}
+	s := &server{svc: cfg.Service, log: cfg.Logger, maxBody: cfg.MaxBodyBytes,
+		readyTimeout: cfg.ReadyTimeout, importProgress: cfg.ImportProgressTimeout}
 	if s.log == nil {
 		s.log = slog.Default()
 	}

@@ -45,6 +45,10 @@ type Config struct {
 	MaxConnections int
 	// ReadyTimeout bounds the database ping of /readyz.
 	ReadyTimeout time.Duration
+	// ImportProgressTimeout is how long a bulk import (POST /admin/import)
+	// may wait for its next batch's lines and its answer, counted from the
+	// last batch written: a long import is not a stuck request.
+	ImportProgressTimeout time.Duration
 	// ShutdownTimeout is how long Run waits for requests in flight once
 	// its context ends.
 	ShutdownTimeout time.Duration
@@ -107,6 +111,7 @@ func DefaultConfig() Config {
 		MaxInFlight:              1024,
 		MaxConnections:           2048,
 		ReadyTimeout:             2 * time.Second,
+		ImportProgressTimeout:    time.Minute,
 		ShutdownTimeout:          30 * time.Second,
 		ClientIPHeader:           "X-Forwarded-For",
 		HashParams:               account.DefaultHashParams,

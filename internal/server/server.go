@@ -78,14 +78,15 @@ func NewWithStore(cfg Config, store account.Store) (*Server, error) {
 	}
 	svc := account.NewService(store, opts...)
 	h := httpapi.NewServer(httpapi.Config{
-		Service:        svc,
-		Logger:         log,
-		AdminToken:     cfg.AdminToken,
-		MaxBodyBytes:   cfg.MaxBodyBytes,
-		TrustedProxies: cfg.TrustedProxies,
-		ClientIPHeader: cfg.ClientIPHeader,
-		MaxInFlight:    cfg.MaxInFlight,
-		ReadyTimeout:   cfg.ReadyTimeout,
+		Service:               svc,
+		Logger:                log,
+		AdminToken:            cfg.AdminToken,
+		MaxBodyBytes:          cfg.MaxBodyBytes,
+		TrustedProxies:        cfg.TrustedProxies,
+		ClientIPHeader:        cfg.ClientIPHeader,
+		MaxInFlight:           cfg.MaxInFlight,
+		ReadyTimeout:          cfg.ReadyTimeout,
+		ImportProgressTimeout: cfg.ImportProgressTimeout,
 	})
 	if cfg.Wrap != nil {
 		h = cfg.Wrap(h)
@@ -123,6 +124,8 @@ func (c Config) Check() error {
 		return bad("MaxHeaderBytes", "must be positive")
 	case c.ReadyTimeout <= 0:
 		return bad("ReadyTimeout", "must be positive")
+	case c.ImportProgressTimeout <= 0:
+		return bad("ImportProgressTimeout", "must be positive")
 	case c.ShutdownTimeout <= 0:
 		return bad("ShutdownTimeout", "must be positive")
 	case c.IdempotencyPruneInterval <= 0:
