@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -31,20 +30,6 @@ const adminToken = "multiinstance-admin-token-8d21"
 // (pgxpool's default grows with the number of CPUs).
 const poolSize = 4
 
-// cleanupTimeout bounds what a cleanup does: t.Context() is already
-// canceled when cleanups run.
-const cleanupTimeout = 30 * time.Second
-
-// testURL returns the test database's URL, or skips the test.
-func testURL(t *testing.T) string {
-	t.Helper()
-	u := os.Getenv("VONAGE_TEST_POSTGRES_URL")
-	if u == "" {
-		t.Skip("VONAGE_TEST_POSTGRES_URL is not set")
-	}
-	return u
-}
-
 // newSchema creates an empty schema with a random name and drops it, with
 // everything in it, when the test ends (after the instances on it closed:
 // cleanups run last-registered first).
@@ -60,7 +45,7 @@ func newSchema(t *testing.T) string {
 // parameters that an operator could put in --db.
 func schemaURL(t *testing.T, schema, app string) string {
 	t.Helper()
-	base := testURL(t)
+	base := pgtest.URL(t)
 	if strings.HasPrefix(base, "postgres://") || strings.HasPrefix(base, "postgresql://") {
 		u, err := url.Parse(base)
 		if err != nil {

@@ -98,40 +98,34 @@ func NewWithStore(cfg Config, store account.Store) (*Server, error) {
 // Check refuses a Config that cannot work, before anything starts. Its
 // error is a *ConfigError naming the field.
 func (c Config) Check() error {
-	bad := func(field, problem string) error { return &ConfigError{Field: field, Problem: problem} }
-	switch {
-	case len(c.Pepper) > 0 && len(c.Pepper) < account.MinPepperLen:
-		return bad("Pepper", fmt.Sprintf("must be at least %d bytes", account.MinPepperLen))
-	case c.AuthLimits.PerPair < 0:
-		return bad("AuthLimits.PerPair", "must not be negative")
-	case c.AuthLimits.PerAddr < 0:
-		return bad("AuthLimits.PerAddr", "must not be negative")
-	case c.AuthLimits.Window <= 0 && (c.AuthLimits.PerPair > 0 || c.AuthLimits.PerAddr > 0):
-		return bad("AuthLimits.Window", "must be positive")
-	case c.HashConcurrency.Slots < 0:
-		return bad("HashConcurrency.Slots", "must not be negative")
-	case c.HashConcurrency.Queue < 0:
-		return bad("HashConcurrency.Queue", "must not be negative")
-	case c.MaxInFlight < 0:
-		return bad("MaxInFlight", "must not be negative")
-	case c.MaxConnections < 0:
-		return bad("MaxConnections", "must not be negative")
-	case c.PGMaxConns < 0:
-		return bad("PGMaxConns", "must not be negative")
-	case c.MaxBodyBytes <= 0:
-		return bad("MaxBodyBytes", "must be positive")
-	case c.MaxHeaderBytes <= 0:
-		return bad("MaxHeaderBytes", "must be positive")
-	case c.ReadyTimeout <= 0:
-		return bad("ReadyTimeout", "must be positive")
-	case c.ImportProgressTimeout <= 0:
-		return bad("ImportProgressTimeout", "must be positive")
-	case c.ShutdownTimeout <= 0:
-		return bad("ShutdownTimeout", "must be positive")
-	case c.IdempotencyPruneInterval <= 0:
-		return bad("IdempotencyPruneInterval", "must be positive")
-	case c.ClientIPHeader != httpapi.HeaderXForwardedFor && c.ClientIPHeader != httpapi.HeaderForwarded:
-		return bad("ClientIPHeader", fmt.Sprintf("must be %s or %s", httpapi.HeaderXForwardedFor, httpapi.HeaderForwarded))
+	const negative, nonPositive = "must not be negative", "must be positive"
+	lim := c.AuthLimits
+	for _, rule := range []struct {
+		field   string
+		bad     bool
+		problem string
+	}{
+		{"Pepper", len(c.Pepper) > 0 && len(c.Pepper) < account.MinPepperLen, fmt.Sprintf("must be at least %d bytes", account.MinPepperLen)},
+		{"AuthLimits.PerPair", lim.PerPair < 0, negative},
+		{"AuthLimits.PerAddr", lim.PerAddr < 0, negative},
+		{"AuthLimits.Window", lim.Window <= 0 && (lim.PerPair > 0 || lim.PerAddr > 0), nonPositive},
+		{"HashConcurrency.Slots", c.HashConcurrency.Slots < 0, negative},
+		{"HashConcurrency.Queue", c.HashConcurrency.Queue < 0, negative},
+		{"MaxInFlight", c.MaxInFlight < 0, negative},
+		{"MaxConnections", c.MaxConnections < 0, negative},
+		{"PGMaxConns", c.PGMaxConns < 0, negative},
+		{"MaxBodyBytes", c.MaxBodyBytes <= 0, nonPositive},
+		{"MaxHeaderBytes", c.MaxHeaderBytes <= 0, nonPositive},
+		{"ReadyTimeout", c.ReadyTimeout <= 0, nonPositive},
+		{"ImportProgressTimeout", c.ImportProgressTimeout <= 0, nonPositive},
+		{"ShutdownTimeout", c.ShutdownTimeout <= 0, nonPositive},
+		{"IdempotencyPruneInterval", c.IdempotencyPruneInterval <= 0, nonPositive},
+		{"ClientIPHeader", c.ClientIPHeader != httpapi.HeaderXForwardedFor && c.ClientIPHeader != httpapi.HeaderForwarded,
+			fmt.Sprintf("must be %s or %s", httpapi.HeaderXForwardedFor, httpapi.HeaderForwarded)},
+	} {
+		if rule.bad {
+			return &ConfigError{Field: rule.field, Problem: rule.problem}
+		}
 	}
 	return nil
 }
