@@ -27,34 +27,21 @@ type Server struct {
 	// URL is http://host:port once the server listens.
 	URL string
 
-	log   *slog.Logger
-	ln    net.Listener
-	errc  chan error // Serve's result, once Start has run
-	owned bool       // the store was opened by New and is closed by Close
+	log    *slog.Logger
+	ln     net.Listener
+	errc   chan error // Serve's result, once Start has run
+	closed bool
 }
 
 // New opens the store cfg.DB names (migrating its schema) and builds the
-// service and the HTTP server over it. The caller must Close the Server.
+// service and the HTTP server over it. A Config that cannot work is
+// refused before anything is opened. The caller must Close the Server.
 func New(ctx context.Context, cfg Config) (*Server, error) {
 	if err := cfg.Check(); err != nil {
 		return nil, err
 	}
-	store, err := OpenStore(ctx, cfg)
+	store, err := openStore(ctx, cfg)
 	if err != nil {
-		return nil, err
-	}
-	s, err := NewWithStore(cfg, store)
-	if err != nil {
-		store.Close()
-		return nil, err
-	}
-	s.owned = true
-	return s, nil
-}
-
-// NewWithStore is New over a store the caller opened; Close leaves it open.
-func NewWithStore(cfg Config, store account.Store) (*Server, error) {
-	if err := cfg.Check(); err != nil {
 		return nil, err
 	}
 	log := cfg.Logger
@@ -138,9 +125,9 @@ type ConfigError struct {
 
 func (e *ConfigError) Error() string { return "server config: " + e.Field + " " + e.Problem }
 
-// OpenStore opens the store cfg.DB names: a postgres:// URL or a SQLite
+// openStore opens the store cfg.DB names: a postgres:// URL or a SQLite
 // file path.
-func OpenStore(ctx context.Context, cfg Config) (account.Store, error) {
+func openStore(ctx context.Context, cfg Config) (account.Store, error) {
 	if IsPostgresURL(cfg.DB) {
 		opts := []postgres.Option{postgres.WithStatementTimeout(cfg.PGStatementTimeout)}
 		if cfg.PGMaxConns > 0 {
@@ -245,18 +232,19 @@ func (s *Server) Shutdown() error {
 	return nil
 }
 
-// Close shuts the server down and closes the store if New opened it. It is
-// safe to call more than once.
+// Close shuts the server down and closes its store. Calls after the first
+// (from the same goroutine) do nothing.
 func (s *Server) Close() error {
+	if s.closed {
+		return nil
+	}
+	s.closed = true
 	err := s.Shutdown()
 	if s.ln != nil {
 		s.ln.Close() // Shutdown closed it unless the server never served
 	}
-	if s.owned {
-		s.owned = false
-		if cerr := s.Store.Close(); err == nil {
-			err = cerr
-		}
+	if cerr := s.Store.Close(); err == nil {
+		err = cerr
 	}
 	return err
 }
