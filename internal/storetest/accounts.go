@@ -129,9 +129,7 @@ func testAccountCount(t *testing.T, s account.Store) {
 
 func testUpdateSettings(t *testing.T, s account.Store) {
 	ctx := t.Context()
-	want := newAccount("settings")
-	want.AutoReload = &account.AutoReload{Threshold: eur(1), Amount: eur(2)}
-	create(t, s, want)
+	want := autoReloading(t, s, "settings", 0, &account.AutoReload{Threshold: eur(1), Amount: eur(2)})
 	str := func(v string) *string { return &v }
 
 	steps := []struct {
@@ -170,9 +168,7 @@ func testUpdateAccount(t *testing.T, s account.Store) {
 	want.Balance = eur(7)
 	want.Settings.MoCallbackURL = "https://example.com/mo"
 	create(t, s, want)
-	other := newAccount("update02")
-	other.AutoReload = &account.AutoReload{Threshold: eur(1), Amount: eur(1)}
-	create(t, s, other)
+	other := autoReloading(t, s, "update02", 0, &account.AutoReload{Threshold: eur(1), Amount: eur(1)})
 
 	on := &account.AutoReload{Threshold: eur(5), Amount: eur(20) + 1}
 	changed := &account.AutoReload{Threshold: 0, Amount: 1}
