@@ -127,18 +127,10 @@ func testCharge(t *testing.T, s account.Store) {
 
 func testChargeInsufficient(t *testing.T, s account.Store) {
 	acct := funded(t, s, "broke001", eur(1))
-	before := checkLedger(t, s, acct.APIKey)
-	_, reload, err := chargeTx(t, s, acct.APIKey, eur(1)+1, "too much", at(1))
-	wantCode(t, "Charge(beyond balance)", err, account.EFUNDS)
-	if reload != nil {
-		t.Errorf("reload %+v on a refused charge", reload)
-	}
-	checkUnchanged(t, s, acct.APIKey, before)
+	wantChargeRefused(t, s, "Charge(beyond balance)", acct.APIKey, eur(1)+1)
 
-	empty := newAccount("broke002")
-	create(t, s, empty)
-	_, _, err = chargeTx(t, s, empty.APIKey, 1, "", at(1))
-	wantCode(t, "Charge(empty account)", err, account.EFUNDS)
+	empty := funded(t, s, "broke002", 0)
+	wantChargeRefused(t, s, "Charge(empty account)", empty.APIKey, 1)
 	checkUnchanged(t, s, empty.APIKey, nil)
 }
 
@@ -198,13 +190,21 @@ func testChargeAutoReload(t *testing.T, s account.Store) {
 
 func testChargeNotCoveredByReload(t *testing.T, s account.Store) {
 	acct := autoReloading(t, s, "reload02", eur(1), &account.AutoReload{Threshold: eur(5), Amount: eur(2)})
-	before := checkLedger(t, s, acct.APIKey)
-	_, reload, err := chargeTx(t, s, acct.APIKey, eur(3)+1, "", at(1))
-	wantCode(t, "Charge(not covered by reload)", err, account.EFUNDS)
+	wantChargeRefused(t, s, "Charge(not covered by reload)", acct.APIKey, eur(3)+1)
+}
+
+// wantChargeRefused charges key amount and fails unless the store refuses
+// it for want of funds (EFUNDS), without a reload, leaving the ledger and
+// the balance as they were.
+func wantChargeRefused(t *testing.T, s account.Store, what, key string, amount account.Money) {
+	t.Helper()
+	before := checkLedger(t, s, key)
+	_, reload, err := chargeTx(t, s, key, amount, "too much", at(1))
+	wantCode(t, what, err, account.EFUNDS)
 	if reload != nil {
-		t.Errorf("reload %+v on a refused charge", reload)
+		t.Errorf("%s: reload %+v on a refused charge", what, reload)
 	}
-	checkUnchanged(t, s, acct.APIKey, before)
+	checkUnchanged(t, s, key, before)
 }
 
 func testNonPositiveAmounts(t *testing.T, s account.Store) {
