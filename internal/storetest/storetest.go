@@ -266,20 +266,20 @@ func Seed(t *testing.T, s account.Store, key string, balance account.Money, at t
 }
 
 // Race starts n goroutines at once, each running fn with its number, and
-// returns their errors.
-func Race(n int, fn func(i int) error) []error {
-	errs := make([]error, n)
+// returns what they returned (most often an error), in that order.
+func Race[R any](n int, fn func(i int) R) []R {
+	out := make([]R, n)
 	start := make(chan struct{})
 	var wg sync.WaitGroup
 	for i := range n {
 		wg.Go(func() {
 			<-start
-			errs[i] = fn(i)
+			out[i] = fn(i)
 		})
 	}
 	close(start)
 	wg.Wait()
-	return errs
+	return out
 }
 
 // WantBalance fails unless the account key has the balance want.
