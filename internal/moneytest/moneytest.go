@@ -16,6 +16,7 @@ import (
 
 	"github.com/vonage/vonage-go-sdk/internal/account"
 	"github.com/vonage/vonage-go-sdk/internal/adminapi"
+	"github.com/vonage/vonage-go-sdk/internal/storetest"
 )
 
 // Request is one planned credit or charge.
@@ -110,7 +111,7 @@ func SendAll[A any](workers, n int, copies func(i int) int, send func(i, j int) 
 	for range workers {
 		wg.Go(func() {
 			for i := range jobs {
-				answers[i] = sendCopies(copies(i), func(j int) A { return send(i, j) })
+				answers[i] = storetest.Race(copies(i), func(j int) A { return send(i, j) })
 			}
 		})
 	}
@@ -120,27 +121,6 @@ func SendAll[A any](workers, n int, copies func(i int) int, send func(i, j int) 
 	close(jobs)
 	wg.Wait()
 	return answers
-}
-
-// sendCopies sends n copies of one request, from as many goroutines
-// released together when there are several.
-func sendCopies[A any](n int, send func(j int) A) []A {
-	as := make([]A, n)
-	if n == 1 {
-		as[0] = send(0)
-		return as
-	}
-	gate := make(chan struct{})
-	var wg sync.WaitGroup
-	for j := range as {
-		wg.Go(func() {
-			<-gate
-			as[j] = send(j)
-		})
-	}
-	close(gate)
-	wg.Wait()
-	return as
 }
 
 // SameMovement reports whether two answers of a credit or charge say the

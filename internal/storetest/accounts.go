@@ -43,20 +43,34 @@ func testCreateAndRead(t *testing.T, s account.Store) {
 }
 
 func testCreateDuplicateKey(t *testing.T, s account.Store) {
-	orig := newAccount("dupkey01")
-	orig.Balance = eur(3)
-	sec := create(t, s, orig)
-
-	again := newAccount("dupkey01")
-	again.Balance = eur(100)
-	again.CreatedAt = at(5)
+	orig, sec, again := takenKey(t, s, "dupkey01")
 	err := s.CreateAccount(t.Context(), again, newSecret(again.APIKey, again.CreatedAt))
 	wantCode(t, "CreateAccount(existing key)", err, account.ECONFLICT)
+	wantKept(t, s, orig, sec)
+}
 
+// takenKey stores an account under key (3 EUR, created at t0) and returns
+// it, its secret, and another account under the same key, with another
+// balance and creation time, that the store must refuse.
+func takenKey(t *testing.T, s account.Store, key string) (orig account.Account, sec account.Secret, again account.Account) {
+	t.Helper()
+	orig = newAccount(key)
+	orig.Balance = eur(3)
+	sec = create(t, s, orig)
+	again = newAccount(key)
+	again.Balance = eur(100)
+	again.CreatedAt = at(5)
+	return orig, sec, again
+}
+
+// wantKept fails unless the account of takenKey still has all it had: its
+// fields, its one secret and its one ledger row (the opening credit).
+func wantKept(t *testing.T, s account.Store, orig account.Account, sec account.Secret) {
+	t.Helper()
 	checkAccount(t, mustAccount(t, s, orig.APIKey), orig)
 	checkSecrets(t, mustSecrets(t, s, orig.APIKey), []account.Secret{sec})
 	if rows := checkLedger(t, s, orig.APIKey); len(rows) != 1 {
-		t.Errorf("%d ledger rows after the refused duplicate, want 1", len(rows))
+		t.Errorf("%d ledger rows on the account of a taken key, want 1", len(rows))
 	}
 }
 
@@ -129,9 +143,7 @@ func testAccountCount(t *testing.T, s account.Store) {
 
 func testUpdateSettings(t *testing.T, s account.Store) {
 	ctx := t.Context()
-	want := newAccount("settings")
-	want.AutoReload = &account.AutoReload{Threshold: eur(1), Amount: eur(2)}
-	create(t, s, want)
+	want := autoReloading(t, s, "settings", 0, &account.AutoReload{Threshold: eur(1), Amount: eur(2)})
 	str := func(v string) *string { return &v }
 
 	steps := []struct {
@@ -170,9 +182,7 @@ func testUpdateAccount(t *testing.T, s account.Store) {
 	want.Balance = eur(7)
 	want.Settings.MoCallbackURL = "https://example.com/mo"
 	create(t, s, want)
-	other := newAccount("update02")
-	other.AutoReload = &account.AutoReload{Threshold: eur(1), Amount: eur(1)}
-	create(t, s, other)
+	other := autoReloading(t, s, "update02", 0, &account.AutoReload{Threshold: eur(1), Amount: eur(1)})
 
 	on := &account.AutoReload{Threshold: eur(5), Amount: eur(20) + 1}
 	changed := &account.AutoReload{Threshold: 0, Amount: 1}

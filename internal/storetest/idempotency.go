@@ -54,9 +54,7 @@ func fmtResult(r account.MoveResult) string {
 
 func testCreditReplay(t *testing.T, s account.Store) {
 	ctx := t.Context()
-	acct := newAccount("idemcr01")
-	acct.Balance = eur(1)
-	create(t, s, acct)
+	acct := funded(t, s, "idemcr01", eur(1))
 	m := keyed(acct.APIKey, eur(2), "order 7", at(1), "key-1", "fp-credit-2")
 	first, err := s.Credit(ctx, m)
 	if err != nil {
@@ -85,10 +83,7 @@ func testCreditReplay(t *testing.T, s account.Store) {
 
 func testChargeReplayWithReload(t *testing.T, s account.Store) {
 	ctx := t.Context()
-	acct := newAccount("idemch01")
-	acct.Balance = eur(10)
-	acct.AutoReload = &account.AutoReload{Threshold: eur(5), Amount: eur(20)}
-	create(t, s, acct)
+	acct := autoReloading(t, s, "idemch01", eur(10), &account.AutoReload{Threshold: eur(5), Amount: eur(20)})
 	m := keyed(acct.APIKey, eur(6), "call 1", at(1), "charge-key", "fp-charge-6")
 	first, err := s.Charge(ctx, m)
 	if err != nil || first.Reload == nil {
@@ -122,9 +117,7 @@ func testChargeReplayWithReload(t *testing.T, s account.Store) {
 
 func testRefusalReplayed(t *testing.T, s account.Store) {
 	ctx := t.Context()
-	acct := newAccount("idemef01")
-	acct.Balance = eur(1)
-	create(t, s, acct)
+	acct := funded(t, s, "idemef01", eur(1))
 	m := keyed(acct.APIKey, eur(5), "too much", at(1), "efunds-key", "fp-charge-5")
 	first, err := s.Charge(ctx, m)
 	wantCode(t, "Charge(beyond balance)", err, account.EFUNDS)
@@ -158,9 +151,7 @@ func testRefusalReplayed(t *testing.T, s account.Store) {
 
 func testKeyReused(t *testing.T, s account.Store) {
 	ctx := t.Context()
-	acct := newAccount("idemre01")
-	acct.Balance = eur(10)
-	create(t, s, acct)
+	acct := funded(t, s, "idemre01", eur(10))
 	credit := keyed(acct.APIKey, eur(1), "a", at(1), "k", "fp-credit-1")
 	if _, err := s.Credit(ctx, credit); err != nil {
 		t.Fatal(err)
@@ -198,9 +189,7 @@ func testKeyReused(t *testing.T, s account.Store) {
 func testKeyScopedToAccount(t *testing.T, s account.Store) {
 	ctx := t.Context()
 	for _, key := range []string{"idemsc01", "idemsc02"} {
-		a := newAccount(key)
-		a.Balance = eur(5)
-		create(t, s, a)
+		funded(t, s, key, eur(5))
 	}
 	// The same key and fingerprint on two accounts: two requests.
 	r1, err1 := s.Charge(ctx, keyed("idemsc01", eur(1), "x", at(1), "shared", "fp"))
@@ -268,10 +257,7 @@ func testConcurrentSameKey(t *testing.T, s account.Store) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			key := fmt.Sprintf("idemcc%02d", i)
-			acct := newAccount(key)
-			acct.Balance = eur(10)
-			acct.AutoReload = &account.AutoReload{Threshold: eur(5), Amount: eur(3)}
-			create(t, s, acct)
+			autoReloading(t, s, key, eur(10), &account.AutoReload{Threshold: eur(5), Amount: eur(3)})
 			before := checkLedger(t, s, key)
 			amount := eur(6)
 			if tc.refuse {
@@ -329,9 +315,7 @@ func testConcurrentSameKey(t *testing.T, s account.Store) {
 
 func testPrune(t *testing.T, s account.Store) {
 	ctx := t.Context()
-	acct := newAccount("idempr01")
-	acct.Balance = eur(10)
-	create(t, s, acct)
+	acct := funded(t, s, "idempr01", eur(10))
 	old := keyed(acct.APIKey, eur(1), "old", at(0), "old", "fp-old")
 	edge := keyed(acct.APIKey, eur(1), "edge", at(50), "edge", "fp-edge")
 	young := keyed(acct.APIKey, eur(1), "young", at(100), "young", "fp-young")

@@ -89,13 +89,7 @@ func testImportAndRead(t *testing.T, s account.Store) {
 // and the stored account keeps everything it had; a key twice in one
 // batch goes in once.
 func testImportSkipsExisting(t *testing.T, s account.Store) {
-	orig := newAccount("imexist1")
-	orig.Balance = eur(3)
-	sec := create(t, s, orig)
-
-	again := newAccount("imexist1")
-	again.Balance = eur(100)
-	again.CreatedAt = at(5)
+	orig, sec, again := takenKey(t, s, "imexist1")
 	fresh := newAccount("imfresh1")
 	twice := newAccount("imfresh1")
 	twice.Balance = eur(9)
@@ -111,11 +105,7 @@ func testImportSkipsExisting(t *testing.T, s account.Store) {
 		}
 	}
 
-	checkAccount(t, mustAccount(t, s, orig.APIKey), orig)
-	checkSecrets(t, mustSecrets(t, s, orig.APIKey), []account.Secret{sec})
-	if rows := checkLedger(t, s, orig.APIKey); len(rows) != 1 {
-		t.Errorf("%d ledger rows on the existing account, want 1", len(rows))
-	}
+	wantKept(t, s, orig, sec)
 	checkAccount(t, mustAccount(t, s, fresh.APIKey), fresh)
 	if rows := checkLedger(t, s, fresh.APIKey); len(rows) != 0 {
 		t.Errorf("the second record of a key added %d ledger rows", len(rows))

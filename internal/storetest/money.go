@@ -53,16 +53,14 @@ func checkUnchanged(t *testing.T, s account.Store, key string, before []account.
 }
 
 func testOpeningBalance(t *testing.T, s account.Store) {
-	funded := newAccount("funded01")
-	funded.Balance = eur(10) + 50_000_000
-	create(t, s, funded)
-	rows := checkLedger(t, s, funded.APIKey)
+	acct := funded(t, s, "funded01", eur(10)+50_000_000)
+	rows := checkLedger(t, s, acct.APIKey)
 	if len(rows) != 1 {
 		t.Fatalf("%d ledger rows, want 1 (the opening credit)", len(rows))
 	}
 	checkTx(t, "opening credit", rows[0], account.Transaction{
-		APIKey: funded.APIKey, Kind: account.KindCredit, Amount: funded.Balance,
-		BalanceAfter: funded.Balance, Reference: "opening balance", CreatedAt: t0,
+		APIKey: acct.APIKey, Kind: account.KindCredit, Amount: acct.Balance,
+		BalanceAfter: acct.Balance, Reference: "opening balance", CreatedAt: t0,
 	})
 	if rows[0].Trx != "" || rows[0].RelatedTrx != "" {
 		t.Errorf("opening credit has trx %q, related %q; want none", rows[0].Trx, rows[0].RelatedTrx)
@@ -76,9 +74,7 @@ func testOpeningBalance(t *testing.T, s account.Store) {
 }
 
 func testCredit(t *testing.T, s account.Store) {
-	acct := newAccount("credit01")
-	acct.Balance = eur(1)
-	create(t, s, acct)
+	acct := funded(t, s, "credit01", eur(1))
 	got, err := creditTx(t, s, acct.APIKey, 1, "smallest", at(1))
 	if err != nil {
 		t.Fatalf("Credit: %v", err)
@@ -104,9 +100,7 @@ func testCredit(t *testing.T, s account.Store) {
 }
 
 func testCharge(t *testing.T, s account.Store) {
-	acct := newAccount("charge01")
-	acct.Balance = eur(1)
-	create(t, s, acct)
+	acct := funded(t, s, "charge01", eur(1))
 	charge, reload, err := chargeTx(t, s, acct.APIKey, 680_000, "sms", at(1)) // 0.0068 EUR
 	if err != nil {
 		t.Fatalf("Charge: %v", err)
@@ -132,29 +126,16 @@ func testCharge(t *testing.T, s account.Store) {
 }
 
 func testChargeInsufficient(t *testing.T, s account.Store) {
-	acct := newAccount("broke001")
-	acct.Balance = eur(1)
-	create(t, s, acct)
-	before := checkLedger(t, s, acct.APIKey)
-	_, reload, err := chargeTx(t, s, acct.APIKey, eur(1)+1, "too much", at(1))
-	wantCode(t, "Charge(beyond balance)", err, account.EFUNDS)
-	if reload != nil {
-		t.Errorf("reload %+v on a refused charge", reload)
-	}
-	checkUnchanged(t, s, acct.APIKey, before)
+	acct := funded(t, s, "broke001", eur(1))
+	wantChargeRefused(t, s, "Charge(beyond balance)", acct.APIKey, eur(1)+1)
 
-	empty := newAccount("broke002")
-	create(t, s, empty)
-	_, _, err = chargeTx(t, s, empty.APIKey, 1, "", at(1))
-	wantCode(t, "Charge(empty account)", err, account.EFUNDS)
+	empty := funded(t, s, "broke002", 0)
+	wantChargeRefused(t, s, "Charge(empty account)", empty.APIKey, 1)
 	checkUnchanged(t, s, empty.APIKey, nil)
 }
 
 func testChargeAutoReload(t *testing.T, s account.Store) {
-	acct := newAccount("reload01")
-	acct.Balance = eur(10)
-	acct.AutoReload = &account.AutoReload{Threshold: eur(5), Amount: eur(20)}
-	create(t, s, acct)
+	acct := autoReloading(t, s, "reload01", eur(10), &account.AutoReload{Threshold: eur(5), Amount: eur(20)})
 
 	// Down to exactly the threshold: not below it, no reload.
 	_, reload, err := chargeTx(t, s, acct.APIKey, eur(5), "to threshold", at(1))
@@ -208,23 +189,26 @@ func testChargeAutoReload(t *testing.T, s account.Store) {
 }
 
 func testChargeNotCoveredByReload(t *testing.T, s account.Store) {
-	acct := newAccount("reload02")
-	acct.Balance = eur(1)
-	acct.AutoReload = &account.AutoReload{Threshold: eur(5), Amount: eur(2)}
-	create(t, s, acct)
-	before := checkLedger(t, s, acct.APIKey)
-	_, reload, err := chargeTx(t, s, acct.APIKey, eur(3)+1, "", at(1))
-	wantCode(t, "Charge(not covered by reload)", err, account.EFUNDS)
+	acct := autoReloading(t, s, "reload02", eur(1), &account.AutoReload{Threshold: eur(5), Amount: eur(2)})
+	wantChargeRefused(t, s, "Charge(not covered by reload)", acct.APIKey, eur(3)+1)
+}
+
+// wantChargeRefused charges key amount and fails unless the store refuses
+// it for want of funds (EFUNDS), without a reload, leaving the ledger and
+// the balance as they were.
+func wantChargeRefused(t *testing.T, s account.Store, what, key string, amount account.Money) {
+	t.Helper()
+	before := checkLedger(t, s, key)
+	_, reload, err := chargeTx(t, s, key, amount, "too much", at(1))
+	wantCode(t, what, err, account.EFUNDS)
 	if reload != nil {
-		t.Errorf("reload %+v on a refused charge", reload)
+		t.Errorf("%s: reload %+v on a refused charge", what, reload)
 	}
-	checkUnchanged(t, s, acct.APIKey, before)
+	checkUnchanged(t, s, key, before)
 }
 
 func testNonPositiveAmounts(t *testing.T, s account.Store) {
-	acct := newAccount("nonpos01")
-	acct.Balance = eur(1)
-	create(t, s, acct)
+	acct := funded(t, s, "nonpos01", eur(1))
 	before := checkLedger(t, s, acct.APIKey)
 	for _, amount := range []account.Money{0, -1} {
 		_, err := creditTx(t, s, acct.APIKey, amount, "", t0)
@@ -252,9 +236,7 @@ func reloadOnce(t *testing.T, s account.Store, key string) account.Transaction {
 
 func testTopUp(t *testing.T, s account.Store) {
 	ctx := t.Context()
-	acct := newAccount("topup001")
-	acct.AutoReload = &account.AutoReload{Threshold: eur(5), Amount: eur(20)}
-	create(t, s, acct)
+	acct := autoReloading(t, s, "topup001", 0, &account.AutoReload{Threshold: eur(5), Amount: eur(20)})
 	reload := reloadOnce(t, s, acct.APIKey)
 	balance := mustAccount(t, s, acct.APIKey).Balance
 
@@ -284,16 +266,9 @@ func testTopUp(t *testing.T, s account.Store) {
 func testTopUpRefused(t *testing.T, s account.Store) {
 	ctx := t.Context()
 	ar := &account.AutoReload{Threshold: eur(5), Amount: eur(20)}
-	mine := newAccount("topupmin")
-	mine.Balance = eur(1)
-	mine.AutoReload = ar
-	create(t, s, mine)
-	theirs := newAccount("topupthr")
-	theirs.AutoReload = ar
-	create(t, s, theirs)
-	off := newAccount("topupoff")
-	off.Balance = eur(1)
-	create(t, s, off)
+	mine := autoReloading(t, s, "topupmin", eur(1), ar)
+	theirs := autoReloading(t, s, "topupthr", 0, ar)
+	off := funded(t, s, "topupoff", eur(1))
 
 	myReload := reloadOnce(t, s, mine.APIKey)
 	theirReload := reloadOnce(t, s, theirs.APIKey)
@@ -329,9 +304,7 @@ func testTransactions(t *testing.T, s account.Store) {
 	ctx := t.Context()
 	acct := newAccount("ledger01")
 	create(t, s, acct)
-	other := newAccount("ledger02")
-	other.Balance = eur(1)
-	create(t, s, other)
+	other := funded(t, s, "ledger02", eur(1))
 
 	var want []account.Transaction // oldest first
 	for i := range 7 {
@@ -398,10 +371,7 @@ func testConcurrentMoney(t *testing.T, s account.Store) {
 		{"concur01", nil},
 		{"concur02", &account.AutoReload{Threshold: eur(2), Amount: eur(3)}},
 	} {
-		acct := newAccount(tc.key)
-		acct.Balance = eur(5)
-		acct.AutoReload = tc.ar
-		create(t, s, acct)
+		autoReloading(t, s, tc.key, eur(5), tc.ar)
 
 		const n = 200
 		charge, credit := eur(1), account.Money(50_000_000)

@@ -80,33 +80,37 @@ func testAddSecondThenLimit(t *testing.T, s account.Store) {
 func testCreationOrder(t *testing.T, s account.Store) {
 	ctx := t.Context()
 	acct := newAccount("ordering")
-	a := account.Secret{ID: "ffffffff-ffff-4fff-bfff-ffffffffffff", APIKey: acct.APIKey, Hash: "$argon2id$test$a", CreatedAt: t0}
+	secret := func(id, name string) account.Secret {
+		return account.Secret{ID: id, APIKey: acct.APIKey, Hash: "$argon2id$test$" + name, CreatedAt: t0}
+	}
+	a := secret("ffffffff-ffff-4fff-bfff-ffffffffffff", "a")
+	b := secret("88888888-8888-4888-8888-888888888888", "b")
+	c := secret("00000000-0000-4000-8000-000000000000", "c")
+	d := secret("99999999-9999-4999-9999-999999999999", "d")
 	if err := s.CreateAccount(ctx, acct, a); err != nil {
 		t.Fatal(err)
 	}
-	b := account.Secret{ID: "88888888-8888-4888-8888-888888888888", APIKey: acct.APIKey, Hash: "$argon2id$test$b", CreatedAt: t0}
-	if err := s.AddSecret(ctx, b); err != nil {
-		t.Fatal(err)
+	// Each step revokes the older secret (when it names one) to free a
+	// place, then adds another.
+	for _, step := range []struct {
+		revoke string
+		add    account.Secret
+		want   []account.Secret
+	}{
+		{"", b, []account.Secret{a, b}},
+		{a.ID, c, []account.Secret{b, c}},
+		{b.ID, d, []account.Secret{c, d}},
+	} {
+		if step.revoke != "" {
+			if err := s.RevokeSecret(ctx, acct.APIKey, step.revoke); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := s.AddSecret(ctx, step.add); err != nil {
+			t.Fatal(err)
+		}
+		checkSecrets(t, mustSecrets(t, s, acct.APIKey), step.want)
 	}
-	checkSecrets(t, mustSecrets(t, s, acct.APIKey), []account.Secret{a, b})
-
-	if err := s.RevokeSecret(ctx, acct.APIKey, a.ID); err != nil {
-		t.Fatal(err)
-	}
-	c := account.Secret{ID: "00000000-0000-4000-8000-000000000000", APIKey: acct.APIKey, Hash: "$argon2id$test$c", CreatedAt: t0}
-	if err := s.AddSecret(ctx, c); err != nil {
-		t.Fatal(err)
-	}
-	checkSecrets(t, mustSecrets(t, s, acct.APIKey), []account.Secret{b, c})
-
-	if err := s.RevokeSecret(ctx, acct.APIKey, b.ID); err != nil {
-		t.Fatal(err)
-	}
-	d := account.Secret{ID: "99999999-9999-4999-9999-999999999999", APIKey: acct.APIKey, Hash: "$argon2id$test$d", CreatedAt: t0}
-	if err := s.AddSecret(ctx, d); err != nil {
-		t.Fatal(err)
-	}
-	checkSecrets(t, mustSecrets(t, s, acct.APIKey), []account.Secret{c, d})
 }
 
 func testRevoke(t *testing.T, s account.Store) {

@@ -87,6 +87,23 @@ func create(t *testing.T, s account.Store, acct account.Account) account.Secret 
 	return sec
 }
 
+// funded stores an account created at t0 with that opening balance and
+// no auto-reload, and returns it.
+func funded(t *testing.T, s account.Store, key string, balance account.Money) account.Account {
+	t.Helper()
+	return autoReloading(t, s, key, balance, nil)
+}
+
+// autoReloading stores an account created at t0 with that opening balance
+// and auto-reload ar, and returns it.
+func autoReloading(t *testing.T, s account.Store, key string, balance account.Money, ar *account.AutoReload) account.Account {
+	t.Helper()
+	acct := newAccount(key)
+	acct.Balance, acct.AutoReload = balance, ar
+	create(t, s, acct)
+	return acct
+}
+
 // wantCode fails the test unless err carries code.
 func wantCode(t *testing.T, what string, err error, code account.Code) {
 	t.Helper()
@@ -249,20 +266,20 @@ func Seed(t *testing.T, s account.Store, key string, balance account.Money, at t
 }
 
 // Race starts n goroutines at once, each running fn with its number, and
-// returns their errors.
-func Race(n int, fn func(i int) error) []error {
-	errs := make([]error, n)
+// returns what they returned (most often an error), in that order.
+func Race[R any](n int, fn func(i int) R) []R {
+	out := make([]R, n)
 	start := make(chan struct{})
 	var wg sync.WaitGroup
 	for i := range n {
 		wg.Go(func() {
 			<-start
-			errs[i] = fn(i)
+			out[i] = fn(i)
 		})
 	}
 	close(start)
 	wg.Wait()
-	return errs
+	return out
 }
 
 // WantBalance fails unless the account key has the balance want.
