@@ -30,6 +30,8 @@ var flagOfField = map[string]string{
 	"AuthLimits.PerPair": "auth-fail-limit-pair", "AuthLimits.PerAddr": "auth-fail-limit-addr", "AuthLimits.Window": "auth-fail-window",
 	"HashConcurrency.Slots": "hash-concurrency", "HashConcurrency.Queue": "hash-queue",
 	"MaxInFlight": "max-in-flight", "MaxConnections": "max-connections",
+	"BodyReadTimeout": "body-read-timeout", "MaxConnectionsPerAddr": "max-connections-per-addr",
+	"IdleTimeoutNearCap": "idle-timeout-near-cap",
 }
 
 // envName is the environment variable of a flag: --max-in-flight is
@@ -80,6 +82,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	fs.IntVar(&cfg.HashConcurrency.Queue, "hash-queue", cfg.HashConcurrency.Queue, "verifications waiting for a hash slot before 429s; 0 means 16 per slot")
 	fs.IntVar(&cfg.MaxInFlight, "max-in-flight", cfg.MaxInFlight, "API requests served at once before 503s; 0 means no limit")
 	fs.IntVar(&cfg.MaxConnections, "max-connections", cfg.MaxConnections, "open connections at once; 0 means no limit")
+	fs.IntVar(&cfg.MaxConnectionsPerAddr, "max-connections-per-addr", cfg.MaxConnectionsPerAddr, "open connections from one address (IPv6: one /64) at once, more are closed; 0 means no limit")
+	fs.DurationVar(&cfg.IdleTimeoutNearCap, "idle-timeout-near-cap", cfg.IdleTimeoutNearCap, "idle timeout of keep-alive connections once 3/4 of --max-connections are open; 0 keeps the usual 2m")
+	fs.DurationVar(&cfg.BodyReadTimeout, "body-read-timeout", cfg.BodyReadTimeout, "time to receive a request body, read before the request takes a slot (not the bulk import's)")
 
 	// Every flag is also its environment variable, read first through the
 	// flag's own parser, so a bad value is refused the same way whichever

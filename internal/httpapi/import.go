@@ -86,7 +86,12 @@ func (s *server) importAccounts(w http.ResponseWriter, r *http.Request) {
 		if len(batch) == 0 {
 			return nil
 		}
+		release, err := s.holdSlot(r.Context()) // none is held while lines arrive
+		if err != nil {
+			return err
+		}
 		errs, err := s.svc.ImportAccounts(r.Context(), batch)
+		release()
 		if err != nil {
 			return err
 		}

@@ -1,12 +1,13 @@
 package httpapi_test
 
 import (
-	"io"
 	"net/http"
 	"net/netip"
 	"net/url"
 	"strconv"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -140,24 +141,33 @@ func TestCallRateLimit(t *testing.T) {
 // back when the request ends.
 func TestMaxInFlight(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, withConfig(func(c *server.Config) { c.MaxInFlight = 1 }))
+	// Hold the one slot with a request stopped inside its handler: an
+	// account creation whose clock, once armed, waits for release. (A
+	// request whose body has not arrived holds no slot: its body is read
+	// before the slot is taken.)
+	var armed atomic.Bool
+	inside, release := make(chan struct{}), make(chan struct{})
+	e := newEnv(t, withConfig(func(c *server.Config) {
+		c.MaxInFlight = 1
+		c.Clock = func() time.Time {
+			if armed.CompareAndSwap(true, false) {
+				close(inside)
+				<-release
+			}
+			return clock
+		}
+	}))
 	key, secret := e.newAccount(t, account.NewAccount{})
+	armed.Store(true)
 
-	// Hold the one slot with a request whose body has not arrived.
-	pr, pw := io.Pipe()
-	hr, _ := http.NewRequest("POST", e.srv.URL+"/account/settings", pr)
-	hr.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	hr.ContentLength = -1
-	hr.Header.Set("Expect", "100-continue")
 	type result struct {
 		status int
 		err    error
 	}
 	held := make(chan result, 1)
-	// The transport sends the body only after the server's 100 Continue,
-	// which the server sends when the handler first reads the body: once
-	// the first write to the pipe returns, the handler holds the slot.
-	client := &http.Client{Transport: &http.Transport{ExpectContinueTimeout: time.Minute}}
+	hr, _ := http.NewRequest("POST", e.srv.URL+"/admin/accounts", strings.NewReader(`{}`))
+	hr.Header.Set("Authorization", "Bearer "+adminToken)
+	client := &http.Client{Transport: &http.Transport{}}
 	defer client.CloseIdleConnections()
 	go func() {
 		res, err := client.Do(hr)
@@ -168,9 +178,7 @@ func TestMaxInFlight(t *testing.T) {
 		res.Body.Close()
 		held <- result{res.StatusCode, nil}
 	}()
-	if _, err := pw.Write([]byte("api_key=" + key + "&")); err != nil {
-		t.Fatal(err)
-	}
+	<-inside
 
 	wantLegacy(t, e.do(t, request{method: "GET", path: "/account/get-balance", basic: []string{key, secret}, allow500: true}), 503, "service unavailable")
 	r := e.do(t, request{method: "GET", path: "/accounts/" + key + "/secrets", basic: []string{key, secret}, allow500: true})
@@ -182,11 +190,8 @@ func TestMaxInFlight(t *testing.T) {
 		t.Errorf("healthz while full: %d", r.status)
 	}
 
-	if _, err := pw.Write([]byte("api_secret=" + url.QueryEscape(secret))); err != nil {
-		t.Fatal(err)
-	}
-	pw.Close()
-	if res := <-held; res.err != nil || res.status != 200 {
+	close(release)
+	if res := <-held; res.err != nil || res.status != 201 {
 		t.Fatalf("held request: %d %v", res.status, res.err)
 	}
 	if r := e.do(t, request{method: "GET", path: "/account/get-balance", basic: []string{key, secret}}); r.status != 200 {

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"runtime/debug"
@@ -205,4 +206,79 @@ func (s *server) limitInFlight(next http.Handler) http.Handler {
 		defer func() { <-s.inFlight }()
 		next.ServeHTTP(w, r)
 	})
+}
+
+// readBodyFirst reads the request's whole body, within
+// Config.BodyReadTimeout, before next runs; next then reads it from
+// memory. It goes in front of limitInFlight: a body still arriving holds
+// no request slot, no database connection and no hash, so slow bodies cost
+// their sender a connection each and nobody else anything. A body not there
+// in time is a 400 naming "body", and the connection is closed. Any other
+// read failure (a body over Config.MaxBodyBytes, a client gone) is left
+// for next to meet where it meets it today, after what it read before.
+//
+// Bodies are small here (a few hundred bytes), except the bulk import's,
+// which streams instead and takes a slot only per batch (holdSlot).
+func (s *server) readBodyFirst(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength == 0 || r.Body == nil || r.Body == http.NoBody {
+			next.ServeHTTP(w, r)
+			return
+		}
+		// The connection's read deadline is the http.Server's, set for the
+		// whole request: it is only moved to the past when the time is up,
+		// which ends the read at once, so a body that arrives in time leaves
+		// it as it was.
+		rc := http.NewResponseController(w)
+		timer := time.AfterFunc(s.bodyTimeout, func() { _ = rc.SetReadDeadline(time.Unix(1, 0)) })
+		data, err := io.ReadAll(r.Body)
+		if !timer.Stop() {
+			w.Header().Set("Connection", "close")
+			s.writeError(w, r, badRequest("body", "did not arrive within "+s.bodyTimeout.String()))
+			return
+		}
+		r.Body = &earlyBody{data: data, err: err}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// earlyBody is a request body already read: its bytes, then the error that
+// ended the read (io.EOF when it ended well).
+type earlyBody struct {
+	data []byte
+	err  error
+}
+
+func (b *earlyBody) Read(p []byte) (int, error) {
+	if len(b.data) == 0 {
+		if b.err == nil {
+			return 0, io.EOF
+		}
+		return 0, b.err
+	}
+	n := copy(p, b.data)
+	b.data = b.data[n:]
+	return n, nil
+}
+
+func (b *earlyBody) Close() error { return nil }
+
+// holdSlot waits, until ctx ends or for at most Config.ImportProgressTimeout,
+// for one of Config.MaxInFlight's slots, for work that is better delayed
+// than refused half-way: each batch of a bulk import, whose lines are read
+// without a slot. release gives the slot back.
+func (s *server) holdSlot(ctx context.Context) (release func(), err error) {
+	if s.inFlight == nil {
+		return func() {}, nil
+	}
+	t := time.NewTimer(s.importProgress)
+	defer t.Stop()
+	select {
+	case s.inFlight <- struct{}{}:
+		return func() { <-s.inFlight }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case <-t.C:
+		return nil, &account.Error{Code: codeUnavailable, Message: "the server is at its limit of requests in flight; retry later"}
+	}
 }

@@ -44,7 +44,9 @@ func (s *server) routes() http.Handler {
 		admin.handle(problemFamily, "POST", "/admin/accounts/{api_key}/credits", s.addCredit)
 		admin.handle(problemFamily, "POST", "/admin/accounts/{api_key}/charges", s.addCharge)
 		admin.handle(problemFamily, "GET", "/admin/accounts/{api_key}/transactions", s.listTransactions)
-		admin.handle(problemFamily, "POST", "/admin/import", s.importAccounts) // JSON lines; see import.go
+		// JSON lines, streamed (see import.go): its body is not read first,
+		// and it takes a slot per batch written, not while lines arrive.
+		admin.streaming().handle(problemFamily, "POST", "/admin/import", s.importAccounts)
 		admin.handle(problemFamily, "GET", "/admin/ledger/verify", s.verifyLedger)
 	}
 
@@ -56,8 +58,9 @@ func (s *server) routes() http.Handler {
 // and 404 answers in the contract's body shapes.
 type router struct {
 	*routeTable
-	guard func(http.Handler) http.Handler // applied to the routes this router registers
-	free  bool                            // its routes bypass Config.MaxInFlight
+	guard  func(http.Handler) http.Handler // applied to the routes this router registers
+	free   bool                            // its routes bypass Config.MaxInFlight
+	stream bool                            // its routes read their bodies as they come, and take slots themselves
 }
 
 // routeTable is shared by a router and its guarded copies.
@@ -91,7 +94,18 @@ func (rt *router) ungated() *router {
 	return &router{routeTable: rt.routeTable, guard: rt.guard, free: true}
 }
 
+// streaming returns a router sharing rt's routes whose handlers read their
+// bodies as a stream and take their Config.MaxInFlight slots themselves,
+// around each piece of work (holdSlot): a body is not read first, and no
+// slot is held while it arrives.
+func (rt *router) streaming() *router {
+	return &router{routeTable: rt.routeTable, guard: rt.guard, stream: true}
+}
+
 // handle registers h for method on path and on path with a trailing slash.
+// Unless rt is free or streaming, the request's body is read whole first
+// (readBodyFirst), then a slot is taken (limitInFlight): a slow body never
+// holds one.
 func (rt *router) handle(fam family, method, path string, h http.HandlerFunc) {
 	pr, ok := rt.paths[path]
 	if !ok {
@@ -104,8 +118,8 @@ func (rt *router) handle(fam family, method, path string, h http.HandlerFunc) {
 		pr.methods = append(pr.methods, http.MethodHead)
 	}
 	var handler http.Handler = h
-	if !rt.free {
-		handler = rt.s.limitInFlight(handler)
+	if !rt.free && !rt.stream {
+		handler = rt.s.readBodyFirst(rt.s.limitInFlight(handler))
 	}
 	handler = rt.wrap(fam, rt.guard, handler)
 	rt.mux.Handle(method+" "+path, handler)

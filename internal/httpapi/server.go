@@ -46,6 +46,10 @@ type Config struct {
 	// batch's lines and for its answer, counted from the last batch
 	// written. Required.
 	ImportProgressTimeout time.Duration
+	// BodyReadTimeout bounds reading a request body, which every route but
+	// the bulk import reads whole before taking a MaxInFlight slot.
+	// Required.
+	BodyReadTimeout time.Duration
 }
 
 // server carries the dependencies the handlers share.
@@ -56,6 +60,7 @@ type server struct {
 	maxBody        int64
 	readyTimeout   time.Duration
 	importProgress time.Duration
+	bodyTimeout    time.Duration
 	clients        clientAddrResolver
 	inFlight       chan struct{} // nil: no bound
 }
@@ -69,11 +74,11 @@ func NewServer(cfg Config) http.Handler {
 	if cfg.Service == nil {
 		panic("httpapi.NewServer: Config.Service is nil")
 	}
-	if cfg.MaxBodyBytes <= 0 || cfg.ReadyTimeout <= 0 || cfg.ImportProgressTimeout <= 0 {
-		panic("httpapi.NewServer: Config.MaxBodyBytes, ReadyTimeout and ImportProgressTimeout must be positive")
+	if cfg.MaxBodyBytes <= 0 || cfg.ReadyTimeout <= 0 || cfg.ImportProgressTimeout <= 0 || cfg.BodyReadTimeout <= 0 {
+		panic("httpapi.NewServer: Config.MaxBodyBytes, ReadyTimeout, ImportProgressTimeout and BodyReadTimeout must be positive")
 	}
 	s := &server{svc: cfg.Service, log: cfg.Logger, maxBody: cfg.MaxBodyBytes,
-		readyTimeout: cfg.ReadyTimeout, importProgress: cfg.ImportProgressTimeout}
+		readyTimeout: cfg.ReadyTimeout, importProgress: cfg.ImportProgressTimeout, bodyTimeout: cfg.BodyReadTimeout}
 	if s.log == nil {
 		s.log = slog.Default()
 	}

@@ -52,6 +52,20 @@ type Config struct {
 	// ShutdownTimeout is how long Run waits for requests in flight once
 	// its context ends.
 	ShutdownTimeout time.Duration
+	// BodyReadTimeout bounds reading a request body, which is read whole
+	// (up to MaxBodyBytes) before the request takes one of MaxInFlight's
+	// slots: a body still arriving holds no slot, and one not there in
+	// time is a 400. A bulk import streams instead (ImportProgressTimeout).
+	BodyReadTimeout time.Duration
+	// MaxConnectionsPerAddr bounds the open connections of one peer
+	// address (IPv6: one /64); one more is closed at once. It is the TCP
+	// peer, a trusted proxy included: a forwarding header cannot be read
+	// before accepting. 0 means no bound.
+	MaxConnectionsPerAddr int
+	// IdleTimeoutNearCap replaces IdleTimeout while 3/4 of MaxConnections
+	// are open; at MaxConnections, the connection idle the longest is
+	// closed at once for a new client. 0 keeps IdleTimeout.
+	IdleTimeoutNearCap time.Duration
 
 	// AdminToken is the bearer token of the /admin API; empty turns the
 	// admin routes off.
@@ -120,6 +134,9 @@ func DefaultConfig() Config {
 		VerifyCacheSize:          account.DefaultVerifyCacheSize,
 		PGStatementTimeout:       postgres.DefaultStatementTimeout,
 		IdempotencyPruneInterval: time.Hour,
+		BodyReadTimeout:          5 * time.Second,
+		MaxConnectionsPerAddr:    64,
+		IdleTimeoutNearCap:       2 * time.Second,
 	}
 }
 
@@ -157,11 +174,22 @@ func (c Config) NewHTTPServer(h http.Handler) *http.Server {
 }
 
 // Listen binds c.Addr and holds at most c.MaxConnections connections open
-// at once.
+// at once, c.MaxConnectionsPerAddr from one address. An http.Server
+// serving it should have the listener's ConnState (Server.Listen sets it):
+// the idle timeout near the cap, c.IdleTimeoutNearCap, needs it.
 func (c Config) Listen() (net.Listener, error) {
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {
 		return nil, err
 	}
-	return capConnections(ln, c.MaxConnections), nil
+	return limitConnections(ln, connLimits{max: c.MaxConnections, perAddr: c.MaxConnectionsPerAddr, crowdedIdle: c.IdleTimeoutNearCap}), nil
+}
+
+// ConnStateOf returns the ConnState hook ln needs from its http.Server, or
+// nil when ln is not a listener of Config.Listen.
+func ConnStateOf(ln net.Listener) func(net.Conn, http.ConnState) {
+	if l, ok := ln.(*limitListener); ok {
+		return l.ConnState
+	}
+	return nil
 }

@@ -74,6 +74,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		MaxInFlight:           cfg.MaxInFlight,
 		ReadyTimeout:          cfg.ReadyTimeout,
 		ImportProgressTimeout: cfg.ImportProgressTimeout,
+		BodyReadTimeout:       cfg.BodyReadTimeout,
 	})
 	if cfg.Wrap != nil {
 		h = cfg.Wrap(h)
@@ -100,6 +101,9 @@ func (c Config) Check() error {
 		{"HashConcurrency.Queue", c.HashConcurrency.Queue < 0, negative},
 		{"MaxInFlight", c.MaxInFlight < 0, negative},
 		{"MaxConnections", c.MaxConnections < 0, negative},
+		{"MaxConnectionsPerAddr", c.MaxConnectionsPerAddr < 0, negative},
+		{"IdleTimeoutNearCap", c.IdleTimeoutNearCap < 0, negative},
+		{"BodyReadTimeout", c.BodyReadTimeout <= 0, nonPositive},
 		{"PGMaxConns", c.PGMaxConns < 0, negative},
 		{"MaxBodyBytes", c.MaxBodyBytes <= 0, nonPositive},
 		{"MaxHeaderBytes", c.MaxHeaderBytes <= 0, nonPositive},
@@ -173,6 +177,9 @@ func (s *Server) Listen() error {
 		return fmt.Errorf("listen on %s: %w", s.Config.Addr, err)
 	}
 	s.ln = ln
+	if hook := ConnStateOf(ln); hook != nil {
+		s.HTTP.ConnState = hook
+	}
 	s.URL = "http://" + ln.Addr().String()
 	return nil
 }
