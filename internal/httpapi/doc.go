@@ -53,7 +53,11 @@
 //
 // Overload. With Config.MaxInFlight set, a request beyond it is a 503
 // "#unavailable" (legacy body on E1–E3) with Retry-After: 1; /healthz is
-// always answered.
+// always answered. A request's body is read whole, within
+// Config.BodyReadTimeout, before it counts as in flight: one not there in
+// time is a 400 naming "body" and its connection is closed. The bulk
+// import streams its body and counts as in flight only while it writes a
+// batch.
 //
 // Paths. A trailing slash is accepted everywhere. An unclean path ("//",
 // "/./", "/../") is a 404 rather than ServeMux's redirect, which would echo

@@ -18,22 +18,20 @@ type connLimits struct {
 	// /64); one more is closed at once. 0: no bound. The address is the
 	// TCP peer: a forwarding header cannot be read before accepting.
 	perAddr int
+	// exempt are the peers perAddr does not apply to: the trusted
+	// proxies, each carrying many clients.
+	exempt []netip.Prefix
 	// crowdedIdle is the idle timeout of keep-alive connections while at
 	// least 3/4 of max are open. 0: the http.Server's IdleTimeout always.
 	crowdedIdle time.Duration
 }
 
-// capConnections returns a listener that holds at most n connections open at
-// once: Accept waits while n are open, leaving further clients in the
-// kernel's backlog, so a flood of connections cannot exhaust memory or file
-// descriptors. n <= 0 returns ln unchanged. (golang.org/x/net/netutil has
-// the same; it is not worth a dependency.)
-func capConnections(ln net.Listener, n int) net.Listener {
-	return limitConnections(ln, connLimits{max: n})
-}
-
 // limitConnections returns ln enforcing lim, or ln itself when lim bounds
-// nothing.
+// nothing. With lim.max, Accept waits while max connections are open,
+// leaving further clients in the kernel's backlog, so a flood of
+// connections cannot exhaust memory or file descriptors.
+// (golang.org/x/net/netutil has the global cap; it is not worth a
+// dependency.)
 //
 // Idle connections are the cheapest to give up: their client reconnects on
 // its next request. So, when the server has an http.Server whose ConnState
@@ -143,8 +141,9 @@ func (l *limitListener) giveSlot() {
 // is at its cap.
 func (l *limitListener) admit(c net.Conn) *limitConn {
 	key := peerKey(c.RemoteAddr())
+	capped := l.lim.perAddr > 0 && !l.exempt(key)
 	l.mu.Lock()
-	if l.lim.perAddr > 0 && l.perAddr[key] >= l.lim.perAddr {
+	if capped && l.perAddr[key] >= l.lim.perAddr {
 		l.mu.Unlock()
 		return nil
 	}
@@ -160,6 +159,16 @@ func (l *limitListener) admit(c net.Conn) *limitConn {
 		c.Close()
 	}
 	return lc
+}
+
+// exempt reports whether key is a trusted proxy's address.
+func (l *limitListener) exempt(key netip.Addr) bool {
+	for _, p := range l.lim.exempt {
+		if p.Contains(key) {
+			return true
+		}
+	}
+	return false
 }
 
 // crowdedLocked runs when the listener becomes crowded: it returns the idle

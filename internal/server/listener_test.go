@@ -1,7 +1,10 @@
 package server
 
 import (
+	"errors"
 	"net"
+	"net/netip"
+	"os"
 	"testing"
 	"time"
 )
@@ -12,7 +15,7 @@ func TestCapConnections(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln := capConnections(raw, 1)
+	ln := limitConnections(raw, connLimits{max: 1})
 	defer ln.Close()
 	accepted := make(chan net.Conn, 2)
 	go func() {
@@ -52,7 +55,77 @@ func TestCapConnections(t *testing.T) {
 	if _, ok := <-accepted; ok {
 		t.Error("Accept after Close")
 	}
-	if capConnections(raw, 0) != raw {
-		t.Error("n = 0 should not wrap")
+	if limitConnections(raw, connLimits{}) != raw {
+		t.Error("no limit should not wrap")
+	}
+}
+
+// TestConnectionsPerAddr: past lim.perAddr, a connection from the same
+// address is closed at once, and one from a trusted proxy is not.
+func TestConnectionsPerAddr(t *testing.T) {
+	t.Parallel()
+	raw, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln := limitConnections(raw, connLimits{max: 8, perAddr: 1})
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close() // held open until the listener closes
+		}
+	}()
+	c1, err := net.Dial("tcp", raw.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c1.Close()
+	c2, err := net.Dial("tcp", raw.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c2.Close()
+	c2.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := c2.Read(make([]byte, 1)); err == nil || errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Errorf("a second connection from one address: read %v, want it closed at once", err)
+	}
+	c1.SetReadDeadline(time.Now().Add(50 * time.Millisecond)) // proving an absence takes a bound
+	if _, err := c1.Read(make([]byte, 1)); !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Errorf("the first connection: read %v, want it still open", err)
+	}
+
+	// A trusted proxy's connections are not capped per address.
+	raw2, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := limitConnections(raw2, connLimits{max: 8, perAddr: 1, exempt: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}})
+	defer proxy.Close()
+	accepted := make(chan net.Conn, 2)
+	go func() {
+		for {
+			c, err := proxy.Accept()
+			if err != nil {
+				return
+			}
+			accepted <- c
+		}
+	}()
+	for range 2 { // both open at once
+		c, err := net.Dial("tcp", raw2.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		select {
+		case ac := <-accepted:
+			defer ac.Close()
+		case <-time.After(5 * time.Second):
+			t.Fatal("a trusted proxy's second connection was not accepted")
+		}
 	}
 }
