@@ -186,7 +186,7 @@ func serve(ctx context.Context, cfg server.Config, sf serveFlags, stdout io.Writ
 	logger.Info("server started", "addr", strings.TrimPrefix(srv.URL, "http://"), "db", server.DescribeDB(cfg.DB), "admin", cfg.AdminToken != "",
 		"pepper", len(cfg.Pepper) > 0, "auth_fail_limit_pair", lim.PerPair, "auth_fail_limit_addr", lim.PerAddr,
 		"auth_fail_window", lim.Window.String(), "trusted_proxies", len(cfg.TrustedProxies), "rate_limit", cfg.CallRateLimit,
-		"max_in_flight", cfg.MaxInFlight, "max_connections", cfg.MaxConnections)
+		"max_in_flight", cfg.MaxInFlight, "max_connections", cfg.MaxConnections, "max_connections_per_addr", cfg.MaxConnectionsPerAddr)
 	return srv.Run(ctx)
 }
 

@@ -38,6 +38,9 @@ func TestCheck(t *testing.T) {
 		"ShutdownTimeout":          func(c *server.Config) { c.ShutdownTimeout = 0 },
 		"IdempotencyPruneInterval": func(c *server.Config) { c.IdempotencyPruneInterval = 0 },
 		"ClientIPHeader":           func(c *server.Config) { c.ClientIPHeader = "X-Real-IP" },
+		"MaxConnectionsPerAddr":    func(c *server.Config) { c.MaxConnectionsPerAddr = -1 },
+		"IdleTimeoutNearCap":       func(c *server.Config) { c.IdleTimeoutNearCap = -1 },
+		"BodyReadTimeout":          func(c *server.Config) { c.BodyReadTimeout = 0 },
 	} {
 		cfg := server.DefaultConfig()
 		spoil(&cfg)
