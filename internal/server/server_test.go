@@ -38,6 +38,7 @@ func TestCheck(t *testing.T) {
 		"ShutdownTimeout":          func(c *server.Config) { c.ShutdownTimeout = 0 },
 		"IdempotencyPruneInterval": func(c *server.Config) { c.IdempotencyPruneInterval = 0 },
 		"ClientIPHeader":           func(c *server.Config) { c.ClientIPHeader = "X-Real-IP" },
+		"AdminToken":               func(c *server.Config) { c.AdminToken = "23-characters-is-short" + "!" },
 	} {
 		cfg := server.DefaultConfig()
 		spoil(&cfg)
@@ -51,6 +52,14 @@ func TestCheck(t *testing.T) {
 	cfg.AuthLimits.PerPair, cfg.AuthLimits.PerAddr, cfg.AuthLimits.Window = 0, 0, 0
 	if err := cfg.Check(); err != nil {
 		t.Errorf("limits off, no window: %v", err)
+	}
+	// No admin token turns the admin API off; 24 characters are enough.
+	for _, token := range []string{"", "exactly-24-characters-ok"} {
+		cfg := server.DefaultConfig()
+		cfg.AdminToken = token
+		if err := cfg.Check(); err != nil {
+			t.Errorf("admin token of %d characters: %v", len(token), err)
+		}
 	}
 }
 
