@@ -188,18 +188,14 @@ func (s *Service) dummyHash() encodedHash {
 	return s.dummy
 }
 
-// adminPair is the pair name under which failed admin tokens are counted,
-// beside the client address's failures. No API key contains a NUL byte.
-const adminPair = "\x00admin"
-
 // AuthorizeAdmin applies the failure limits to an attempt at the admin API
-// from clientAddr whose token was valid or not: past the limits it is
-// refused with a *LimitError (whether or not the token was right, so a
-// locked-out guesser learns nothing); a wrong token is EUNAUTHORIZED and
-// counts as a failure of the address, sharing its budget with failed API
-// credentials; a right one clears the address's admin count.
+// from clientAddr whose token was valid or not. Wrong tokens are counted
+// in the per-address table of failed credentials (AuthLimits.PerAddr),
+// sharing its budget: past it the attempt is refused with a *LimitError,
+// whether or not the token was right, so a locked-out guesser learns
+// nothing. A wrong token is EUNAUTHORIZED.
 func (s *Service) AuthorizeAdmin(clientAddr string, valid bool) error {
-	at, err := s.fails.admit(adminPair, clientAddr)
+	at, err := s.fails.admitAddr(clientAddr)
 	if err != nil {
 		return err
 	}
@@ -207,7 +203,6 @@ func (s *Service) AuthorizeAdmin(clientAddr string, valid bool) error {
 		s.fails.record(at, outcomeFailed)
 		return errUnauthorized
 	}
-	s.fails.record(at, outcomeSucceeded)
 	return nil
 }
 

@@ -189,29 +189,33 @@ func TestImportHashBounds(t *testing.T) {
 	}
 }
 
-// TestAuthorizeAdmin: wrong admin tokens are limited per address, like
-// failed credentials; past the limit even the right token is refused from
-// that address, and another address is not affected.
+// TestAuthorizeAdmin: wrong admin tokens are limited per address, in the
+// table of failed credentials; past the limit even the right token is
+// refused from that address's /24, and another address is not affected.
 func TestAuthorizeAdmin(t *testing.T) {
 	t.Parallel()
 	clk := account.NewFakeClock(time.Unix(0, 0))
 	svc := account.NewService(openStore(t, ""), account.WithHashParams(cheap), account.WithLimiterClock(clk.Now),
-		account.WithAuthLimits(account.AuthLimits{PerPair: 5, PerAddr: 100, Window: time.Minute}))
-	for i := range 5 {
+		account.WithAuthLimits(account.AuthLimits{PerPair: 2, PerAddr: 5, Window: time.Minute}))
+	if _, err := svc.Authenticate(context.Background(), "nokey001", "Wrong1Secret", "192.0.2.66"); account.ErrorCode(err) != account.EUNAUTHORIZED {
+		t.Fatal(err)
+	}
+	for i := range 4 { // with the failed credential above, the address's 5
 		if err := svc.AuthorizeAdmin("192.0.2.66", false); account.ErrorCode(err) != account.EUNAUTHORIZED {
 			t.Fatalf("wrong token %d: %v", i+1, err)
 		}
 	}
 	for _, valid := range []bool{false, true} {
-		if err := svc.AuthorizeAdmin("192.0.2.67", valid); limitReason(err) != account.LimitFailuresPair {
+		if err := svc.AuthorizeAdmin("192.0.2.67", valid); limitReason(err) != account.LimitFailuresAddr {
 			t.Errorf("past the limit (token right: %v): %v", valid, err)
 		}
 	}
 	if err := svc.AuthorizeAdmin("198.51.100.7", true); err != nil {
 		t.Errorf("from another address: %v", err)
 	}
-	if _, addr := svc.FailureTokens("", "192.0.2.1"); addr != 95 {
-		t.Errorf("the address's budget is %v, want 95: admin failures count with the others", addr)
+	clk.Advance(12 * time.Second)
+	if err := svc.AuthorizeAdmin("192.0.2.66", true); err != nil {
+		t.Errorf("after one failure's refill: %v", err)
 	}
 }
 

@@ -130,6 +130,8 @@ func newFailLimiter(l AuthLimits, now func() time.Time) *failLimiter {
 // attempt names what one authentication attempt counts against.
 type attempt struct {
 	pair, addr string
+	counted    bool // false: the limiter is off
+	addrOnly   bool // counted under the address alone (admitAddr)
 }
 
 // clientGroup is the address failures are counted and hashing slots are
@@ -175,19 +177,29 @@ func (f *failLimiter) admit(apiKey, clientAddr string) (attempt, error) {
 		apiKey = apiKey[:64] // longer keys are refused anyway
 	}
 	group := clientGroup(clientAddr)
-	a := attempt{pair: apiKey + "\x00" + group, addr: group}
+	a := attempt{pair: apiKey + "\x00" + group, addr: group, counted: true}
+	return a, f.check(a)
+}
+
+// admitAddr is admit for an attempt counted under its address alone: a
+// guess at the admin token, which has no API key to pair with.
+func (f *failLimiter) admitAddr(clientAddr string) (attempt, error) {
+	if f == nil {
+		return attempt{}, nil
+	}
+	a := attempt{addr: clientGroup(clientAddr), counted: true, addrOnly: true}
 	return a, f.check(a)
 }
 
 // check refuses a when its pair or its address has no failure left.
 func (f *failLimiter) check(a attempt) error {
-	if f == nil || a.pair == "" {
+	if f == nil || !a.counted {
 		return nil
 	}
 	now := f.now()
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.pairRate > 0 {
+	if f.pairRate > 0 && !a.addrOnly {
 		tokens := f.pairs.tokens(a.pair, f.pairCap, f.pairRate, now)
 		f.pairs.set(a.pair, tokens, f.pairCap, now) // drops a refilled entry
 		if tokens < 1-tokenSlack {
@@ -228,7 +240,7 @@ const (
 // failure, so a client that keeps the hashing queue full runs out of
 // attempts like one that guesses.
 func (f *failLimiter) record(a attempt, o outcome) {
-	if f == nil || a.pair == "" || o == outcomeNone {
+	if f == nil || !a.counted || o == outcomeNone {
 		return
 	}
 	now := f.now()
@@ -236,12 +248,12 @@ func (f *failLimiter) record(a attempt, o outcome) {
 	defer f.mu.Unlock()
 	switch o {
 	case outcomeSucceeded:
-		if f.pairRate > 0 {
+		if f.pairRate > 0 && !a.addrOnly {
 			f.pairs.set(a.pair, f.pairCap, f.pairCap, now)
 		}
 		return
 	case outcomeFailed:
-		if f.pairRate > 0 {
+		if f.pairRate > 0 && !a.addrOnly {
 			f.pairs.set(a.pair, max(f.pairs.tokens(a.pair, f.pairCap, f.pairRate, now)-1, -f.pairCap), f.pairCap, now)
 		}
 	}
