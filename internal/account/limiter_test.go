@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -262,6 +263,44 @@ func TestHashGate(t *testing.T) {
 	wantLimit(t, g2.acquire(ctx, ""), LimitHashQueue, time.Second)
 	g.release()
 	g2.release()
+}
+
+// TestHashGateShare: a client group waits in at most max(1, Queue/8)
+// places; other groups, and work for no group, still get theirs.
+func TestHashGateShare(t *testing.T) {
+	t.Parallel()
+	g := newHashGate(HashConcurrency{Slots: 1, Queue: 16, MaxWait: time.Hour})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	if err := g.acquire(ctx, ""); err != nil {
+		t.Fatal(err)
+	}
+	waiters := make(chan error, 8)
+	wait := func(group string, want int) {
+		go func() { waiters <- g.acquire(ctx, group) }()
+		for g.queued() != want {
+			time.Sleep(time.Millisecond) // nothing to wait on: the waiter is inside acquire
+		}
+	}
+	wait("192.0.2.0/24", 1)
+	wait("192.0.2.0/24", 2)
+	err := g.acquire(ctx, "192.0.2.0/24")
+	wantLimit(t, err, LimitHashQueue, time.Second)
+	if !strings.Contains(err.Error(), "from your address") {
+		t.Errorf("refusal %q does not say the address's share is used up", err)
+	}
+	wait("198.51.100.0/24", 3)
+	wait("", 4)
+	wait("", 5)
+	wait("", 6) // no share bounds the operator's work
+	cancel()
+	for range 6 {
+		wantLimit(t, <-waiters, LimitHashQueue, time.Second)
+	}
+	if g.queued() != 0 || len(g.byGroup) != 0 {
+		t.Errorf("after the waiters left: %d queued, %d groups", g.queued(), len(g.byGroup))
+	}
+	g.release()
 }
 
 func TestVerifyCacheLRU(t *testing.T) {
