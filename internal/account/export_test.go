@@ -138,3 +138,18 @@ func (s *Service) FailureTokens(apiKey, clientAddr string) (pair, addr float64) 
 	defer f.mu.Unlock()
 	return f.pairs.tokens(apiKey+"\x00"+group, f.pairCap, f.pairRate, now), f.addrs.tokens(group, f.addrCap, f.addrRate, now)
 }
+
+// verify is usable then matches: whether secret matches encoded. A
+// malformed hash never matches (false, nil); a peppered hash without a
+// configured pepper is (false, errPepperMissing), decided before any
+// hashing.
+func (h hasher) verify(secret, encoded string) (bool, error) {
+	e, err := h.usable(encoded)
+	if err == errMalformedHash {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return h.matches(secret, e), nil
+}

@@ -78,21 +78,6 @@ func (h hasher) hash(secret string) (string, error) {
 	return e.String(), nil
 }
 
-// verify reports whether secret matches encoded, comparing in constant
-// time. A malformed hash never matches (false, nil); a peppered hash
-// without a configured pepper is (false, errPepperMissing), decided before
-// any hashing.
-func (h hasher) verify(secret, encoded string) (bool, error) {
-	e, err := h.usable(encoded)
-	if err == errMalformedHash {
-		return false, nil
-	}
-	if err != nil {
-		return false, err
-	}
-	return h.matches(secret, e), nil
-}
-
 // errMalformedHash says a stored hash does not parse.
 var errMalformedHash = errors.New("malformed hash")
 
