@@ -178,7 +178,9 @@ func TestAuthHashQueueFairness(t *testing.T) {
 
 // TestAuthFailureTiming (M2): a wrong secret takes the same time whether
 // the key is unknown, has one secret or two: the medians of 300 guesses
-// of each kind are within 10% of each other.
+// of each kind are within 10% of each other. Other processes share the
+// machine, so a measurement outside the bound is made once more before
+// failing; before the fix the medians were 60-85% apart every time.
 func TestAuthFailureTiming(t *testing.T) {
 	srv := startServer(t, func(c *server.Config) {
 		c.HashParams = account.HashParams{Memory: 1024, Time: 1, Threads: 1}
@@ -196,30 +198,39 @@ func TestAuthFailureTiming(t *testing.T) {
 	}
 	kinds := []string{"timenone", "timeone1", "timetwo1"} // unknown, 1 secret, 2 secrets
 	const samples = 300
-	took := make([][]time.Duration, len(kinds))
-	for range samples {
-		for _, k := range rand.Perm(len(kinds)) { // interleaved, so drift hits all alike
-			start := time.Now()
-			status, err := authBalance(ctx, c, srv.URL, kinds[k], "Wrong9Secret")
-			took[k] = append(took[k], time.Since(start))
-			if err != nil || status != 401 {
-				t.Fatalf("%s: %d %v", kinds[k], status, err)
+	measure := func() (spread float64, desc string) {
+		took := make([][]time.Duration, len(kinds))
+		for range samples {
+			for _, k := range rand.Perm(len(kinds)) { // interleaved, so drift hits all alike
+				start := time.Now()
+				status, err := authBalance(ctx, c, srv.URL, kinds[k], "Wrong9Secret")
+				took[k] = append(took[k], time.Since(start))
+				if err != nil || status != 401 {
+					t.Fatalf("%s: %d %v", kinds[k], status, err)
+				}
 			}
 		}
-	}
-	var lo, hi time.Duration
-	var desc []string
-	for k, ds := range took {
-		m := quantile(ds, 0.5)
-		desc = append(desc, fmt.Sprintf("%s p10 %v median %v p90 %v", kinds[k], quantile(ds, 0.1), m, quantile(ds, 0.9)))
-		if lo == 0 || m < lo {
-			lo = m
+		var lo, hi time.Duration
+		var parts []string
+		for k, ds := range took {
+			m := quantile(ds, 0.5)
+			parts = append(parts, fmt.Sprintf("%s p10 %v median %v p90 %v", kinds[k], quantile(ds, 0.1), m, quantile(ds, 0.9)))
+			if lo == 0 || m < lo {
+				lo = m
+			}
+			hi = max(hi, m)
 		}
-		hi = max(hi, m)
+		return float64(hi)/float64(lo) - 1, strings.Join(parts, "; ")
 	}
-	t.Logf("wrong secret, %d each: %s", samples, strings.Join(desc, "; "))
-	if float64(hi) > 1.10*float64(lo) {
-		t.Errorf("medians differ by %.0f%% (%v to %v); want within 10%%", 100*(float64(hi)/float64(lo)-1), lo, hi)
+	for attempt := 1; ; attempt++ {
+		spread, desc := measure()
+		t.Logf("wrong secret, %d each: %s; medians %.1f%% apart", samples, desc, 100*spread)
+		if spread <= 0.10 {
+			return
+		}
+		if attempt == 2 {
+			t.Fatalf("medians %.0f%% apart; want within 10%%", 100*spread)
+		}
 	}
 }
 
