@@ -30,15 +30,16 @@ type load struct {
 
 func newLoad(srv *server, cfg config) *load {
 	l := &load{srv: srv, cfg: cfg}
-	// Source mode: the owner is 127.0.0.2, attackers 127.0.0.10 and up.
-	// XFF mode: documentation addresses, said in the header.
+	// Source mode: the owner is 127.0.0.2, attackers 127.0.1.10 and up (in
+	// another /24: a /24 is one client to the limits). XFF mode:
+	// documentation addresses, said in the header.
 	l.honestIP = "127.0.0.2"
 	if cfg.mode == modeXFF {
 		l.honestIP = "198.51.100.2"
 	}
 	l.honest = client(cfg.mode, l.honestIP)
 	for i := range cfg.attackerAddrs {
-		ip := "127.0.0." + strconv.Itoa(10+i)
+		ip := "127.0.1." + strconv.Itoa(10+i)
 		if cfg.mode == modeXFF {
 			ip = "203.0.113." + strconv.Itoa(10+i)
 		}

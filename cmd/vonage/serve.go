@@ -150,6 +150,8 @@ func nameSetting(err error) error {
 		return err
 	case ce.Field == "Pepper":
 		return fmt.Errorf("VONAGE_PEPPER %s", ce.Problem)
+	case ce.Field == "AdminToken":
+		return fmt.Errorf("VONAGE_ADMIN_TOKEN %s", ce.Problem)
 	case flagOfField[ce.Field] != "":
 		f := flagOfField[ce.Field]
 		return fmt.Errorf("--%s (%s) %s", f, envName(f), ce.Problem)

@@ -245,6 +245,7 @@ func TestServeRefusesBadLimits(t *testing.T) {
 		want string
 	}{
 		{map[string]string{"VONAGE_PEPPER": "short"}, nil, "VONAGE_PEPPER"},
+		{map[string]string{"VONAGE_ADMIN_TOKEN": "admintok"}, nil, "VONAGE_ADMIN_TOKEN must be at least 24 characters"},
 		{nil, []string{"--trusted-proxies", "10.0.0.0/8,nonsense"}, "--trusted-proxies"},
 		{nil, []string{"--client-ip-header", "X-Real-IP"}, "--client-ip-header"},
 		{nil, []string{"--auth-fail-limit-pair", "-1"}, "--auth-fail-limit-pair"},
@@ -283,7 +284,7 @@ func TestServeAuthLimits(t *testing.T) {
 	t.Parallel()
 	const key, secret = "limits001", "L1mitsSecretX"
 	s := startServe(t, filepath.Join(t.TempDir(), "limits.db"), map[string]string{
-		"VONAGE_BOOTSTRAP_API_KEY": key, "VONAGE_BOOTSTRAP_API_SECRET": secret, "VONAGE_ADMIN_TOKEN": "limits-admin-token",
+		"VONAGE_BOOTSTRAP_API_KEY": key, "VONAGE_BOOTSTRAP_API_SECRET": secret, "VONAGE_ADMIN_TOKEN": "limits-admin-token-6e2a91",
 		"VONAGE_AUTH_FAIL_LIMIT_PAIR": "3", // from the environment; the rest from flags
 	}, "--trusted-proxies", "127.0.0.1/32", "--auth-fail-window", "1h", "--log-level", "debug")
 	get := func(from, secret string) *http.Response {
@@ -314,7 +315,7 @@ func TestServeAuthLimits(t *testing.T) {
 	// max-calls-per-second is on by default: an account limited to one
 	// call a second is refused its second call at once.
 	req, _ := http.NewRequest("PATCH", s.url+"/admin/accounts/"+key, strings.NewReader(`{"limits":{"max-calls-per-second":1}}`))
-	req.Header.Set("Authorization", "Bearer limits-admin-token")
+	req.Header.Set("Authorization", "Bearer limits-admin-token-6e2a91")
 	if res, err := http.DefaultClient.Do(req); err != nil || res.StatusCode != 200 {
 		t.Fatalf("PATCH limits: %v %v", res, err)
 	}

@@ -18,7 +18,7 @@ import (
 	"time"
 )
 
-const adminToken = "examples-admin-token"
+const adminToken = "examples-admin-token-9d04"
 
 func TestSeedProgramsAgainstServer(t *testing.T) {
 	if testing.Short() {

@@ -5,6 +5,7 @@ import (
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -16,18 +17,22 @@ import (
 var errUnauthorized = Errorf(EUNAUTHORIZED, "authentication failed")
 
 // Authenticate returns the account whose key and secret these are, or
-// EUNAUTHORIZED. An unknown key and a wrong secret fail alike. clientAddr
-// is the caller's address (an IP address as text), under which failures
-// are counted.
+// EUNAUTHORIZED. An unknown key and a wrong secret fail alike, and cost
+// alike: MaxSecrets hashes at the server's parameters (matchSecret).
+// clientAddr is the caller's address (an IP address as text); failures
+// are counted under its group (clientGroup: its /24, or its /64).
 //
 // In order: a client past its failure limits (AuthLimits) is refused with
 // ERATELIMIT before any hashing; a successful verification is remembered
 // under an HMAC of key and secret, but the matched secret's existence is
 // confirmed in the store on every call, so a revoked secret stops working
 // at once; concurrent calls with the same key and secret from one address
-// share one verification; a verification that cannot get a hashing slot
-// soon is refused with ERATELIMIT, and one that gets it checks the failure
-// limits again before hashing; and, with WithCallRateLimit, an account past its
+// share one verification, which runs on its own context so that a caller
+// that leaves fails no other; a verification that cannot get a hashing
+// slot soon, or whose client group already holds its share of the queue,
+// is refused with ERATELIMIT, and one that gets a slot checks the failure
+// limits again before hashing; every refusal after admission costs the
+// address a failure; and, with WithCallRateLimit, an account past its
 // max-calls-per-second gets ERATELIMIT. Every ERATELIMIT is a *LimitError
 // saying how long to wait.
 func (s *Service) Authenticate(ctx context.Context, apiKey, secret, clientAddr string) (Account, error) {
@@ -36,7 +41,7 @@ func (s *Service) Authenticate(ctx context.Context, apiKey, secret, clientAddr s
 		return Account{}, err
 	}
 	acct, err := s.verify(ctx, apiKey, secret, at)
-	s.fails.record(at, ErrorCode(err) == EUNAUTHORIZED, err == nil)
+	s.fails.record(at, outcomeOf(err))
 	if err != nil {
 		return Account{}, err
 	}
@@ -45,6 +50,29 @@ func (s *Service) Authenticate(ctx context.Context, apiKey, secret, clientAddr s
 	}
 	return acct, nil
 }
+
+// outcomeOf is how record charges a verification's result. A caller that
+// left a shared verification is charged by the flight once it ends
+// (flights.do), not here.
+func outcomeOf(err error) outcome {
+	var le *LimitError
+	switch {
+	case err == nil:
+		return outcomeSucceeded
+	case err == error(errCallerLeft):
+		return outcomeNone
+	case ErrorCode(err) == EUNAUTHORIZED:
+		return outcomeFailed
+	case errors.As(err, &le):
+		return outcomeRefused
+	}
+	return outcomeNone
+}
+
+// flightTimeout bounds a shared verification, which no caller's request
+// bounds: a store read, a wait for a hashing slot (at most
+// HashConcurrency.MaxWait) and MaxSecrets hashes.
+const flightTimeout = 30 * time.Second
 
 // verify checks key and secret, from the cache when it can.
 func (s *Service) verify(ctx context.Context, apiKey, secret string, at attempt) (Account, error) {
@@ -64,7 +92,9 @@ func (s *Service) verify(ctx context.Context, apiKey, secret string, at attempt)
 		}
 		s.cache.forgetMAC(mac)
 	}
-	return s.flights.do(ctx, flightKey{mac, at.addr}, func() (Account, error) { return s.verifyByHash(ctx, mac, apiKey, secret, at) })
+	return s.flights.do(ctx, flightKey{mac, at.addr},
+		func(ctx context.Context) (Account, error) { return s.verifyByHash(ctx, mac, apiKey, secret, at) },
+		func(err error) { s.fails.record(at, outcomeOf(err)) })
 }
 
 // verifyByHash checks key and secret against the stored hashes. Holding a
@@ -73,42 +103,62 @@ func (s *Service) verify(ctx context.Context, apiKey, secret string, at attempt)
 // those before them have used up the limit.
 func (s *Service) verifyByHash(ctx context.Context, mac [sha256.Size]byte, apiKey, secret string, at attempt) (Account, error) {
 	secrets, err := s.store.Secrets(ctx, apiKey)
-	known := err == nil
-	if !known && ErrorCode(err) != ENOTFOUND {
+	if err != nil && ErrorCode(err) != ENOTFOUND {
 		return Account{}, err
 	}
-	if err := s.gate.acquire(ctx); err != nil {
+	if err := s.gate.acquire(ctx, at.addr); err != nil {
 		return Account{}, err
 	}
 	defer s.gate.release()
 	if err := s.fails.check(at); err != nil {
 		return Account{}, err
 	}
-	if !known {
-		// Spend the same work as for a known key, so timing does not tell
-		// which keys exist.
-		_, _ = s.hasher.verify(secret, s.dummyHash())
+	id, ok := s.matchSecret(apiKey, secret, secrets)
+	if !ok {
 		return Account{}, errUnauthorized
 	}
-	for _, sec := range secrets {
-		ok, err := s.hasher.verify(secret, sec.Hash)
-		if err == errPepperMissing {
-			s.pepperWarn.Do(func() {
-				s.log.Warn("a secret's hash was made with a pepper, but no pepper is configured (VONAGE_PEPPER): such secrets cannot be verified",
-					"api_key", apiKey, "secret_id", sec.ID)
-			})
-		}
-		if ok {
-			s.cache.putMAC(mac, sec.ID)
-			return s.accountOrUnauthorized(ctx, apiKey)
-		}
-	}
-	return Account{}, errUnauthorized
+	s.cache.putMAC(mac, id)
+	return s.accountOrUnauthorized(ctx, apiKey)
 }
 
-// hash hashes a new secret once the gate lets it.
+// matchSecret returns the id of the secret of secrets that secret matches.
+// A failure always costs MaxSecrets hashes at this server's parameters,
+// whether the key is unknown (no secrets), has one secret or two, so
+// timing does not tell which keys exist or which are being rotated: a
+// missing secret, a malformed hash and a peppered hash on a server without
+// the pepper are each replaced by the dummy hash. (Stored hashes made with
+// other parameters cost what those ask; imports keep them within
+// withinBounds.) A match stops early: success needs no disguise.
+func (s *Service) matchSecret(apiKey, secret string, secrets []Secret) (string, bool) {
+	dummy := s.dummyHash()
+	for i := range MaxSecrets {
+		if i >= len(secrets) {
+			s.hasher.matches(secret, dummy)
+			continue
+		}
+		e, err := s.hasher.usable(secrets[i].Hash)
+		if err != nil {
+			if err == errPepperMissing {
+				s.pepperWarn.Do(func() {
+					s.log.Warn("a secret's hash was made with a pepper, but no pepper is configured (VONAGE_PEPPER): such secrets cannot be verified",
+						"api_key", apiKey, "secret_id", secrets[i].ID)
+				})
+			}
+			s.hasher.matches(secret, dummy)
+			continue
+		}
+		if s.hasher.matches(secret, e) {
+			return secrets[i].ID, true
+		}
+	}
+	return "", false
+}
+
+// hash hashes a new secret once the gate lets it. It is work for the
+// operator or for an authenticated account, so no client group's share
+// of the queue bounds it.
 func (s *Service) hash(ctx context.Context, secret string) (string, error) {
-	if err := s.gate.acquire(ctx); err != nil {
+	if err := s.gate.acquire(ctx, ""); err != nil {
 		return "", err
 	}
 	defer s.gate.release()
@@ -124,16 +174,36 @@ func (s *Service) accountOrUnauthorized(ctx context.Context, apiKey string) (Acc
 }
 
 // dummyHash is a hash of a random secret, made with this service's
-// parameters and pepper, verified against when a key is unknown so that the
-// work done does not depend on whether the key exists.
-func (s *Service) dummyHash() string {
+// parameters and pepper, verified against in place of a missing or
+// unusable secret so that the work done does not depend on what the key
+// holds.
+func (s *Service) dummyHash() encodedHash {
 	s.dummyOnce.Do(func() {
 		h, err := s.hasher.hash(newSecret())
-		if err == nil {
-			s.dummy = h
+		if err != nil {
+			panic(fmt.Sprintf("hash a dummy secret: %v", err)) // crypto/rand failed
 		}
+		s.dummy, _ = parseHash(h)
 	})
 	return s.dummy
+}
+
+// AuthorizeAdmin applies the failure limits to an attempt at the admin API
+// from clientAddr whose token was valid or not. Wrong tokens are counted
+// in the per-address table of failed credentials (AuthLimits.PerAddr),
+// sharing its budget: past it the attempt is refused with a *LimitError,
+// whether or not the token was right, so a locked-out guesser learns
+// nothing. A wrong token is EUNAUTHORIZED.
+func (s *Service) AuthorizeAdmin(clientAddr string, valid bool) error {
+	at, err := s.fails.admitAddr(clientAddr)
+	if err != nil {
+		return err
+	}
+	if !valid {
+		s.fails.record(at, outcomeFailed)
+		return errUnauthorized
+	}
+	return nil
 }
 
 // verifyCache remembers which secret id a (key, secret) pair verified
@@ -210,37 +280,60 @@ type flightKey struct {
 }
 
 type flight struct {
-	done chan struct{}
-	acct Account
-	err  error
+	done     chan struct{}
+	finished bool // under flights.mu: acct and err are set
+	left     int  // under flights.mu: callers that left before the end
+	acct     Account
+	err      error
 }
 
-// do runs verify, or waits for the run already going for mac. A waiter
-// whose request ends first is refused like a verification that could not
-// get a hashing slot.
-func (f *flights) do(ctx context.Context, key flightKey, verify func() (Account, error)) (Account, error) {
+// errCallerLeft answers a caller whose request ended before the shared
+// verification did. Nobody reads it; it must not look like a server fault.
+var errCallerLeft = limitError(LimitHashQueue, time.Second, "%s", errBusy)
+
+// do runs verify, or joins the run already going for key, and returns its
+// result. The run has its own context (ctx's values, none of its
+// cancellation, flightTimeout as deadline), so the first caller leaving
+// does not fail the others: a caller whose ctx ends first gets
+// errCallerLeft alone, and is charged (charge, with the run's error) once
+// the run ends, so leaving early does not make a guess free.
+func (f *flights) do(ctx context.Context, key flightKey, verify func(context.Context) (Account, error), charge func(error)) (Account, error) {
 	f.mu.Lock()
-	if fl, ok := f.m[key]; ok {
-		f.mu.Unlock()
-		select {
-		case <-fl.done:
-			return fl.acct, fl.err
-		case <-ctx.Done():
-			return Account{}, limitError(LimitHashQueue, time.Second, "%s", errBusy)
+	fl, ok := f.m[key]
+	if !ok {
+		if f.m == nil {
+			f.m = make(map[flightKey]*flight)
 		}
+		fl = &flight{done: make(chan struct{})}
+		f.m[key] = fl
+		go f.run(ctx, key, fl, verify, charge)
 	}
-	if f.m == nil {
-		f.m = make(map[flightKey]*flight)
-	}
-	fl := &flight{done: make(chan struct{})}
-	f.m[key] = fl
 	f.mu.Unlock()
-	defer func() {
-		f.mu.Lock()
-		delete(f.m, key)
-		f.mu.Unlock()
-		close(fl.done)
-	}()
-	fl.acct, fl.err = verify()
-	return fl.acct, fl.err
+	select {
+	case <-fl.done:
+		return fl.acct, fl.err
+	case <-ctx.Done():
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if fl.finished {
+		return fl.acct, fl.err
+	}
+	fl.left++
+	return Account{}, errCallerLeft
+}
+
+func (f *flights) run(ctx context.Context, key flightKey, fl *flight, verify func(context.Context) (Account, error), charge func(error)) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), flightTimeout)
+	defer cancel()
+	acct, err := verify(ctx)
+	f.mu.Lock()
+	fl.acct, fl.err, fl.finished = acct, err, true
+	left := fl.left
+	delete(f.m, key)
+	f.mu.Unlock()
+	for range left {
+		charge(err)
+	}
+	close(fl.done)
 }

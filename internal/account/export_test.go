@@ -1,6 +1,7 @@
 package account
 
 import (
+	"context"
 	"crypto/subtle"
 	"encoding/base64"
 	"fmt"
@@ -83,3 +84,72 @@ func (c *FakeClock) Advance(d time.Duration) {
 
 // len is the number of entries.
 func (c *lru[K, V]) len() int { return len(c.m) }
+
+// queued is the number of verifications waiting for a slot.
+func (g *hashGate) queued() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.waiting
+}
+
+// HoldHashSlot takes one hashing slot, as work for the operator would, and
+// returns the function that gives it back.
+func (s *Service) HoldHashSlot(ctx context.Context) (release func(), err error) {
+	if err := s.gate.acquire(ctx, ""); err != nil {
+		return nil, err
+	}
+	return s.gate.release, nil
+}
+
+// HashQueued is the number of verifications waiting for a hashing slot.
+func (s *Service) HashQueued() int { return s.gate.queued() }
+
+// HashCall is one argon2id computation's cost parameters.
+type HashCall struct{ Memory, Time uint32 }
+
+// CountHashes makes the service record every argon2id computation it does
+// from now on; the returned function lists them (and forgets them).
+func (s *Service) CountHashes() (taken func() []HashCall) {
+	var mu sync.Mutex
+	var calls []HashCall
+	s.dummyHash() // made once, before counting
+	s.hasher.idKey = func(password, salt []byte, t, m uint32, p uint8, n uint32) []byte {
+		mu.Lock()
+		calls = append(calls, HashCall{Memory: m, Time: t})
+		mu.Unlock()
+		return argon2.IDKey(password, salt, t, m, p, n)
+	}
+	return func() []HashCall {
+		mu.Lock()
+		defer mu.Unlock()
+		out := calls
+		calls = nil
+		return out
+	}
+}
+
+// FailureTokens are the failure budgets left to (apiKey, clientAddr) and
+// to clientAddr's group.
+func (s *Service) FailureTokens(apiKey, clientAddr string) (pair, addr float64) {
+	f := s.fails
+	group := clientGroup(clientAddr)
+	now := f.now()
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.pairs.tokens(apiKey+"\x00"+group, f.pairCap, f.pairRate, now), f.addrs.tokens(group, f.addrCap, f.addrRate, now)
+}
+
+// verify is usable then matches: whether secret matches encoded. A
+// malformed hash never matches (false, nil); a peppered hash without a
+// configured pepper is (false, errPepperMissing), decided before any
+// hashing.
+func (h hasher) verify(secret, encoded string) (bool, error) {
+	e, err := h.usable(encoded)
+	if err == errMalformedHash {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return h.matches(secret, e), nil
+}

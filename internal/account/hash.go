@@ -47,6 +47,15 @@ var errPepperMissing = errors.New("hash was made with a pepper, but none is conf
 type hasher struct {
 	params HashParams
 	pepper []byte // nil: no pepper
+	// idKey is argon2.IDKey; tests count the hashes through it.
+	idKey func(password, salt []byte, time, memory uint32, threads uint8, keyLen uint32) []byte
+}
+
+func (h hasher) argon2id(password, salt []byte, time, memory uint32, threads uint8, keyLen uint32) []byte {
+	if h.idKey != nil {
+		return h.idKey(password, salt, time, memory, threads, keyLen)
+	}
+	return argon2.IDKey(password, salt, time, memory, threads, keyLen)
 }
 
 // encodedHash is a parsed PHC string:
@@ -65,25 +74,49 @@ func (h hasher) hash(secret string) (string, error) {
 		return "", fmt.Errorf("read salt: %w", err)
 	}
 	e := encodedHash{params: h.params, peppered: h.pepper != nil, salt: salt}
-	e.key = argon2.IDKey(h.input(secret, e.peppered), salt, e.params.Time, e.params.Memory, e.params.Threads, keyLen)
+	e.key = h.argon2id(h.input(secret, e.peppered), salt, e.params.Time, e.params.Memory, e.params.Threads, keyLen)
 	return e.String(), nil
 }
 
-// verify reports whether secret matches encoded, comparing in constant
-// time. A malformed hash never matches (false, nil); a peppered hash
-// without a configured pepper is (false, errPepperMissing), decided before
-// any hashing.
-func (h hasher) verify(secret, encoded string) (bool, error) {
+// errMalformedHash says a stored hash does not parse.
+var errMalformedHash = errors.New("malformed hash")
+
+// usable parses encoded and says whether this hasher can verify against
+// it: errMalformedHash, or errPepperMissing for a peppered hash on a
+// server without the pepper.
+func (h hasher) usable(encoded string) (encodedHash, error) {
 	e, ok := parseHash(encoded)
 	if !ok {
-		return false, nil
+		return e, errMalformedHash
 	}
 	if e.peppered && h.pepper == nil {
-		return false, errPepperMissing
+		return e, errPepperMissing
 	}
-	got := argon2.IDKey(h.input(secret, e.peppered), e.salt, e.params.Time, e.params.Memory, e.params.Threads, uint32(len(e.key)))
-	return subtle.ConstantTimeCompare(got, e.key) == 1, nil
+	return e, nil
 }
+
+// matches hashes secret with e's salt and parameters and compares the
+// result with e's key in constant time.
+func (h hasher) matches(secret string, e encodedHash) bool {
+	got := h.argon2id(h.input(secret, e.peppered), e.salt, e.params.Time, e.params.Memory, e.params.Threads, uint32(len(e.key)))
+	return subtle.ConstantTimeCompare(got, e.key) == 1
+}
+
+// withinBounds reports whether p costs at most what this server allows a
+// stored hash to cost: the server's lanes, and no more than
+// maxCostFactor times its memory and its iterations. A hash beyond them
+// (an imported one) would make each guess against its key cost more than
+// any other failure, and could make one verification take seconds and a
+// gigabyte.
+func (h hasher) withinBounds(p HashParams) bool {
+	return p.Threads <= h.params.Threads &&
+		uint64(p.Memory) <= maxCostFactor*uint64(h.params.Memory) &&
+		uint64(p.Time) <= maxCostFactor*uint64(h.params.Time)
+}
+
+// maxCostFactor bounds an imported hash's memory and iterations, as a
+// multiple of the server's own.
+const maxCostFactor = 4
 
 // input is what argon2id hashes: the secret itself, or its HMAC under the
 // pepper.

@@ -115,6 +115,10 @@ func (s *Service) prepareImport(ia ImportAccount, now time.Time) (rec ImportReco
 		if e.peppered && s.hasher.pepper == nil {
 			return rec, false, Invalid("secret_hash", "was made with a pepper (k=1), but this server has none")
 		}
+		if p := s.hasher.params; !s.hasher.withinBounds(e.params) {
+			return rec, false, Invalid("secret_hash", "costs more than this server allows: at most m=%d, t=%d, p=%d (%d times the server's memory and iterations, its lanes)",
+				maxCostFactor*uint64(p.Memory), maxCostFactor*uint64(p.Time), p.Threads, maxCostFactor)
+		}
 	}
 	if ia.PrimaryAPIKey != "" {
 		if ia.PrimaryAPIKey == ia.APIKey {

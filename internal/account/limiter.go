@@ -5,7 +5,6 @@ import (
 	"net/netip"
 	"runtime"
 	"sync"
-	"sync/atomic"
 	"time"
 )
 
@@ -131,11 +130,16 @@ func newFailLimiter(l AuthLimits, now func() time.Time) *failLimiter {
 // attempt names what one authentication attempt counts against.
 type attempt struct {
 	pair, addr string
+	counted    bool // false: the limiter is off
+	addrOnly   bool // counted under the address alone (admitAddr)
 }
 
-// clientGroup is the address failures are counted under: an IPv4 address,
-// or the /64 of an IPv6 one (a single host is routinely handed a whole
-// /64). Anything that does not parse is used as it is, bounded in length.
+// clientGroup is the address failures are counted and hashing slots are
+// shared under: the /24 of an IPv4 address, or the /64 of an IPv6 one. A
+// single host is routinely handed a whole /64, and one attacker can as
+// easily rent a /24's worth of IPv4 addresses; grouping them makes 200
+// addresses of one /24 one client. Anything that does not parse is used as
+// it is, bounded in length.
 func clientGroup(addr string) string {
 	a, err := netip.ParseAddr(addr)
 	if err != nil {
@@ -145,11 +149,12 @@ func clientGroup(addr string) string {
 		return addr
 	}
 	a = a.Unmap().WithZone("")
+	bits := 24
 	if a.Is6() {
-		p, _ := a.Prefix(64)
-		return p.String()
+		bits = 64
 	}
-	return a.String()
+	p, _ := a.Prefix(bits)
+	return p.String()
 }
 
 // admit lets an attempt go on to verification, or refuses it with a
@@ -172,19 +177,29 @@ func (f *failLimiter) admit(apiKey, clientAddr string) (attempt, error) {
 		apiKey = apiKey[:64] // longer keys are refused anyway
 	}
 	group := clientGroup(clientAddr)
-	a := attempt{pair: apiKey + "\x00" + group, addr: group}
+	a := attempt{pair: apiKey + "\x00" + group, addr: group, counted: true}
+	return a, f.check(a)
+}
+
+// admitAddr is admit for an attempt counted under its address alone: a
+// guess at the admin token, which has no API key to pair with.
+func (f *failLimiter) admitAddr(clientAddr string) (attempt, error) {
+	if f == nil {
+		return attempt{}, nil
+	}
+	a := attempt{addr: clientGroup(clientAddr), counted: true, addrOnly: true}
 	return a, f.check(a)
 }
 
 // check refuses a when its pair or its address has no failure left.
 func (f *failLimiter) check(a attempt) error {
-	if f == nil || a.pair == "" {
+	if f == nil || !a.counted {
 		return nil
 	}
 	now := f.now()
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.pairRate > 0 {
+	if f.pairRate > 0 && !a.addrOnly {
 		tokens := f.pairs.tokens(a.pair, f.pairCap, f.pairRate, now)
 		f.pairs.set(a.pair, tokens, f.pairCap, now) // drops a refilled entry
 		if tokens < 1-tokenSlack {
@@ -201,26 +216,46 @@ func (f *failLimiter) check(a attempt) error {
 	return nil
 }
 
-// record charges a failed attempt to its pair and its address. A success
-// clears its pair, so an owner who mistyped a few times starts afresh; the
-// address keeps its count (an attacker with an account of its own must not
-// reset it by interleaving good calls). Anything else (a store error, a
-// full hash queue) charges nothing.
-func (f *failLimiter) record(a attempt, failed, succeeded bool) {
-	if f == nil || a.pair == "" || !failed && !succeeded {
+// outcome is what became of an admitted attempt, as record charges it.
+type outcome int
+
+const (
+	// outcomeNone charges nothing: a store error, or a caller that left.
+	outcomeNone outcome = iota
+	// outcomeFailed is a wrong key or secret: charged to pair and address.
+	outcomeFailed
+	// outcomeRefused is a refusal after admission (a full hashing queue,
+	// the address's share of it used up, or the failure limits reached
+	// while waiting for a slot): charged to the address that caused it,
+	// not to the pair, since no guess was made.
+	outcomeRefused
+	// outcomeSucceeded clears the pair.
+	outcomeSucceeded
+)
+
+// record charges an attempt's outcome. A success clears its pair, so an
+// owner who mistyped a few times starts afresh; the address keeps its
+// count (an attacker with an account of its own must not reset it by
+// interleaving good calls). A refusal after admission costs the address a
+// failure, so a client that keeps the hashing queue full runs out of
+// attempts like one that guesses.
+func (f *failLimiter) record(a attempt, o outcome) {
+	if f == nil || !a.counted || o == outcomeNone {
 		return
 	}
 	now := f.now()
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if succeeded {
-		if f.pairRate > 0 {
+	switch o {
+	case outcomeSucceeded:
+		if f.pairRate > 0 && !a.addrOnly {
 			f.pairs.set(a.pair, f.pairCap, f.pairCap, now)
 		}
 		return
-	}
-	if f.pairRate > 0 {
-		f.pairs.set(a.pair, max(f.pairs.tokens(a.pair, f.pairCap, f.pairRate, now)-1, -f.pairCap), f.pairCap, now)
+	case outcomeFailed:
+		if f.pairRate > 0 && !a.addrOnly {
+			f.pairs.set(a.pair, max(f.pairs.tokens(a.pair, f.pairCap, f.pairRate, now)-1, -f.pairCap), f.pairCap, now)
+		}
 	}
 	if f.addrRate > 0 {
 		f.addrs.set(a.addr, max(f.addrs.tokens(a.addr, f.addrCap, f.addrRate, now)-1, -f.addrCap), f.addrCap, now)
@@ -270,12 +305,17 @@ func (c *callLimiter) allow(acct Account) error {
 // hashGate bounds how many argon2id computations run at once (each holds
 // its memory cost, 19 MiB by default, while it runs) and how many wait for
 // a turn. A verification that cannot get a turn soon is refused with
-// ERATELIMIT rather than piling up.
+// ERATELIMIT rather than piling up. Each client group (clientGroup) may
+// hold at most a small share of the waiting places, so one address, or
+// one /24, cannot fill the queue and refuse everybody else.
 type hashGate struct {
-	slots      chan struct{}
-	waiting    atomic.Int64
-	maxWaiting int64
-	maxWait    time.Duration
+	slots       chan struct{}
+	mu          sync.Mutex
+	waiting     int
+	byGroup     map[string]int // waiting verifications per client group
+	maxWaiting  int
+	maxPerGroup int
+	maxWait     time.Duration
 }
 
 // HashConcurrency configures the hash gate: Slots hashes at once, at most
@@ -284,12 +324,18 @@ type hashGate struct {
 // (at least 1): under a flood of wrong secrets, one core stays free for
 // the requests that need no hashing (cached verifications, refusals),
 // which cmd/vonage-flood showed more than doubles an honest client's
-// throughput on two cores compared with hashing on every core.
+// throughput on two cores compared with hashing on every core. One client
+// group may hold at most max(1, Queue/QueueShare) of the waiting places.
 type HashConcurrency struct {
 	Slots   int
 	Queue   int
 	MaxWait time.Duration
 }
+
+// QueueShare is the inverse of the share of the hash queue one client
+// group may hold: a group waits in at most max(1, Queue/QueueShare)
+// places, so at least QueueShare groups fit in the queue at once.
+const QueueShare = 8
 
 func newHashGate(c HashConcurrency) *hashGate {
 	if c.Slots <= 0 {
@@ -301,25 +347,36 @@ func newHashGate(c HashConcurrency) *hashGate {
 	if c.MaxWait <= 0 {
 		c.MaxWait = time.Second
 	}
-	return &hashGate{slots: make(chan struct{}, c.Slots), maxWaiting: int64(c.Queue), maxWait: c.MaxWait}
+	return &hashGate{
+		slots:       make(chan struct{}, c.Slots),
+		byGroup:     make(map[string]int),
+		maxWaiting:  c.Queue,
+		maxPerGroup: max(1, c.Queue/QueueShare),
+		maxWait:     c.MaxWait,
+	}
 }
 
 const errBusy = "the server is busy verifying credentials; retry later"
 
-// acquire waits for a slot. Every refusal is a LimitError: the queue is
-// full, the wait was too long, or the request ended meanwhile (nobody reads
-// that answer, but it must not look like a server fault).
-func (g *hashGate) acquire(ctx context.Context) error {
+// errBusyShare refuses a client whose group already holds its share of
+// the hash queue.
+const errBusyShare = "too many credential verifications from your address are waiting; retry later"
+
+// acquire waits for a slot on behalf of a client group ("" for work done
+// for the operator or an authenticated account, which no share bounds).
+// Every refusal is a LimitError: the queue is full, the group holds its
+// share of it, the wait was too long, or the request ended meanwhile
+// (nobody reads that answer, but it must not look like a server fault).
+func (g *hashGate) acquire(ctx context.Context, group string) error {
 	select {
 	case g.slots <- struct{}{}:
 		return nil
 	default:
 	}
-	if g.waiting.Add(1) > g.maxWaiting {
-		g.waiting.Add(-1)
-		return limitError(LimitHashQueue, time.Second, "%s", errBusy)
+	if err := g.enqueue(group); err != nil {
+		return err
 	}
-	defer g.waiting.Add(-1)
+	defer g.dequeue(group)
 	t := time.NewTimer(g.maxWait)
 	defer t.Stop()
 	select {
@@ -329,6 +386,34 @@ func (g *hashGate) acquire(ctx context.Context) error {
 	case <-ctx.Done():
 	}
 	return limitError(LimitHashQueue, time.Second, "%s", errBusy)
+}
+
+// enqueue takes a waiting place for group, or refuses.
+func (g *hashGate) enqueue(group string) error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.waiting >= g.maxWaiting {
+		return limitError(LimitHashQueue, time.Second, "%s", errBusy)
+	}
+	if group != "" {
+		if g.byGroup[group] >= g.maxPerGroup {
+			return limitError(LimitHashQueue, time.Second, "%s", errBusyShare)
+		}
+		g.byGroup[group]++
+	}
+	g.waiting++
+	return nil
+}
+
+func (g *hashGate) dequeue(group string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.waiting--
+	if group != "" {
+		if g.byGroup[group]--; g.byGroup[group] <= 0 {
+			delete(g.byGroup, group)
+		}
+	}
 }
 
 func (g *hashGate) release() { <-g.slots }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -33,7 +34,7 @@ func TestFailLimiterPerPair(t *testing.T) {
 		if err != nil {
 			t.Fatalf("failure %d refused: %v", i+1, err)
 		}
-		f.record(r, true, false)
+		f.record(r, outcomeFailed)
 	}
 	_, err := f.admit("victim01", "192.0.2.1")
 	wantLimit(t, err, LimitFailuresPair, 3*time.Second)
@@ -53,7 +54,7 @@ func TestFailLimiterPerPair(t *testing.T) {
 	if err != nil {
 		t.Fatalf("after 3s: %v", err)
 	}
-	f.record(r, true, false)
+	f.record(r, outcomeFailed)
 	_, err = f.admit("victim01", "192.0.2.1")
 	wantLimit(t, err, LimitFailuresPair, 3*time.Second)
 }
@@ -67,7 +68,7 @@ func TestFailLimiterPerAddr(t *testing.T) {
 		if err != nil {
 			t.Fatalf("failure %d refused: %v", i+1, err)
 		}
-		f.record(r, true, false)
+		f.record(r, outcomeFailed)
 	}
 	// The whole /64 is one client.
 	_, err := f.admit("fresh001", "2001:db8:1:2:ffff::1")
@@ -86,7 +87,7 @@ func TestFailLimiterSettle(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		f.record(r, true, false)
+		f.record(r, outcomeFailed)
 	}
 	fail()
 	fail()
@@ -95,7 +96,7 @@ func TestFailLimiterSettle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.record(r, false, true)
+	f.record(r, outcomeSucceeded)
 	fail()
 	fail()
 	fail()
@@ -111,7 +112,7 @@ func TestFailLimiterSettle(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		f.record(r, false, false)
+		f.record(r, outcomeNone)
 	}
 	if f.pairs.len() != 0 || f.addrs.len() != 0 {
 		t.Errorf("full buckets are kept: %d pairs, %d addresses", f.pairs.len(), f.addrs.len())
@@ -134,7 +135,7 @@ func TestFailLimiterDebt(t *testing.T) {
 		burst = append(burst, a)
 	}
 	for _, a := range burst {
-		f.record(a, true, false)
+		f.record(a, outcomeFailed)
 	}
 	// 20 tokens, 25 failures: 5 in debt, so one more attempt in 6 tokens'
 	// time, 18 seconds.
@@ -151,7 +152,7 @@ func TestFailLimiterDebt(t *testing.T) {
 	// Debt is bounded: a huge burst locks the pair for at most two
 	// windows.
 	for range 1000 {
-		f.record(burst[0], true, false)
+		f.record(burst[0], outcomeFailed)
 	}
 	_, err = f.admit("victim01", "192.0.2.1")
 	wantLimit(t, err, LimitFailuresPair, 2*time.Minute+3*time.Second)
@@ -166,7 +167,7 @@ func TestFailLimiterBounded(t *testing.T) {
 		if err != nil {
 			continue
 		}
-		f.record(r, true, false)
+		f.record(r, outcomeFailed)
 	}
 	if f.pairs.len() > 50 || f.addrs.len() > 50 {
 		t.Errorf("tables grew to %d pairs, %d addresses; bound 50", f.pairs.len(), f.addrs.len())
@@ -183,8 +184,9 @@ func TestFailLimiterBounded(t *testing.T) {
 func TestClientGroup(t *testing.T) {
 	t.Parallel()
 	for in, want := range map[string]string{
-		"192.0.2.1":                         "192.0.2.1",
-		"::ffff:192.0.2.1":                  "192.0.2.1",
+		"192.0.2.1":                         "192.0.2.0/24",
+		"192.0.2.200":                       "192.0.2.0/24",
+		"::ffff:192.0.2.1":                  "192.0.2.0/24",
 		"2001:db8:a:b:c:d:e:f":              "2001:db8:a:b::/64",
 		"2001:db8:a:b::1%eth0":              "2001:db8:a:b::/64",
 		"not an address":                    "not an address",
@@ -234,17 +236,17 @@ func TestHashGate(t *testing.T) {
 	t.Parallel()
 	g := newHashGate(HashConcurrency{Slots: 1, Queue: 1, MaxWait: time.Hour})
 	ctx := context.Background()
-	if err := g.acquire(ctx); err != nil {
+	if err := g.acquire(ctx, ""); err != nil {
 		t.Fatal(err)
 	}
 	// One waiter fits in the queue; it gets the slot when it is released.
 	got := make(chan error)
-	go func() { got <- g.acquire(ctx) }()
-	for g.waiting.Load() != 1 {
+	go func() { got <- g.acquire(ctx, "") }()
+	for g.queued() != 1 {
 		time.Sleep(time.Millisecond) // nothing to wait on: the waiter is inside acquire
 	}
 	// The queue is full: refused at once.
-	wantLimit(t, g.acquire(ctx), LimitHashQueue, time.Second)
+	wantLimit(t, g.acquire(ctx, ""), LimitHashQueue, time.Second)
 	g.release()
 	if err := <-got; err != nil {
 		t.Fatalf("queued waiter: %v", err)
@@ -252,15 +254,53 @@ func TestHashGate(t *testing.T) {
 	// A request that ends while waiting is refused, not an internal error.
 	cctx, cancel := context.WithCancel(ctx)
 	cancel()
-	wantLimit(t, g.acquire(cctx), LimitHashQueue, time.Second)
+	wantLimit(t, g.acquire(cctx, ""), LimitHashQueue, time.Second)
 	// So is one that waits too long.
 	g2 := newHashGate(HashConcurrency{Slots: 1, Queue: 4, MaxWait: 10 * time.Millisecond})
-	if err := g2.acquire(ctx); err != nil {
+	if err := g2.acquire(ctx, ""); err != nil {
 		t.Fatal(err)
 	}
-	wantLimit(t, g2.acquire(ctx), LimitHashQueue, time.Second)
+	wantLimit(t, g2.acquire(ctx, ""), LimitHashQueue, time.Second)
 	g.release()
 	g2.release()
+}
+
+// TestHashGateShare: a client group waits in at most max(1, Queue/8)
+// places; other groups, and work for no group, still get theirs.
+func TestHashGateShare(t *testing.T) {
+	t.Parallel()
+	g := newHashGate(HashConcurrency{Slots: 1, Queue: 16, MaxWait: time.Hour})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	if err := g.acquire(ctx, ""); err != nil {
+		t.Fatal(err)
+	}
+	waiters := make(chan error, 8)
+	wait := func(group string, want int) {
+		go func() { waiters <- g.acquire(ctx, group) }()
+		for g.queued() != want {
+			time.Sleep(time.Millisecond) // nothing to wait on: the waiter is inside acquire
+		}
+	}
+	wait("192.0.2.0/24", 1)
+	wait("192.0.2.0/24", 2)
+	err := g.acquire(ctx, "192.0.2.0/24")
+	wantLimit(t, err, LimitHashQueue, time.Second)
+	if !strings.Contains(err.Error(), "from your address") {
+		t.Errorf("refusal %q does not say the address's share is used up", err)
+	}
+	wait("198.51.100.0/24", 3)
+	wait("", 4)
+	wait("", 5)
+	wait("", 6) // no share bounds the operator's work
+	cancel()
+	for range 6 {
+		wantLimit(t, <-waiters, LimitHashQueue, time.Second)
+	}
+	if g.queued() != 0 || len(g.byGroup) != 0 {
+		t.Errorf("after the waiters left: %d queued, %d groups", g.queued(), len(g.byGroup))
+	}
+	g.release()
 }
 
 func TestVerifyCacheLRU(t *testing.T) {

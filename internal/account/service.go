@@ -28,7 +28,7 @@ type Service struct {
 
 	flights    flights
 	dummyOnce  sync.Once
-	dummy      string
+	dummy      encodedHash
 	pepperWarn sync.Once
 }
 

@@ -7,7 +7,7 @@ import (
 	"github.com/vonage/vonage-go-sdk/internal/adminapi"
 )
 
-const adminToken = "e2e-admin-token-3f9a0c"
+const adminToken = "e2e-admin-token-3f9a0c1d8b"
 
 // client talks to one server's admin API, and to the rest of it through
 // http.

@@ -2,13 +2,10 @@ package httpapi
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/json"
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 
 	"github.com/vonage/vonage-go-sdk/internal/account"
 	"github.com/vonage/vonage-go-sdk/internal/adminapi"
@@ -18,26 +15,6 @@ import (
 // out, errors as RFC 7807 problem details, bearer-token authentication.
 // Bodies are strict: unknown members, wrong types and trailing data are
 // 400s, so an operator's typo never silently does something else.
-
-// requireAdmin lets a request through only with Authorization: Bearer and
-// the configured token. The SHA-256 digests of the two tokens are compared
-// in constant time, so neither the token's content nor its length leaks
-// through timing.
-func (s *server) requireAdmin(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		scheme, token, _ := strings.Cut(r.Header.Get("Authorization"), " ")
-		token = strings.TrimSpace(token)
-		stateOf(r).noteSecret(token)
-		got := sha256.Sum256([]byte(token))
-		match := subtle.ConstantTimeCompare(got[:], s.adminDigest[:]) == 1
-		if !strings.EqualFold(scheme, "Bearer") || token == "" || !match {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="vonage-admin"`)
-			s.writeError(w, r, account.Errorf(account.EUNAUTHORIZED, `a valid "Authorization: Bearer <token>" header is required`))
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
-}
 
 // newAdminAccount is an account as the admin API shows it. Money is a
 // decimal string ("10.50"), never a JSON number, so no client parses it

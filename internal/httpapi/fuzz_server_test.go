@@ -46,7 +46,7 @@ func fuzzServer(f *testing.F, admin bool) (http.Handler, *account.Service, accou
 const (
 	fuzzKey        = "fuzzkey01"
 	fuzzSecret     = "Fuzz3dSecretQ7"
-	fuzzAdminToken = "fuzz-admin-token"
+	fuzzAdminToken = "fuzz-admin-token-44c7d0e2"
 )
 
 var requestIDInBody = regexp.MustCompile(`[0-9a-f]{32}`)

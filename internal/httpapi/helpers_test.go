@@ -21,7 +21,7 @@ import (
 )
 
 const (
-	adminToken    = "test-admin-token-5b0e1f"
+	adminToken    = "test-admin-token-5b0e1f77"
 	problemPrefix = "https://developer.nexmo.com/api-errors"
 )
 

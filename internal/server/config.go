@@ -71,7 +71,7 @@ type Config struct {
 	IdleTimeoutNearCap time.Duration
 
 	// AdminToken is the bearer token of the /admin API; empty turns the
-	// admin routes off.
+	// admin routes off. Check refuses one shorter than MinAdminTokenLen.
 	AdminToken string
 	// TrustedProxies are the proxies whose forwarding header names the
 	// client address; empty means the connection's peer is the client.

@@ -41,6 +41,7 @@ func TestCheck(t *testing.T) {
 		"MaxConnectionsPerAddr":    func(c *server.Config) { c.MaxConnectionsPerAddr = -1 },
 		"IdleTimeoutNearCap":       func(c *server.Config) { c.IdleTimeoutNearCap = -1 },
 		"BodyReadTimeout":          func(c *server.Config) { c.BodyReadTimeout = 0 },
+		"AdminToken":               func(c *server.Config) { c.AdminToken = "23-characters-is-short" + "!" },
 	} {
 		cfg := server.DefaultConfig()
 		spoil(&cfg)
@@ -54,6 +55,14 @@ func TestCheck(t *testing.T) {
 	cfg.AuthLimits.PerPair, cfg.AuthLimits.PerAddr, cfg.AuthLimits.Window = 0, 0, 0
 	if err := cfg.Check(); err != nil {
 		t.Errorf("limits off, no window: %v", err)
+	}
+	// No admin token turns the admin API off; 24 characters are enough.
+	for _, token := range []string{"", "exactly-24-characters-ok"} {
+		cfg := server.DefaultConfig()
+		cfg.AdminToken = token
+		if err := cfg.Check(); err != nil {
+			t.Errorf("admin token of %d characters: %v", len(token), err)
+		}
 	}
 }
 
