@@ -30,6 +30,7 @@ var flagOfField = map[string]string{
 	"AuthLimits.PerPair": "auth-fail-limit-pair", "AuthLimits.PerAddr": "auth-fail-limit-addr", "AuthLimits.Window": "auth-fail-window",
 	"HashConcurrency.Slots": "hash-concurrency", "HashConcurrency.Queue": "hash-queue",
 	"MaxInFlight": "max-in-flight", "MaxConnections": "max-connections",
+	"DBTimeout": "db-timeout", "VerifyCacheSize": "verify-cache-size",
 }
 
 // envName is the environment variable of a flag: --max-in-flight is
@@ -80,6 +81,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	fs.IntVar(&cfg.HashConcurrency.Queue, "hash-queue", cfg.HashConcurrency.Queue, "verifications waiting for a hash slot before 429s; 0 means 16 per slot")
 	fs.IntVar(&cfg.MaxInFlight, "max-in-flight", cfg.MaxInFlight, "API requests served at once before 503s; 0 means no limit")
 	fs.IntVar(&cfg.MaxConnections, "max-connections", cfg.MaxConnections, "open connections at once; 0 means no limit")
+	fs.DurationVar(&cfg.DBTimeout, "db-timeout", cfg.DBTimeout, "how long a database call may take before the request is answered 503")
+	fs.IntVar(&cfg.VerifyCacheSize, "verify-cache-size", cfg.VerifyCacheSize, "successful verifications remembered (about 400 bytes each); 0 turns the cache off")
 
 	// Every flag is also its environment variable, read first through the
 	// flag's own parser, so a bad value is refused the same way whichever

@@ -25,6 +25,8 @@ type Service struct {
 	conc    HashConcurrency
 	rated   bool
 	monoNow func() time.Time // the limiters' clock
+	// dbTimeout bounds each store call (0: only the caller's context).
+	dbTimeout time.Duration
 
 	flights    flights
 	dummyOnce  sync.Once
@@ -103,6 +105,9 @@ func NewService(store Store, opts ...Option) *Service {
 	}
 	if s.log == nil {
 		s.log = slog.Default()
+	}
+	if s.dbTimeout > 0 {
+		s.store = deadlineStore{inner: s.store, d: s.dbTimeout}
 	}
 	s.hasher = hasher{params: s.params, pepper: s.pepper}
 	s.gate = newHashGate(s.conc)

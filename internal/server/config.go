@@ -80,6 +80,11 @@ type Config struct {
 	PGStatementTimeout time.Duration
 	PGLockTimeout      time.Duration
 
+	// DBTimeout bounds every database call a request makes: a database
+	// that does not answer within it (frozen, or locked) is answered 503
+	// with Retry-After instead of holding the request.
+	DBTimeout time.Duration
+
 	// IdempotencyPruneInterval is how often Run forgets idempotency keys
 	// older than account.IdempotencyTTL.
 	IdempotencyPruneInterval time.Duration
@@ -120,6 +125,7 @@ func DefaultConfig() Config {
 		VerifyCacheSize:          account.DefaultVerifyCacheSize,
 		PGStatementTimeout:       postgres.DefaultStatementTimeout,
 		IdempotencyPruneInterval: time.Hour,
+		DBTimeout:                5 * time.Second,
 	}
 }
 

@@ -56,6 +56,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		account.WithHashConcurrency(cfg.HashConcurrency),
 		account.WithVerifyCacheSize(cfg.VerifyCacheSize),
 		account.WithPepper(cfg.Pepper),
+		account.WithDBTimeout(cfg.DBTimeout),
 	}
 	if cfg.Clock != nil {
 		opts = append(opts, account.WithClock(cfg.Clock))
@@ -107,6 +108,8 @@ func (c Config) Check() error {
 		{"ImportProgressTimeout", c.ImportProgressTimeout <= 0, nonPositive},
 		{"ShutdownTimeout", c.ShutdownTimeout <= 0, nonPositive},
 		{"IdempotencyPruneInterval", c.IdempotencyPruneInterval <= 0, nonPositive},
+		{"DBTimeout", c.DBTimeout <= 0, nonPositive},
+		{"VerifyCacheSize", c.VerifyCacheSize < 0, negative},
 		{"ClientIPHeader", c.ClientIPHeader != httpapi.HeaderXForwardedFor && c.ClientIPHeader != httpapi.HeaderForwarded,
 			fmt.Sprintf("must be %s or %s", httpapi.HeaderXForwardedFor, httpapi.HeaderForwarded)},
 	} {
