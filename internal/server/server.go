@@ -145,7 +145,11 @@ func openStore(ctx context.Context, cfg Config) (account.Store, error) {
 		}
 		return s, nil
 	}
-	s, err := sqlite.Open(ctx, cfg.DB)
+	var opts []sqlite.Option
+	if cfg.Logger != nil {
+		opts = append(opts, sqlite.WithLogger(cfg.Logger))
+	}
+	s, err := sqlite.Open(ctx, cfg.DB, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("open SQLite database %s: %w", cfg.DB, err)
 	}
