@@ -53,14 +53,16 @@ var _ Store = deadlineStore{}
 // errDBTimeout is the safe message of a database call that ran out of time.
 const errDBTimeout = "the database did not answer in time; retry later"
 
-// bounded runs f under the deadline. An error after the deadline fired,
-// while the caller's own context is still live, is EUNAVAILABLE; the
-// caller leaving is left as it is.
+// bounded runs f under the deadline. An unexpected error after the
+// deadline fired, or any timeout (the store's own, such as a connect
+// timeout, may come first), while the caller's own context is still live,
+// is EUNAVAILABLE; the caller leaving is left as it is.
 func bounded[T any](parent context.Context, d time.Duration, f func(context.Context) (T, error)) (T, error) {
 	ctx, cancel := context.WithTimeout(parent, d)
 	defer cancel()
 	v, err := f(ctx)
-	if err != nil && parent.Err() == nil && errors.Is(ctx.Err(), context.DeadlineExceeded) && AsError(err) == nil {
+	if err != nil && parent.Err() == nil && AsError(err) == nil &&
+		(ctx.Err() != nil || errors.Is(err, context.DeadlineExceeded)) {
 		return v, Unavailable(errDBTimeout, err)
 	}
 	return v, err

@@ -48,6 +48,30 @@ type options struct {
 	statementTimeout *time.Duration    // nil: the connection string's or DefaultStatementTimeout
 	lockTimeout      *time.Duration    // nil: the connection string's or the server's
 	runtimeParams    map[string]string // set on every connection (tests set search_path)
+	connectTimeout   time.Duration     // 0: the connection string's connect_timeout, or DefaultConnectTimeout
+	pingTimeout      time.Duration     // 0: the connection string's pool_ping_timeout, or DefaultPingTimeout
+}
+
+// DefaultConnectTimeout bounds opening a connection unless the connection
+// string (connect_timeout) or WithConnectTimeout says otherwise: pgxpool
+// would otherwise let a connection it opens in the background try for two
+// minutes, against a database that accepts TCP but does not answer.
+const DefaultConnectTimeout = 5 * time.Second
+
+// DefaultPingTimeout bounds the pool's health check of an idle connection
+// before it is handed out, unless the connection string
+// (pool_ping_timeout) or WithPingTimeout says otherwise: pgxpool's default
+// is no bound.
+const DefaultPingTimeout = 5 * time.Second
+
+// WithConnectTimeout bounds opening each connection of the pool.
+func WithConnectTimeout(d time.Duration) Option {
+	return func(o *options) { o.connectTimeout = d }
+}
+
+// WithPingTimeout bounds the pool's health check of an idle connection.
+func WithPingTimeout(d time.Duration) Option {
+	return func(o *options) { o.pingTimeout = d }
 }
 
 // WithMaxConns sets the size of the connection pool; 0 keeps the
@@ -93,6 +117,16 @@ func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 		cfg.MaxConns = o.maxConns
 		cfg.MinConns = min(cfg.MinConns, cfg.MaxConns)
 		cfg.MinIdleConns = min(cfg.MinIdleConns, cfg.MaxConns)
+	}
+	if o.connectTimeout > 0 {
+		cfg.ConnConfig.ConnectTimeout = o.connectTimeout
+	} else if cfg.ConnConfig.ConnectTimeout == 0 {
+		cfg.ConnConfig.ConnectTimeout = DefaultConnectTimeout
+	}
+	if o.pingTimeout > 0 {
+		cfg.PingTimeout = o.pingTimeout
+	} else if cfg.PingTimeout == 0 {
+		cfg.PingTimeout = DefaultPingTimeout
 	}
 	params := cfg.ConnConfig.RuntimeParams
 	for name, value := range o.runtimeParams {

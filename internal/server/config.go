@@ -82,7 +82,8 @@ type Config struct {
 
 	// DBTimeout bounds every database call a request makes: a database
 	// that does not answer within it (frozen, or locked) is answered 503
-	// with Retry-After instead of holding the request.
+	// with Retry-After instead of holding the request. It also bounds
+	// opening a PostgreSQL connection and the pool's health check of one.
 	DBTimeout time.Duration
 
 	// IdempotencyPruneInterval is how often Run forgets idempotency keys

@@ -132,7 +132,8 @@ func (e *ConfigError) Error() string { return "server config: " + e.Field + " " 
 // file path.
 func openStore(ctx context.Context, cfg Config) (account.Store, error) {
 	if IsPostgresURL(cfg.DB) {
-		opts := []postgres.Option{postgres.WithStatementTimeout(cfg.PGStatementTimeout)}
+		opts := []postgres.Option{postgres.WithStatementTimeout(cfg.PGStatementTimeout),
+			postgres.WithConnectTimeout(cfg.DBTimeout), postgres.WithPingTimeout(cfg.DBTimeout)}
 		if cfg.PGMaxConns > 0 {
 			opts = append(opts, postgres.WithMaxConns(int32(cfg.PGMaxConns)))
 		}
