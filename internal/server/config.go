@@ -126,7 +126,15 @@ func DefaultConfig() Config {
 		VerifyCacheSize:          account.DefaultVerifyCacheSize,
 		PGStatementTimeout:       postgres.DefaultStatementTimeout,
 		IdempotencyPruneInterval: time.Hour,
-		DBTimeout:                5 * time.Second,
+		// Above the worst honest wait for SQLite's one writer (64
+		// concurrent money requests, each commit synced, on a loaded
+		// 2-core machine: over 5 s), far below RequestTimeout.
+		DBTimeout: 10 * time.Second,
+		// 65 first-time logins at once after a restart (an empty
+		// verification cache) must wait, not be refused: a waiting place
+		// costs a goroutine, not a hash's memory, and on one slot at some
+		// 60 ms a hash, 128 places drain in under 10 s.
+		HashConcurrency: account.HashConcurrency{Queue: 128, MaxWait: 10 * time.Second},
 	}
 }
 

@@ -99,6 +99,7 @@ func (c Config) Check() error {
 		{"AuthLimits.Window", lim.Window <= 0 && (lim.PerPair > 0 || lim.PerAddr > 0), nonPositive},
 		{"HashConcurrency.Slots", c.HashConcurrency.Slots < 0, negative},
 		{"HashConcurrency.Queue", c.HashConcurrency.Queue < 0, negative},
+		{"HashConcurrency.MaxWait", c.HashConcurrency.MaxWait < 0, negative},
 		{"MaxInFlight", c.MaxInFlight < 0, negative},
 		{"MaxConnections", c.MaxConnections < 0, negative},
 		{"PGMaxConns", c.PGMaxConns < 0, negative},
