@@ -62,7 +62,16 @@ type Store struct {
 	// readOnly is set while writes find the file read-only, so that the
 	// change is logged once each way, not on every write.
 	readOnly atomic.Bool
+	// wroteAt is when a write last committed (UnixNano): Ping trusts a
+	// write that recent instead of queueing its probe behind the writes.
+	wroteAt atomic.Int64
 }
+
+// probeAfter is how old the last successful write may be for Ping to
+// trust it rather than probe: under a steady flow of writes the probe
+// would wait its turn for the one writer, and could make /readyz fail
+// because the server is busy.
+const probeAfter = time.Second
 
 var _ account.Store = (*Store)(nil)
 
@@ -258,6 +267,9 @@ func (s *Store) Ping(ctx context.Context) error {
 	if err := diskFull(s.path); err != nil {
 		return fmt.Errorf("sqlite: ping: %w", err)
 	}
+	if !s.readOnly.Load() && time.Since(time.Unix(0, s.wroteAt.Load())) < probeAfter {
+		return nil
+	}
 	err := s.write(ctx, "ping", func(tx dbTx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (-1, 'readiness probe', 0)`); err != nil {
 			return err
@@ -345,8 +357,16 @@ func (s *Store) write(ctx context.Context, op string, fn func(tx dbTx) error) er
 	case sqlite3.SQLITE_FULL:
 		return account.Unavailable("the database cannot be written", err)
 	}
-	if err == nil && s.readOnly.CompareAndSwap(true, false) {
-		s.log.Info("the database file can be written again", "file", s.path)
+	if (err == nil && op != "migrate") || errors.Is(err, errRollback) {
+		// Committed, or the probe wrote before rolling back: the file can
+		// be written. (A migration with nothing to apply writes nothing,
+		// and commits on a read-only file too; so does a replayed
+		// idempotent request, which leaves Ping trusting the file for
+		// probeAfter at most.)
+		s.wroteAt.Store(time.Now().UnixNano())
+		if s.readOnly.CompareAndSwap(true, false) {
+			s.log.Info("the database file can be written again", "file", s.path)
+		}
 	}
 	return err
 }
