@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vonage/vonage-go-sdk/internal/account"
 	"github.com/vonage/vonage-go-sdk/internal/pgtest"
 )
 
@@ -138,4 +139,20 @@ func TestPoolTimeouts(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestStatementTimeoutIsUnavailable: a store call the server cancels for
+// its statement_timeout is EUNAVAILABLE (503 with Retry-After), not an
+// internal error.
+func TestStatementTimeoutIsUnavailable(t *testing.T) {
+	t.Parallel()
+	s, _ := open(t, WithStatementTimeout(100*time.Millisecond))
+	err := s.write(t.Context(), "sleep", func(tx dbTx) error {
+		_, err := tx.Exec(t.Context(), `SELECT pg_sleep(1)`)
+		return err
+	})
+	if account.ErrorCode(err) != account.EUNAVAILABLE {
+		t.Errorf("a statement over statement_timeout: %v, want EUNAVAILABLE", err)
+	}
+	wantState(t, "the cause", err, "57014")
 }

@@ -210,12 +210,19 @@ func (s *Store) inLedgerTx(ctx context.Context, op string, fn func(account.Ledge
 	return s.write(ctx, op, func(tx dbTx) error { return fn(tx) })
 }
 
-// wrap adds op to unexpected errors and leaves domain errors alone.
+// wrap adds op to unexpected errors and leaves domain errors alone. A
+// statement the server cancelled for its statement_timeout or lock_timeout
+// is EUNAVAILABLE: the database did not answer in time, and the caller
+// may retry (503 with Retry-After, like the service's own deadline).
 func wrap(op string, err error) error {
 	if err == nil || account.AsError(err) != nil {
 		return err
 	}
-	return fmt.Errorf("postgres: %s: %w", op, err)
+	err = fmt.Errorf("postgres: %s: %w", op, err)
+	if violates(err, codeQueryCanceled, "") || violates(err, codeLockNotAvailable, "") {
+		return account.Unavailable("the database did not answer in time; retry later", err)
+	}
+	return err
 }
 
 // SQLSTATEs the code tells apart. The VN class is the schema's own (see
@@ -224,6 +231,8 @@ const (
 	codeUniqueViolation     = "23505"
 	codeForeignKeyViolation = "23503"
 	codeLastSecret          = "VN001"
+	codeQueryCanceled       = "57014" // statement_timeout (or a cancel request)
+	codeLockNotAvailable    = "55P03" // lock_timeout
 )
 
 // pgError returns the server error in err's chain, or nil.
