@@ -32,6 +32,7 @@ var flagOfField = map[string]string{
 	"MaxInFlight": "max-in-flight", "MaxConnections": "max-connections",
 	"BodyReadTimeout": "body-read-timeout", "MaxConnectionsPerAddr": "max-connections-per-addr",
 	"IdleTimeoutNearCap": "idle-timeout-near-cap",
+	"DBTimeout":          "db-timeout", "VerifyCacheSize": "verify-cache-size", "HashConcurrency.MaxWait": "hash-wait",
 }
 
 // envName is the environment variable of a flag: --max-in-flight is
@@ -80,11 +81,14 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	fs.BoolVar(&cfg.CallRateLimit, "rate-limit", cfg.CallRateLimit, "enforce each account's max-calls-per-second on this instance")
 	fs.IntVar(&cfg.HashConcurrency.Slots, "hash-concurrency", cfg.HashConcurrency.Slots, "argon2id hashes run at once; 0 means GOMAXPROCS-1, at least 1")
 	fs.IntVar(&cfg.HashConcurrency.Queue, "hash-queue", cfg.HashConcurrency.Queue, "verifications waiting for a hash slot before 429s; 0 means 16 per slot")
+	fs.DurationVar(&cfg.HashConcurrency.MaxWait, "hash-wait", cfg.HashConcurrency.MaxWait, "how long a verification waits for a hash slot before a 429; 0 means one second")
 	fs.IntVar(&cfg.MaxInFlight, "max-in-flight", cfg.MaxInFlight, "API requests served at once before 503s; 0 means no limit")
 	fs.IntVar(&cfg.MaxConnections, "max-connections", cfg.MaxConnections, "open connections at once; 0 means no limit")
 	fs.IntVar(&cfg.MaxConnectionsPerAddr, "max-connections-per-addr", cfg.MaxConnectionsPerAddr, "open connections from one address (IPv6: one /64) at once, more are closed; 0 means no limit")
 	fs.DurationVar(&cfg.IdleTimeoutNearCap, "idle-timeout-near-cap", cfg.IdleTimeoutNearCap, "idle timeout of keep-alive connections once 3/4 of --max-connections are open; 0 keeps the usual 2m")
 	fs.DurationVar(&cfg.BodyReadTimeout, "body-read-timeout", cfg.BodyReadTimeout, "time to receive a request body, read before the request takes a slot (not the bulk import's)")
+	fs.DurationVar(&cfg.DBTimeout, "db-timeout", cfg.DBTimeout, "how long a database call may take before the request is answered 503")
+	fs.IntVar(&cfg.VerifyCacheSize, "verify-cache-size", cfg.VerifyCacheSize, "successful verifications remembered (about 210 bytes each); 0 turns the cache off")
 
 	// Every flag is also its environment variable, read first through the
 	// flag's own parser, so a bad value is refused the same way whichever

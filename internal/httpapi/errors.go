@@ -19,7 +19,7 @@ const (
 	codeNoRoute     account.Code = "no_route"
 	codeMethod      account.Code = "method_not_allowed"
 	codeTooLarge    account.Code = "body_too_large"
-	codeUnavailable account.Code = "unavailable"
+	codeUnavailable              = account.EUNAVAILABLE
 )
 
 // errorKind is how one error code looks on the wire.
@@ -104,7 +104,7 @@ func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		s.internalError(w, r, err)
 		return
 	}
-	if e.Code == account.ERATELIMIT {
+	if e.Code == account.ERATELIMIT || e.Code == codeUnavailable {
 		w.Header().Set("Retry-After", strconv.Itoa(retryAfterSeconds(err)))
 	}
 	detail := e.Message

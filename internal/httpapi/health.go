@@ -20,7 +20,10 @@ func (s *server) healthz(w http.ResponseWriter, r *http.Request) {
 
 // readyz answers 200 only when the database answers a ping, else 503, so a
 // load balancer stops sending traffic to an instance that cannot serve it.
-// The ping's error goes to the log, not to the (unauthenticated) caller.
+// The ping asks whether a write is possible too (on SQLite: the file is
+// still the one opened, the disk has room, a rolled-back write succeeds),
+// and is bounded by ReadyTimeout as well as the service's database
+// deadline. Its error goes to the log, not to the (unauthenticated) caller.
 func (s *server) readyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), s.readyTimeout)
 	defer cancel()
@@ -28,7 +31,7 @@ func (s *server) readyz(w http.ResponseWriter, r *http.Request) {
 		st := stateOf(r)
 		s.log.LogAttrs(r.Context(), slogError, "readiness check failed",
 			attrRequestID(st.id), attrString("error", st.redact(err.Error())))
-		s.writeError(w, r, &account.Error{Code: codeUnavailable, Message: "the database does not answer"})
+		s.writeError(w, r, &account.Error{Code: codeUnavailable, Message: "the database does not answer or cannot be written"})
 		return
 	}
 	s.writeJSON(w, r, http.StatusOK, statusBody{Status: "ready"})

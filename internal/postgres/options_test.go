@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vonage/vonage-go-sdk/internal/account"
 	"github.com/vonage/vonage-go-sdk/internal/pgtest"
 )
 
@@ -100,4 +101,58 @@ func TestOpenErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestPoolTimeouts: opening a connection and the pool's health check of an
+// idle one are bounded by default (pgxpool would try a connect for two
+// minutes and wait for a ping forever), by the URL, or by the options.
+func TestPoolTimeouts(t *testing.T) {
+	t.Parallel()
+	schema, _ := pgtest.NewSchema(t, "test")
+	url := pgtest.URL(t)
+	sep := "?"
+	if strings.Contains(url, "?") {
+		sep = "&"
+	}
+	for _, tc := range []struct {
+		name          string
+		url           string
+		opts          []Option
+		connect, ping time.Duration
+	}{
+		{"defaults", url, nil, DefaultConnectTimeout, DefaultPingTimeout},
+		{"url", url + sep + "connect_timeout=3&pool_ping_timeout=4s", nil, 3 * time.Second, 4 * time.Second},
+		{"options over url", url + sep + "connect_timeout=3&pool_ping_timeout=4s",
+			[]Option{WithConnectTimeout(time.Second), WithPingTimeout(2 * time.Second)}, time.Second, 2 * time.Second},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			opts := append([]Option{withRuntimeParam("search_path", schema)}, tc.opts...)
+			s, err := Open(t.Context(), tc.url, opts...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			cfg := s.pool.Config()
+			if cfg.ConnConfig.ConnectTimeout != tc.connect || cfg.PingTimeout != tc.ping {
+				t.Errorf("connect timeout %v, ping timeout %v; want %v and %v",
+					cfg.ConnConfig.ConnectTimeout, cfg.PingTimeout, tc.connect, tc.ping)
+			}
+		})
+	}
+}
+
+// TestStatementTimeoutIsUnavailable: a store call the server cancels for
+// its statement_timeout is EUNAVAILABLE (503 with Retry-After), not an
+// internal error.
+func TestStatementTimeoutIsUnavailable(t *testing.T) {
+	t.Parallel()
+	s, _ := open(t, WithStatementTimeout(100*time.Millisecond))
+	err := s.write(t.Context(), "sleep", func(tx dbTx) error {
+		_, err := tx.Exec(t.Context(), `SELECT pg_sleep(1)`)
+		return err
+	})
+	if account.ErrorCode(err) != account.EUNAVAILABLE {
+		t.Errorf("a statement over statement_timeout: %v, want EUNAVAILABLE", err)
+	}
+	wantState(t, "the cause", err, "57014")
 }

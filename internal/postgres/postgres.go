@@ -48,6 +48,30 @@ type options struct {
 	statementTimeout *time.Duration    // nil: the connection string's or DefaultStatementTimeout
 	lockTimeout      *time.Duration    // nil: the connection string's or the server's
 	runtimeParams    map[string]string // set on every connection (tests set search_path)
+	connectTimeout   time.Duration     // 0: the connection string's connect_timeout, or DefaultConnectTimeout
+	pingTimeout      time.Duration     // 0: the connection string's pool_ping_timeout, or DefaultPingTimeout
+}
+
+// DefaultConnectTimeout bounds opening a connection unless the connection
+// string (connect_timeout) or WithConnectTimeout says otherwise: pgxpool
+// would otherwise let a connection it opens in the background try for two
+// minutes, against a database that accepts TCP but does not answer.
+const DefaultConnectTimeout = 5 * time.Second
+
+// DefaultPingTimeout bounds the pool's health check of an idle connection
+// before it is handed out, unless the connection string
+// (pool_ping_timeout) or WithPingTimeout says otherwise: pgxpool's default
+// is no bound.
+const DefaultPingTimeout = 5 * time.Second
+
+// WithConnectTimeout bounds opening each connection of the pool.
+func WithConnectTimeout(d time.Duration) Option {
+	return func(o *options) { o.connectTimeout = d }
+}
+
+// WithPingTimeout bounds the pool's health check of an idle connection.
+func WithPingTimeout(d time.Duration) Option {
+	return func(o *options) { o.pingTimeout = d }
 }
 
 // WithMaxConns sets the size of the connection pool; 0 keeps the
@@ -93,6 +117,16 @@ func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 		cfg.MaxConns = o.maxConns
 		cfg.MinConns = min(cfg.MinConns, cfg.MaxConns)
 		cfg.MinIdleConns = min(cfg.MinIdleConns, cfg.MaxConns)
+	}
+	if o.connectTimeout > 0 {
+		cfg.ConnConfig.ConnectTimeout = o.connectTimeout
+	} else if cfg.ConnConfig.ConnectTimeout == 0 {
+		cfg.ConnConfig.ConnectTimeout = DefaultConnectTimeout
+	}
+	if o.pingTimeout > 0 {
+		cfg.PingTimeout = o.pingTimeout
+	} else if cfg.PingTimeout == 0 {
+		cfg.PingTimeout = DefaultPingTimeout
 	}
 	params := cfg.ConnConfig.RuntimeParams
 	for name, value := range o.runtimeParams {
@@ -176,12 +210,19 @@ func (s *Store) inLedgerTx(ctx context.Context, op string, fn func(account.Ledge
 	return s.write(ctx, op, func(tx dbTx) error { return fn(tx) })
 }
 
-// wrap adds op to unexpected errors and leaves domain errors alone.
+// wrap adds op to unexpected errors and leaves domain errors alone. A
+// statement the server cancelled for its statement_timeout or lock_timeout
+// is EUNAVAILABLE: the database did not answer in time, and the caller
+// may retry (503 with Retry-After, like the service's own deadline).
 func wrap(op string, err error) error {
 	if err == nil || account.AsError(err) != nil {
 		return err
 	}
-	return fmt.Errorf("postgres: %s: %w", op, err)
+	err = fmt.Errorf("postgres: %s: %w", op, err)
+	if violates(err, codeQueryCanceled, "") || violates(err, codeLockNotAvailable, "") {
+		return account.Unavailable("the database did not answer in time; retry later", err)
+	}
+	return err
 }
 
 // SQLSTATEs the code tells apart. The VN class is the schema's own (see
@@ -190,6 +231,8 @@ const (
 	codeUniqueViolation     = "23505"
 	codeForeignKeyViolation = "23503"
 	codeLastSecret          = "VN001"
+	codeQueryCanceled       = "57014" // statement_timeout (or a cancel request)
+	codeLockNotAvailable    = "55P03" // lock_timeout
 )
 
 // pgError returns the server error in err's chain, or nil.

@@ -97,6 +97,12 @@ type Config struct {
 	PGStatementTimeout time.Duration
 	PGLockTimeout      time.Duration
 
+	// DBTimeout bounds every database call a request makes: a database
+	// that does not answer within it (frozen, or locked) is answered 503
+	// with Retry-After instead of holding the request. It also bounds
+	// opening a PostgreSQL connection and the pool's health check of one.
+	DBTimeout time.Duration
+
 	// IdempotencyPruneInterval is how often Run forgets idempotency keys
 	// older than account.IdempotencyTTL.
 	IdempotencyPruneInterval time.Duration
@@ -140,6 +146,15 @@ func DefaultConfig() Config {
 		BodyReadTimeout:          5 * time.Second,
 		MaxConnectionsPerAddr:    256,
 		IdleTimeoutNearCap:       2 * time.Second,
+		// Above the worst honest wait for SQLite's one writer (64
+		// concurrent money requests, each commit synced, on a loaded
+		// 2-core machine: over 5 s), far below RequestTimeout.
+		DBTimeout: 10 * time.Second,
+		// 65 first-time logins at once after a restart (an empty
+		// verification cache) must wait, not be refused: a waiting place
+		// costs a goroutine, not a hash's memory, and on one slot at some
+		// 60 ms a hash, 128 places drain in under 10 s.
+		HashConcurrency: account.HashConcurrency{Queue: 128, MaxWait: 10 * time.Second},
 	}
 }
 

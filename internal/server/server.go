@@ -56,6 +56,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		account.WithHashConcurrency(cfg.HashConcurrency),
 		account.WithVerifyCacheSize(cfg.VerifyCacheSize),
 		account.WithPepper(cfg.Pepper),
+		account.WithDBTimeout(cfg.DBTimeout),
 	}
 	if cfg.Clock != nil {
 		opts = append(opts, account.WithClock(cfg.Clock))
@@ -100,6 +101,7 @@ func (c Config) Check() error {
 		{"AuthLimits.Window", lim.Window <= 0 && (lim.PerPair > 0 || lim.PerAddr > 0), nonPositive},
 		{"HashConcurrency.Slots", c.HashConcurrency.Slots < 0, negative},
 		{"HashConcurrency.Queue", c.HashConcurrency.Queue < 0, negative},
+		{"HashConcurrency.MaxWait", c.HashConcurrency.MaxWait < 0, negative},
 		{"MaxInFlight", c.MaxInFlight < 0, negative},
 		{"MaxConnections", c.MaxConnections < 0, negative},
 		{"MaxConnectionsPerAddr", c.MaxConnectionsPerAddr < 0, negative},
@@ -112,6 +114,8 @@ func (c Config) Check() error {
 		{"ImportProgressTimeout", c.ImportProgressTimeout <= 0, nonPositive},
 		{"ShutdownTimeout", c.ShutdownTimeout <= 0, nonPositive},
 		{"IdempotencyPruneInterval", c.IdempotencyPruneInterval <= 0, nonPositive},
+		{"DBTimeout", c.DBTimeout <= 0, nonPositive},
+		{"VerifyCacheSize", c.VerifyCacheSize < 0, negative},
 		{"ClientIPHeader", c.ClientIPHeader != httpapi.HeaderXForwardedFor && c.ClientIPHeader != httpapi.HeaderForwarded,
 			fmt.Sprintf("must be %s or %s", httpapi.HeaderXForwardedFor, httpapi.HeaderForwarded)},
 	} {
@@ -139,7 +143,8 @@ func (e *ConfigError) Error() string { return "server config: " + e.Field + " " 
 // file path.
 func openStore(ctx context.Context, cfg Config) (account.Store, error) {
 	if IsPostgresURL(cfg.DB) {
-		opts := []postgres.Option{postgres.WithStatementTimeout(cfg.PGStatementTimeout)}
+		opts := []postgres.Option{postgres.WithStatementTimeout(cfg.PGStatementTimeout),
+			postgres.WithConnectTimeout(cfg.DBTimeout), postgres.WithPingTimeout(cfg.DBTimeout)}
 		if cfg.PGMaxConns > 0 {
 			opts = append(opts, postgres.WithMaxConns(int32(cfg.PGMaxConns)))
 		}
@@ -152,7 +157,11 @@ func openStore(ctx context.Context, cfg Config) (account.Store, error) {
 		}
 		return s, nil
 	}
-	s, err := sqlite.Open(ctx, cfg.DB)
+	var opts []sqlite.Option
+	if cfg.Logger != nil {
+		opts = append(opts, sqlite.WithLogger(cfg.Logger))
+	}
+	s, err := sqlite.Open(ctx, cfg.DB, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("open SQLite database %s: %w", cfg.DB, err)
 	}

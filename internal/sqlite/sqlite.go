@@ -12,9 +12,14 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
+	"log/slog"
 	"net/url"
+	"os"
 	"runtime"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"modernc.org/sqlite"
@@ -35,12 +40,38 @@ import (
 //
 // Credit, Charge and TopUp come from the embedded account.Ledger, which
 // runs the money rules in the Store's write transactions.
+//
+// The Store tells the truth about its file: Ping fails when a write is
+// impossible (a read-only file, a deleted or replaced file, a full disk),
+// and the write connection is reopened when a write finds the file
+// read-only, so writes work again as soon as the file is writable.
 type Store struct {
 	account.Ledger
-	w *sql.DB    // one connection, BEGIN IMMEDIATE
-	r *sql.DB    // several query-only connections; the same as w in memory
-	q *readStmts // the per-request reads, prepared on r
+	wmu  sync.Mutex // guards w, which a read-only failure replaces
+	w    *sql.DB    // one connection, BEGIN IMMEDIATE
+	r    *sql.DB    // several query-only connections; the same as w in memory
+	q    *readStmts // the per-request reads, prepared on r
+	wdsn string     // w's data source name, to reopen it
+
+	path  string      // the file; "" in memory
+	ident os.FileInfo // the file as opened, to notice it deleted or replaced
+	log   *slog.Logger
+	// lost is logged once: the file was deleted or replaced under the
+	// Store, which cannot recover from it without a restart.
+	lost sync.Once
+	// readOnly is set while writes find the file read-only, so that the
+	// change is logged once each way, not on every write.
+	readOnly atomic.Bool
+	// wroteAt is when a write last committed (UnixNano): Ping trusts a
+	// write that recent instead of queueing its probe behind the writes.
+	wroteAt atomic.Int64
 }
+
+// probeAfter is how old the last successful write may be for Ping to
+// trust it rather than probe: under a steady flow of writes the probe
+// would wait its turn for the one writer, and could make /readyz fail
+// because the server is busy.
+const probeAfter = time.Second
 
 var _ account.Store = (*Store)(nil)
 
@@ -52,15 +83,34 @@ const busyTimeout = 10 * time.Second
 // It lives as long as the Store and is not shared with anyone.
 const Memory = ":memory:"
 
+// Option changes how Open opens the database.
+type Option func(*Store)
+
+// WithLogger sets where the Store reports its file's problems (a file
+// others can read, a file deleted or replaced, a read-only file); nothing
+// is logged without it.
+func WithLogger(l *slog.Logger) Option { return func(s *Store) { s.log = l } }
+
 // Open opens the database at path, creating the file if needed, and brings
-// its schema up to date. path may be Memory.
-func Open(ctx context.Context, path string) (*Store, error) {
+// its schema up to date. path may be Memory. A new file and its -wal and
+// -shm companions are created readable by their owner only (0600): they
+// hold the secrets' hashes; an existing file that others may read is
+// logged as a warning.
+func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	if path == "" {
 		return nil, errors.New("sqlite: open: empty database path")
 	}
-	if path == Memory {
-		return openMemory(ctx)
+	s := &Store{log: slog.New(slog.DiscardHandler)}
+	for _, o := range opts {
+		o(s)
 	}
+	if path == Memory {
+		return openMemory(ctx, s)
+	}
+	if err := createPrivate(path); err != nil {
+		return nil, err
+	}
+	s.path = path
 
 	// journal_mode=WAL: readers and the writer do not block each other.
 	// synchronous=FULL: in WAL mode the default NORMAL only syncs the WAL at
@@ -70,13 +120,14 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	// foreign_keys: SQLite leaves them off unless asked, per connection.
 	// _txlock=immediate: take the write lock at BEGIN, not at the first
 	// write, so a read-then-write transaction can never be refused halfway.
-	w, err := openWriter(dsn(path, url.Values{
+	s.wdsn = dsn(path, url.Values{
 		"_busy_timeout": {fmt.Sprint(busyTimeout.Milliseconds())},
 		"_journal_mode": {"WAL"},
 		"_synchronous":  {"FULL"},
 		"_foreign_keys": {"1"},
 		"_txlock":       {"immediate"},
-	}))
+	})
+	w, err := openWriter(s.wdsn)
 	if err != nil {
 		return nil, err
 	}
@@ -95,13 +146,49 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	n := max(4, runtime.GOMAXPROCS(0))
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
-	return start(ctx, w, r)
+	if err := s.start(ctx, w, r); err != nil {
+		return nil, err
+	}
+	// SQLite gives the -wal and -shm files the database file's mode; they
+	// exist now that start has written.
+	for _, f := range []string{path, path + "-wal", path + "-shm"} {
+		if fi, err := os.Stat(f); err == nil && fi.Mode().Perm()&0o077 != 0 {
+			s.log.Warn("the database file can be read by other users of this system: it holds the secrets' hashes; chmod 600 it",
+				"file", f, "mode", fi.Mode().Perm().String())
+		}
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		s.Close()
+		return nil, fmt.Errorf("sqlite: open: %w", err)
+	}
+	s.ident = fi
+	return s, nil
+}
+
+// createPrivate creates the database file, empty and 0600, unless it
+// exists, before SQLite opens it: SQLite would create it 0644 (less the
+// umask), and its companions after it.
+func createPrivate(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("sqlite: create %s: %w", path, err)
+	}
+	// Nothing has locked the file yet, so closing this descriptor
+	// releases no SQLite lock.
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("sqlite: create %s: %w", path, err)
+	}
+	return nil
 }
 
 // openMemory opens a private in-memory database on a single connection,
 // which serves reads and writes alike: an in-memory database has no WAL and
 // disappears with its last connection, so the pool keeps that one forever.
-func openMemory(ctx context.Context) (*Store, error) {
+func openMemory(ctx context.Context, s *Store) (*Store, error) {
 	db, err := openWriter(Memory + "?" + url.Values{
 		"_foreign_keys": {"1"},
 		"_txlock":       {"immediate"},
@@ -109,7 +196,10 @@ func openMemory(ctx context.Context) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	return start(ctx, db, db)
+	if err := s.start(ctx, db, db); err != nil {
+		return nil, err
+	}
+	return s, nil
 }
 
 // openWriter opens a pool of one connection, kept forever, on the data
@@ -126,23 +216,23 @@ func openWriter(name string) (*sql.DB, error) {
 	return w, nil
 }
 
-// start wires a Store on its write and read pools, brings the schema up to
+// start wires s on its write and read pools, brings the schema up to
 // date and prepares the reads; on failure it closes the pools.
-func start(ctx context.Context, w, r *sql.DB) (*Store, error) {
-	s := &Store{w: w, r: r}
+func (s *Store) start(ctx context.Context, w, r *sql.DB) error {
+	s.w, s.r = w, r
 	s.Ledger = account.Ledger{InTx: s.inLedgerTx}
 	err := s.migrate(ctx)
 	if err == nil {
-		err = s.Ping(ctx)
+		err = s.ping(ctx)
 	}
 	if err == nil {
 		s.q, err = prepareReads(ctx, r)
 	}
 	if err != nil {
 		s.Close()
-		return nil, err
+		return err
 	}
-	return s, nil
+	return nil
 }
 
 // dsn builds a "file:" URI so that any character in path (even '?' or '%')
@@ -153,14 +243,72 @@ func dsn(path string, params url.Values) string {
 	return "file:" + esc + "?" + params.Encode()
 }
 
-// Ping reports whether the database answers a query on the read pool, the
+// ping reports whether the database answers a query on the read pool, the
 // one requests use.
-func (s *Store) Ping(ctx context.Context) error {
+func (s *Store) ping(ctx context.Context) error {
 	var n int
 	if err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations`).Scan(&n); err != nil {
 		return fmt.Errorf("sqlite: ping: %w", err)
 	}
 	return nil
+}
+
+// Ping reports whether the database can serve requests: it answers a read
+// on the read pool, its file is still the one opened, the disk has room,
+// and a write on the write connection succeeds (rolled back, so nothing is
+// written), which reopens the connection if it finds the file read-only.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.ping(ctx); err != nil {
+		return err
+	}
+	if err := s.checkFile(); err != nil {
+		return fmt.Errorf("sqlite: ping: %w", err)
+	}
+	if err := diskFull(s.path); err != nil {
+		return fmt.Errorf("sqlite: ping: %w", err)
+	}
+	if !s.readOnly.Load() && time.Since(time.Unix(0, s.wroteAt.Load())) < probeAfter {
+		return nil
+	}
+	err := s.write(ctx, "ping", func(tx dbTx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (-1, 'readiness probe', 0)`); err != nil {
+			return err
+		}
+		return errRollback
+	})
+	if err != nil && !errors.Is(err, errRollback) {
+		return fmt.Errorf("sqlite: ping: %w", err)
+	}
+	return nil
+}
+
+// errRollback ends a write transaction without committing it.
+var errRollback = errors.New("rolled back on purpose")
+
+// checkFile reports an error when the path no longer names the file the
+// Store opened: deleted (writes would go to a file no one will open
+// again) or replaced (the Store would write to the old one). It is a
+// stat, cheap enough for every write.
+func (s *Store) checkFile() error {
+	if s.ident == nil {
+		return nil // in memory, or not opened yet
+	}
+	fi, err := os.Stat(s.path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		err = fmt.Errorf("the database file %s was deleted", s.path)
+	case err != nil:
+		return nil // cannot tell: let SQLite report what it finds
+	case !os.SameFile(fi, s.ident):
+		err = fmt.Errorf("the database file %s was replaced by another file", s.path)
+	default:
+		return nil
+	}
+	s.lost.Do(func() {
+		s.log.Error("the database file is no longer the one this server opened: writes are refused and /readyz fails until the server is restarted on the right file",
+			"error", err.Error())
+	})
+	return err
 }
 
 // Close closes the prepared statements and both pools.
@@ -170,7 +318,9 @@ func (s *Store) Close() error {
 	if s.r != nil && s.r != s.w {
 		errR = s.r.Close()
 	}
+	s.wmu.Lock()
 	errW := s.w.Close()
+	s.wmu.Unlock()
 	if err := errors.Join(errQ, errW, errR); err != nil {
 		return fmt.Errorf("sqlite: close: %w", err)
 	}
@@ -187,8 +337,68 @@ var _ account.LedgerTx = dbTx{}
 // write runs fn in a write transaction (BEGIN IMMEDIATE) and commits it
 // when fn returns nil. Domain errors from fn pass through untouched; any
 // other error is wrapped with op.
+//
+// A write is refused (EUNAVAILABLE) when the file was deleted or replaced;
+// one that finds the file read-only or the disk full fails EUNAVAILABLE
+// too, and a read-only failure reopens the write connection, so that
+// writes work again once the file is writable.
 func (s *Store) write(ctx context.Context, op string, fn func(tx dbTx) error) error {
-	tx, err := s.w.BeginTx(ctx, nil)
+	if err := s.checkFile(); err != nil {
+		return account.Unavailable("the database cannot be written", fmt.Errorf("sqlite: %s: %w", op, err))
+	}
+	s.wmu.Lock()
+	w := s.w
+	s.wmu.Unlock()
+	err := s.writeOn(ctx, w, op, fn)
+	switch sqliteCode(err) & 0xff {
+	case sqlite3.SQLITE_READONLY:
+		s.reopenWriter(w, err)
+		return account.Unavailable("the database cannot be written", err)
+	case sqlite3.SQLITE_FULL:
+		return account.Unavailable("the database cannot be written", err)
+	}
+	if (err == nil && op != "migrate") || errors.Is(err, errRollback) {
+		// Committed, or the probe wrote before rolling back: the file can
+		// be written. (A migration with nothing to apply writes nothing,
+		// and commits on a read-only file too; so does a replayed
+		// idempotent request, which leaves Ping trusting the file for
+		// probeAfter at most.)
+		s.wroteAt.Store(time.Now().UnixNano())
+		if s.readOnly.CompareAndSwap(true, false) {
+			s.log.Info("the database file can be written again", "file", s.path)
+		}
+	}
+	return err
+}
+
+// reopenWriter replaces the write connection old, which found the file
+// read-only: a SQLite connection that opened a read-only file stays
+// read-only, even once the file is writable again; a new one opens it
+// read-write if it can.
+func (s *Store) reopenWriter(old *sql.DB, cause error) {
+	if s.wdsn == "" {
+		return // in memory: nothing to reopen
+	}
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	if s.w != old {
+		return // another write reopened it already
+	}
+	w, err := openWriter(s.wdsn)
+	if err != nil {
+		return
+	}
+	s.w = w
+	old.Close()
+	if !s.readOnly.Swap(true) {
+		s.log.Error("the database file cannot be written: writes are answered 503 and /readyz fails until it can, when writes resume by themselves",
+			"file", s.path, "error", cause.Error())
+	}
+}
+
+// writeOn is write on the write pool w.
+func (s *Store) writeOn(ctx context.Context, w *sql.DB, op string, fn func(tx dbTx) error) error {
+	tx, err := w.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("sqlite: %s: begin: %w", op, err)
 	}
