@@ -80,7 +80,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	fs.StringVar(&cfg.ClientIPHeader, "client-ip-header", cfg.ClientIPHeader, "the header trusted proxies write: X-Forwarded-For or Forwarded")
 	fs.BoolVar(&cfg.CallRateLimit, "rate-limit", cfg.CallRateLimit, "enforce each account's max-calls-per-second on this instance")
 	fs.IntVar(&cfg.HashConcurrency.Slots, "hash-concurrency", cfg.HashConcurrency.Slots, "argon2id hashes run at once; 0 means GOMAXPROCS-1, at least 1")
-	fs.IntVar(&cfg.HashConcurrency.Queue, "hash-queue", cfg.HashConcurrency.Queue, "verifications waiting for a hash slot before 429s; 0 means 16 per slot")
+	fs.IntVar(&cfg.HashConcurrency.Queue, "hash-queue", cfg.HashConcurrency.Queue, "verifications waiting for a hash slot before 429s; 0 means 128 or 16 per slot, whichever is more")
 	fs.DurationVar(&cfg.HashConcurrency.MaxWait, "hash-wait", cfg.HashConcurrency.MaxWait, "how long a verification waits for a hash slot before a 429; 0 means one second")
 	fs.IntVar(&cfg.MaxInFlight, "max-in-flight", cfg.MaxInFlight, "API requests served at once before 503s; 0 means no limit")
 	fs.IntVar(&cfg.MaxConnections, "max-connections", cfg.MaxConnections, "open connections at once; 0 means no limit")

@@ -319,7 +319,8 @@ type hashGate struct {
 }
 
 // HashConcurrency configures the hash gate: Slots hashes at once, at most
-// Queue waiting (0 means 16 per slot), each waiting at most MaxWait (0
+// Queue waiting (0 means MinHashQueue or 16 per slot, whichever is more),
+// each waiting at most MaxWait (0
 // means one second) or until its request ends. Slots 0 means GOMAXPROCS-1
 // (at least 1): under a flood of wrong secrets, one core stays free for
 // the requests that need no hashing (cached verifications, refusals),
@@ -332,6 +333,12 @@ type HashConcurrency struct {
 	MaxWait time.Duration
 }
 
+// MinHashQueue is the smallest default hash queue: 65 first-time logins at
+// once after a restart (an empty verification cache) must wait, not be
+// refused. A waiting place costs a goroutine, not a hash's memory, and on
+// one slot at some 60 ms a hash, 128 places drain in under 10 s.
+const MinHashQueue = 128
+
 // QueueShare is the inverse of the share of the hash queue one client
 // group may hold: a group waits in at most max(1, Queue/QueueShare)
 // places, so at least QueueShare groups fit in the queue at once.
@@ -342,7 +349,7 @@ func newHashGate(c HashConcurrency) *hashGate {
 		c.Slots = max(1, runtime.GOMAXPROCS(0)-1)
 	}
 	if c.Queue <= 0 {
-		c.Queue = 16 * c.Slots
+		c.Queue = max(MinHashQueue, 16*c.Slots)
 	}
 	if c.MaxWait <= 0 {
 		c.MaxWait = time.Second

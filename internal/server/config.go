@@ -150,11 +150,9 @@ func DefaultConfig() Config {
 		// concurrent money requests, each commit synced, on a loaded
 		// 2-core machine: over 5 s), far below RequestTimeout.
 		DBTimeout: 10 * time.Second,
-		// 65 first-time logins at once after a restart (an empty
-		// verification cache) must wait, not be refused: a waiting place
-		// costs a goroutine, not a hash's memory, and on one slot at some
-		// 60 ms a hash, 128 places drain in under 10 s.
-		HashConcurrency: account.HashConcurrency{Queue: 128, MaxWait: 10 * time.Second},
+		// A restart's first logins wait for a hash rather than fail;
+		// the queue's default is account.MinHashQueue.
+		HashConcurrency: account.HashConcurrency{MaxWait: 10 * time.Second},
 	}
 }
 
