@@ -44,6 +44,27 @@ func openStore(t *testing.T, path string) *countingStore {
 	return &countingStore{Store: st}
 }
 
+// clockedService returns a service on a fresh store (cheap hashes) whose
+// limiters read the fake clock it also returns, started at the epoch;
+// opts add to those.
+func clockedService(t *testing.T, opts ...account.Option) (*account.Service, *countingStore, *account.FakeClock) {
+	t.Helper()
+	st := openStore(t, "")
+	clk := account.NewFakeClock(time.Unix(0, 0))
+	opts = append([]account.Option{account.WithHashParams(cheap), account.WithLimiterClock(clk.Now)}, opts...)
+	return account.NewService(st, opts...), st, clk
+}
+
+// mustCreate creates the account na describes, failing the test if it cannot.
+func mustCreate(t *testing.T, svc *account.Service, na account.NewAccount) account.Account {
+	t.Helper()
+	acct, _, err := svc.CreateAccount(context.Background(), na)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return acct
+}
+
 func limitReason(err error) string {
 	var le *account.LimitError
 	if errors.As(err, &le) && account.ErrorCode(err) == account.ERATELIMIT && le.RetryAfter() > 0 {
@@ -59,14 +80,8 @@ func limitReason(err error) string {
 func TestAuthenticateFailureLimits(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	st := openStore(t, "")
-	clk := account.NewFakeClock(time.Unix(0, 0))
-	svc := account.NewService(st, account.WithHashParams(cheap), account.WithLimiterClock(clk.Now),
-		account.WithAuthLimits(account.AuthLimits{PerPair: 5, PerAddr: 8, Window: time.Minute}))
-	acct, _, err := svc.CreateAccount(ctx, account.NewAccount{APIKey: "victim01", Secret: "Right1Secret"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	svc, st, clk := clockedService(t, account.WithAuthLimits(account.AuthLimits{PerPair: 5, PerAddr: 8, Window: time.Minute}))
+	acct := mustCreate(t, svc, account.NewAccount{APIKey: "victim01", Secret: "Right1Secret"})
 	const attacker, owner = "192.0.2.66", "198.51.100.7"
 	for i := range 5 {
 		if _, err := svc.Authenticate(ctx, acct.APIKey, "Wrong1Secret", attacker); account.ErrorCode(err) != account.EUNAUTHORIZED {
@@ -108,16 +123,10 @@ func TestAuthenticateFailureLimits(t *testing.T) {
 func TestAuthenticateCallRate(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	st := openStore(t, "")
-	clk := account.NewFakeClock(time.Unix(0, 0))
-	svc := account.NewService(st, account.WithHashParams(cheap), account.WithLimiterClock(clk.Now), account.WithCallRateLimit(true))
+	svc, st, clk := clockedService(t, account.WithCallRateLimit(true))
 	limits := account.Limits{MaxOutboundRequest: 30, MaxInboundRequest: 30, MaxCallsPerSecond: 3}
-	if _, _, err := svc.CreateAccount(ctx, account.NewAccount{APIKey: "busy0001", Secret: "Busy1Secret", Limits: &limits}); err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := svc.CreateAccount(ctx, account.NewAccount{APIKey: "calm0001", Secret: "Calm1Secret"}); err != nil {
-		t.Fatal(err)
-	}
+	mustCreate(t, svc, account.NewAccount{APIKey: "busy0001", Secret: "Busy1Secret", Limits: &limits})
+	mustCreate(t, svc, account.NewAccount{APIKey: "calm0001", Secret: "Calm1Secret"})
 	for i := range 3 {
 		if _, err := svc.Authenticate(ctx, "busy0001", "Busy1Secret", "192.0.2.1"); err != nil {
 			t.Fatalf("call %d: %v", i+1, err)
@@ -210,9 +219,7 @@ func TestHashQueueFull(t *testing.T) {
 	svc := account.NewService(st, account.WithHashParams(account.HashParams{Memory: 8 * 1024, Time: 3, Threads: 1}),
 		account.WithAuthLimits(account.AuthLimits{}),
 		account.WithHashConcurrency(account.HashConcurrency{Slots: 1, Queue: 1, MaxWait: time.Minute}))
-	if _, _, err := svc.CreateAccount(ctx, account.NewAccount{APIKey: "queue001", Secret: "Queue1Secret"}); err != nil {
-		t.Fatal(err)
-	}
+	mustCreate(t, svc, account.NewAccount{APIKey: "queue001", Secret: "Queue1Secret"})
 	var wg sync.WaitGroup
 	var refused, failed atomic.Int64
 	for i := range 16 {
@@ -245,9 +252,7 @@ func TestConcurrentCalls(t *testing.T) {
 	svc := account.NewService(st, account.WithHashParams(account.HashParams{Memory: 4 * 1024, Time: 2, Threads: 1}),
 		account.WithAuthLimits(account.AuthLimits{PerPair: 5, PerAddr: 1000, Window: time.Hour}),
 		account.WithHashConcurrency(account.HashConcurrency{Slots: 1, Queue: 2, MaxWait: time.Minute}))
-	if _, _, err := svc.CreateAccount(ctx, account.NewAccount{APIKey: "burst001", Secret: "Burst1Secret"}); err != nil {
-		t.Fatal(err)
-	}
+	mustCreate(t, svc, account.NewAccount{APIKey: "burst001", Secret: "Burst1Secret"})
 	var wg sync.WaitGroup
 	var hashed, refusedPair atomic.Int64
 	// Bursts of 50 concurrent guesses until the pair is locked.

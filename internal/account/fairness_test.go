@@ -23,14 +23,10 @@ import (
 func TestRefusalsChargeTheAddress(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	st := openStore(t, "")
-	clk := account.NewFakeClock(time.Unix(0, 0))
-	svc := account.NewService(st, account.WithHashParams(cheap), account.WithLimiterClock(clk.Now),
+	svc, _, _ := clockedService(t,
 		account.WithAuthLimits(account.AuthLimits{PerPair: 100, PerAddr: 10, Window: time.Hour}),
 		account.WithHashConcurrency(account.HashConcurrency{Slots: 1, Queue: 16, MaxWait: time.Minute}))
-	if _, _, err := svc.CreateAccount(ctx, account.NewAccount{APIKey: "honest01", Secret: "Honest1Secret"}); err != nil {
-		t.Fatal(err)
-	}
+	mustCreate(t, svc, account.NewAccount{APIKey: "honest01", Secret: "Honest1Secret"})
 	release, err := svc.HoldHashSlot(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -115,9 +111,7 @@ func TestConstantWorkPerFailure(t *testing.T) {
 			}
 		}
 	}
-	if _, _, err := svc.CreateAccount(ctx, account.NewAccount{APIKey: "malform1", Secret: "First1Secret"}); err != nil {
-		t.Fatal(err)
-	}
+	mustCreate(t, svc, account.NewAccount{APIKey: "malform1", Secret: "First1Secret"})
 	if err := st.AddSecret(ctx, account.Secret{ID: account.NewID(), APIKey: "malform1", Hash: "$argon2id$garbage", CreatedAt: time.Now().UTC().Truncate(time.Microsecond)}); err != nil {
 		t.Fatal(err)
 	}
@@ -194,9 +188,7 @@ func TestImportHashBounds(t *testing.T) {
 // refused from that address's /24, and another address is not affected.
 func TestAuthorizeAdmin(t *testing.T) {
 	t.Parallel()
-	clk := account.NewFakeClock(time.Unix(0, 0))
-	svc := account.NewService(openStore(t, ""), account.WithHashParams(cheap), account.WithLimiterClock(clk.Now),
-		account.WithAuthLimits(account.AuthLimits{PerPair: 2, PerAddr: 5, Window: time.Minute}))
+	svc, _, clk := clockedService(t, account.WithAuthLimits(account.AuthLimits{PerPair: 2, PerAddr: 5, Window: time.Minute}))
 	if _, err := svc.Authenticate(context.Background(), "nokey001", "Wrong1Secret", "192.0.2.66"); account.ErrorCode(err) != account.EUNAUTHORIZED {
 		t.Fatal(err)
 	}
@@ -226,14 +218,10 @@ func TestAuthorizeAdmin(t *testing.T) {
 func TestSharedVerificationOutlivesItsCaller(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	st := openStore(t, "")
-	clk := account.NewFakeClock(time.Unix(0, 0))
-	svc := account.NewService(st, account.WithHashParams(cheap), account.WithLimiterClock(clk.Now),
+	svc, _, _ := clockedService(t,
 		account.WithAuthLimits(account.AuthLimits{PerPair: 10, PerAddr: 100, Window: time.Hour}),
 		account.WithHashConcurrency(account.HashConcurrency{Slots: 1, Queue: 16, MaxWait: time.Minute}))
-	if _, _, err := svc.CreateAccount(ctx, account.NewAccount{APIKey: "shared01", Secret: "Shared1Secret"}); err != nil {
-		t.Fatal(err)
-	}
+	mustCreate(t, svc, account.NewAccount{APIKey: "shared01", Secret: "Shared1Secret"})
 	for _, secret := range []string{"Shared1Secret", "Wrong1Secret"} {
 		release, err := svc.HoldHashSlot(ctx)
 		if err != nil {
