@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -17,6 +16,7 @@ import (
 	"github.com/vonage/vonage-go-sdk/internal/account"
 	"github.com/vonage/vonage-go-sdk/internal/pgtest"
 	"github.com/vonage/vonage-go-sdk/internal/server"
+	"github.com/vonage/vonage-go-sdk/internal/testutil"
 )
 
 // dbCheapHash keeps the accounts these tests create quick to make: the
@@ -70,36 +70,6 @@ func dbReady(t *testing.T, hc *http.Client, base string) int {
 	return st
 }
 
-// dbSetReadOnly makes the file at path read-only, or writable again, for
-// this process: chmod, and as root (whom modes do not stop) the immutable
-// attribute, through chattr in its own process (a descriptor this process
-// opened and closed on the database file would drop SQLite's locks). It
-// skips the test where neither works.
-func dbSetReadOnly(t *testing.T, path string, ro bool) {
-	t.Helper()
-	if !ro {
-		if os.Geteuid() == 0 {
-			if out, err := exec.Command("chattr", "-i", path).CombinedOutput(); err != nil {
-				t.Fatalf("chattr -i: %v: %s", err, out)
-			}
-		}
-		if err := os.Chmod(path, 0o600); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	if err := os.Chmod(path, 0o400); err != nil {
-		t.Fatal(err)
-	}
-	if os.Geteuid() != 0 {
-		return
-	}
-	if out, err := exec.Command("chattr", "+i", path).CombinedOutput(); err != nil {
-		t.Skipf("running as root and chattr +i failed (%v: %s): cannot make the file read-only", err, out)
-	}
-	t.Cleanup(func() { exec.Command("chattr", "-i", path).Run() })
-}
-
 // TestDBReadOnlyFile (L1): a server started on a read-only database file
 // is not ready and answers writes 503 with Retry-After, not 500; once the
 // file is writable again, writes work again without a restart.
@@ -114,7 +84,7 @@ func TestDBReadOnlyFile(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	dbSetReadOnly(t, path, true)
+	testutil.SetReadOnly(t, path, true)
 	srv := startServer(t, func(c *server.Config) { dbCheapHash(c); c.DB = path })
 	if st := dbReady(t, hc, srv.URL); st != http.StatusServiceUnavailable {
 		t.Errorf("read-only file: /readyz = %d, want 503", st)
@@ -126,7 +96,7 @@ func TestDBReadOnlyFile(t *testing.T) {
 		}
 	}
 
-	dbSetReadOnly(t, path, false)
+	testutil.SetReadOnly(t, path, false)
 	if st := dbReady(t, hc, srv.URL); st != http.StatusOK {
 		t.Errorf("file writable again: /readyz = %d, want 200", st)
 	}

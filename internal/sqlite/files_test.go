@@ -3,7 +3,6 @@ package sqlite_test
 import (
 	"log/slog"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -73,7 +72,7 @@ func TestWriterRecoversFromReadOnly(t *testing.T) {
 	if err := first.Close(); err != nil {
 		t.Fatal(err)
 	}
-	setReadOnly(t, path, true)
+	testutil.SetReadOnly(t, path, true)
 	s := open(t, path)
 	if err := s.Ping(t.Context()); account.ErrorCode(err) != account.EUNAVAILABLE {
 		t.Errorf("Ping on a read-only file: %v, want EUNAVAILABLE", err)
@@ -84,41 +83,11 @@ func TestWriterRecoversFromReadOnly(t *testing.T) {
 	if err := s.CreateAccount(t.Context(), acct, sec); account.ErrorCode(err) != account.EUNAVAILABLE {
 		t.Errorf("write on a read-only file: %v, want EUNAVAILABLE", err)
 	}
-	setReadOnly(t, path, false)
+	testutil.SetReadOnly(t, path, false)
 	if err := s.Ping(t.Context()); err != nil {
 		t.Errorf("Ping once the file is writable: %v", err)
 	}
 	if err := s.CreateAccount(t.Context(), acct, sec); err != nil {
 		t.Errorf("write once the file is writable: %v", err)
 	}
-}
-
-// setReadOnly makes the file at path read-only, or writable again, for
-// this process: chmod, and as root (whom modes do not stop) the immutable
-// attribute, through chattr in its own process (a descriptor this process
-// opened and closed on the database file would drop SQLite's locks). It
-// skips the test where neither works.
-func setReadOnly(t *testing.T, path string, ro bool) {
-	t.Helper()
-	if !ro {
-		if os.Geteuid() == 0 {
-			if out, err := exec.Command("chattr", "-i", path).CombinedOutput(); err != nil {
-				t.Fatalf("chattr -i: %v: %s", err, out)
-			}
-		}
-		if err := os.Chmod(path, 0o600); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	if err := os.Chmod(path, 0o400); err != nil {
-		t.Fatal(err)
-	}
-	if os.Geteuid() != 0 {
-		return
-	}
-	if out, err := exec.Command("chattr", "+i", path).CombinedOutput(); err != nil {
-		t.Skipf("running as root and chattr +i failed (%v: %s): cannot make the file read-only", err, out)
-	}
-	t.Cleanup(func() { exec.Command("chattr", "-i", path).Run() })
 }

@@ -5,6 +5,8 @@ package testutil
 import (
 	"bytes"
 	"context"
+	"os"
+	"os/exec"
 	"sync"
 	"testing"
 
@@ -53,4 +55,34 @@ func StartServer(tb testing.TB, cfg server.Config) *server.Server {
 		tb.Fatalf("server.Start: %v", err)
 	}
 	return srv
+}
+
+// SetReadOnly makes the file at path read-only, or writable again, for
+// this process: chmod, and as root (whom modes do not stop) the immutable
+// attribute, through chattr in its own process (a descriptor this process
+// opened and closed on the database file would drop SQLite's locks). It
+// skips the test where neither works.
+func SetReadOnly(t testing.TB, path string, ro bool) {
+	t.Helper()
+	if !ro {
+		if os.Geteuid() == 0 {
+			if out, err := exec.Command("chattr", "-i", path).CombinedOutput(); err != nil {
+				t.Fatalf("chattr -i: %v: %s", err, out)
+			}
+		}
+		if err := os.Chmod(path, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	if err := os.Chmod(path, 0o400); err != nil {
+		t.Fatal(err)
+	}
+	if os.Geteuid() != 0 {
+		return
+	}
+	if out, err := exec.Command("chattr", "+i", path).CombinedOutput(); err != nil {
+		t.Skipf("running as root and chattr +i failed (%v: %s): cannot make the file read-only", err, out)
+	}
+	t.Cleanup(func() { exec.Command("chattr", "-i", path).Run() })
 }
