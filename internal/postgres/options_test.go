@@ -26,10 +26,6 @@ func TestConnectionSettings(t *testing.T) {
 	t.Parallel()
 	schema, _ := pgtest.NewSchema(t, "test")
 	url := pgtest.URL(t)
-	sep := "?"
-	if strings.Contains(url, "?") {
-		sep = "&"
-	}
 	defaultMax := max(4, int32(runtime.NumCPU()))
 	for _, tc := range []struct {
 		name                string
@@ -46,18 +42,13 @@ func TestConnectionSettings(t *testing.T) {
 		{"fractions of a millisecond round up", url, []Option{WithStatementTimeout(time.Second + time.Microsecond), WithLockTimeout(time.Microsecond)},
 			defaultMax, "1001ms", "1ms", "vonage"},
 		{"zero disables", url, []Option{WithStatementTimeout(0)}, defaultMax, "0", "0", "vonage"},
-		{"url", url + sep + "pool_max_conns=3&statement_timeout=2500&lock_timeout=700&application_name=mine", nil,
+		{"url", withQuery(url, "pool_max_conns=3&statement_timeout=2500&lock_timeout=700&application_name=mine"), nil,
 			3, "2500ms", "700ms", "mine"},
-		{"options over url", url + sep + "pool_max_conns=3&statement_timeout=2500", []Option{WithMaxConns(5), WithStatementTimeout(time.Second)},
+		{"options over url", withQuery(url, "pool_max_conns=3&statement_timeout=2500"), []Option{WithMaxConns(5), WithStatementTimeout(time.Second)},
 			5, "1s", "0", "vonage"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			opts := append([]Option{withRuntimeParam("search_path", schema)}, tc.opts...)
-			s, err := Open(t.Context(), tc.url, opts...)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer s.Close()
+			s := openAt(t, tc.url, schema, tc.opts...)
 			if got := s.pool.Config().MaxConns; got != tc.maxConns {
 				t.Errorf("MaxConns %d, want %d", got, tc.maxConns)
 			}
@@ -73,6 +64,26 @@ func TestConnectionSettings(t *testing.T) {
 			}
 		})
 	}
+}
+
+// withQuery adds the parameters in query to url, which may have some already.
+func withQuery(url, query string) string {
+	if strings.Contains(url, "?") {
+		return url + "&" + query
+	}
+	return url + "?" + query
+}
+
+// openAt opens a Store on url with opts, its search_path schema (and no
+// application_name, which the tests check), and closes it when the test ends.
+func openAt(t *testing.T, url, schema string, opts ...Option) *Store {
+	t.Helper()
+	s, err := Open(t.Context(), url, append([]Option{withRuntimeParam("search_path", schema)}, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
 }
 
 func TestOpenErrors(t *testing.T) {
@@ -110,10 +121,6 @@ func TestPoolTimeouts(t *testing.T) {
 	t.Parallel()
 	schema, _ := pgtest.NewSchema(t, "test")
 	url := pgtest.URL(t)
-	sep := "?"
-	if strings.Contains(url, "?") {
-		sep = "&"
-	}
 	for _, tc := range []struct {
 		name          string
 		url           string
@@ -121,17 +128,12 @@ func TestPoolTimeouts(t *testing.T) {
 		connect, ping time.Duration
 	}{
 		{"defaults", url, nil, DefaultConnectTimeout, DefaultPingTimeout},
-		{"url", url + sep + "connect_timeout=3&pool_ping_timeout=4s", nil, 3 * time.Second, 4 * time.Second},
-		{"options over url", url + sep + "connect_timeout=3&pool_ping_timeout=4s",
+		{"url", withQuery(url, "connect_timeout=3&pool_ping_timeout=4s"), nil, 3 * time.Second, 4 * time.Second},
+		{"options over url", withQuery(url, "connect_timeout=3&pool_ping_timeout=4s"),
 			[]Option{WithConnectTimeout(time.Second), WithPingTimeout(2 * time.Second)}, time.Second, 2 * time.Second},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			opts := append([]Option{withRuntimeParam("search_path", schema)}, tc.opts...)
-			s, err := Open(t.Context(), tc.url, opts...)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer s.Close()
+			s := openAt(t, tc.url, schema, tc.opts...)
 			cfg := s.pool.Config()
 			if cfg.ConnConfig.ConnectTimeout != tc.connect || cfg.PingTimeout != tc.ping {
 				t.Errorf("connect timeout %v, ping timeout %v; want %v and %v",
