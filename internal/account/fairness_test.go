@@ -17,15 +17,22 @@ import (
 // tokens are limited (M3), and a caller leaving a shared verification
 // fails nobody else (L4).
 
+// oneSlotService is a clockedService with the failure limits given and one
+// hashing slot, 16 waiting places, for tests that hold the slot.
+func oneSlotService(t *testing.T, limits account.AuthLimits) *account.Service {
+	t.Helper()
+	svc, _, _ := clockedService(t, account.WithAuthLimits(limits),
+		account.WithHashConcurrency(account.HashConcurrency{Slots: 1, Queue: 16, MaxWait: time.Minute}))
+	return svc
+}
+
 // TestRefusalsChargeTheAddress: an address that floods the hashing queue
 // holds at most its share of it, each refusal costs it a failure (and not
 // a guess of the pair), and another address still gets a place.
 func TestRefusalsChargeTheAddress(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	svc, _, _ := clockedService(t,
-		account.WithAuthLimits(account.AuthLimits{PerPair: 100, PerAddr: 10, Window: time.Hour}),
-		account.WithHashConcurrency(account.HashConcurrency{Slots: 1, Queue: 16, MaxWait: time.Minute}))
+	svc := oneSlotService(t, account.AuthLimits{PerPair: 100, PerAddr: 10, Window: time.Hour})
 	mustCreate(t, svc, account.NewAccount{APIKey: "honest01", Secret: "Honest1Secret"})
 	release, err := svc.HoldHashSlot(ctx)
 	if err != nil {
@@ -218,9 +225,7 @@ func TestAuthorizeAdmin(t *testing.T) {
 func TestSharedVerificationOutlivesItsCaller(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	svc, _, _ := clockedService(t,
-		account.WithAuthLimits(account.AuthLimits{PerPair: 10, PerAddr: 100, Window: time.Hour}),
-		account.WithHashConcurrency(account.HashConcurrency{Slots: 1, Queue: 16, MaxWait: time.Minute}))
+	svc := oneSlotService(t, account.AuthLimits{PerPair: 10, PerAddr: 100, Window: time.Hour})
 	mustCreate(t, svc, account.NewAccount{APIKey: "shared01", Secret: "Shared1Secret"})
 	for _, secret := range []string{"Shared1Secret", "Wrong1Secret"} {
 		release, err := svc.HoldHashSlot(ctx)

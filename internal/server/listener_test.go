@@ -9,14 +9,23 @@ import (
 	"time"
 )
 
-func TestCapConnections(t *testing.T) {
-	t.Parallel()
+// listenLimited listens on a free loopback port and returns that listener
+// and the one limitConnections wraps it in under lim, closed when the test
+// ends.
+func listenLimited(t *testing.T, lim connLimits) (raw, ln net.Listener) {
+	t.Helper()
 	raw, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln := limitConnections(raw, connLimits{max: 1})
-	defer ln.Close()
+	ln = limitConnections(raw, lim)
+	t.Cleanup(func() { ln.Close() })
+	return raw, ln
+}
+
+// acceptAll accepts ln's connections into the channel it returns (room
+// for two waiting), which it closes once Accept fails.
+func acceptAll(ln net.Listener) <-chan net.Conn {
 	accepted := make(chan net.Conn, 2)
 	go func() {
 		for {
@@ -28,6 +37,13 @@ func TestCapConnections(t *testing.T) {
 			accepted <- c
 		}
 	}()
+	return accepted
+}
+
+func TestCapConnections(t *testing.T) {
+	t.Parallel()
+	raw, ln := listenLimited(t, connLimits{max: 1})
+	accepted := acceptAll(ln)
 	c1, err := net.Dial("tcp", raw.Addr().String())
 	if err != nil {
 		t.Fatal(err)
@@ -64,12 +80,7 @@ func TestCapConnections(t *testing.T) {
 // address is closed at once, and one from a trusted proxy is not.
 func TestConnectionsPerAddr(t *testing.T) {
 	t.Parallel()
-	raw, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln := limitConnections(raw, connLimits{max: 8, perAddr: 1})
-	defer ln.Close()
+	raw, ln := listenLimited(t, connLimits{max: 8, perAddr: 1})
 	go func() {
 		for {
 			c, err := ln.Accept()
@@ -99,22 +110,8 @@ func TestConnectionsPerAddr(t *testing.T) {
 	}
 
 	// A trusted proxy's connections are not capped per address.
-	raw2, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	proxy := limitConnections(raw2, connLimits{max: 8, perAddr: 1, exempt: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}})
-	defer proxy.Close()
-	accepted := make(chan net.Conn, 2)
-	go func() {
-		for {
-			c, err := proxy.Accept()
-			if err != nil {
-				return
-			}
-			accepted <- c
-		}
-	}()
+	raw2, proxy := listenLimited(t, connLimits{max: 8, perAddr: 1, exempt: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}})
+	accepted := acceptAll(proxy)
 	for range 2 { // both open at once
 		c, err := net.Dial("tcp", raw2.Addr().String())
 		if err != nil {
