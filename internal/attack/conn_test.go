@@ -36,15 +36,11 @@ const (
 func TestSlowBodiesHoldNoSlot(t *testing.T) {
 	t.Parallel()
 	const slots, attackers = 8, 32 // attackers: 4 times the slots
-	srv := startServer(t, func(c *server.Config) {
+	srv, key, secret, honest := connSetup(t, func(c *server.Config) {
 		c.MaxInFlight = slots
 		c.MaxConnections = 256
 		c.BodyReadTimeout = 400 * time.Millisecond // 5 s by default
-		c.CallRateLimit = false                    // the honest client calls often
 	})
-	key, secret := connAccount(t, srv)
-	honest := clientFrom(t, honestIP, 4)
-	honest.Timeout = 2 * time.Second
 
 	req := fmt.Sprintf("POST /account/settings?api_key=%s HTTP/1.1\r\nHost: attack\r\n"+
 		"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 60000\r\n\r\na", key)
@@ -79,19 +75,11 @@ func TestSlowBodiesHoldNoSlot(t *testing.T) {
 // at once.
 func TestIdleConnectionsOneAddress(t *testing.T) {
 	t.Parallel()
-	const maxConns, perAddr = 64, 16
-	srv := startServer(t, func(c *server.Config) {
-		c.MaxConnections = maxConns
-		c.MaxConnectionsPerAddr = perAddr
-		c.CallRateLimit = false
-	})
-	key, secret := connAccount(t, srv)
-	honest := clientFrom(t, honestIP, 4)
-	honest.Timeout = 2 * time.Second
+	srv, key, secret, honest := connIdleSetup(t)
 
-	idle := connIdleConns(t, srv, "127.0.0.2", maxConns+16)
-	if idle > perAddr {
-		t.Errorf("one address holds %d idle connections, want at most %d", idle, perAddr)
+	idle := connIdleConns(t, srv, "127.0.0.2", connIdleMax+16)
+	if idle > connIdlePerAddr {
+		t.Errorf("one address holds %d idle connections, want at most %d", idle, connIdlePerAddr)
 	}
 	ok, lat := connHonestLoad(t, honest, srv.URL, key, secret, 500*time.Millisecond)
 	fresh := connFresh(t, srv.URL, key, secret)
@@ -104,26 +92,46 @@ func TestIdleConnectionsOneAddress(t *testing.T) {
 // the connection idle the longest is closed for it.
 func TestIdleConnectionsNearCap(t *testing.T) {
 	t.Parallel()
-	const maxConns, perAddr = 64, 16
-	srv := startServer(t, func(c *server.Config) {
-		c.MaxConnections = maxConns
-		c.MaxConnectionsPerAddr = perAddr
-		c.CallRateLimit = false
-	})
-	key, secret := connAccount(t, srv)
-	honest := clientFrom(t, honestIP, 4)
-	honest.Timeout = 2 * time.Second
+	srv, key, secret, honest := connIdleSetup(t)
 
 	held := 0
-	for i := 2; i < 2+maxConns/perAddr; i++ {
-		held += connIdleConns(t, srv, fmt.Sprintf("127.0.0.%d", i), perAddr)
+	for i := 2; i < 2+connIdleMax/connIdlePerAddr; i++ {
+		held += connIdleConns(t, srv, fmt.Sprintf("127.0.0.%d", i), connIdlePerAddr)
 	}
-	if held != maxConns {
-		t.Fatalf("the attackers hold %d idle connections, want the cap, %d", held, maxConns)
+	if held != connIdleMax {
+		t.Fatalf("the attackers hold %d idle connections, want the cap, %d", held, connIdleMax)
 	}
 	fresh := connFresh(t, srv.URL, key, secret)
 	ok, lat := connHonestLoad(t, honest, srv.URL, key, secret, 500*time.Millisecond)
 	connCheckHonest(t, ok, lat, fresh)
+}
+
+// connSetup starts a server that change configures, with the per-account
+// call rate off (the honest client calls often), and returns it with the
+// honest user's account and client (4 connections, 2 s timeout).
+func connSetup(t *testing.T, change func(*server.Config)) (srv *server.Server, key, secret string, honest *http.Client) {
+	t.Helper()
+	srv = startServer(t, func(c *server.Config) {
+		c.CallRateLimit = false
+		change(c)
+	})
+	key, secret = connAccount(t, srv)
+	honest = clientFrom(t, honestIP, 4)
+	honest.Timeout = 2 * time.Second
+	return srv, key, secret, honest
+}
+
+// The idle-connection tests' caps: at most connIdleMax connections, and
+// connIdlePerAddr from one address.
+const connIdleMax, connIdlePerAddr = 64, 16
+
+// connIdleSetup is connSetup with the idle-connection tests' caps.
+func connIdleSetup(t *testing.T) (srv *server.Server, key, secret string, honest *http.Client) {
+	t.Helper()
+	return connSetup(t, func(c *server.Config) {
+		c.MaxConnections = connIdleMax
+		c.MaxConnectionsPerAddr = connIdlePerAddr
+	})
 }
 
 // connAccount creates the honest client's account and logs in once.
