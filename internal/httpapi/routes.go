@@ -18,6 +18,7 @@ func (s *server) routes() http.Handler {
 
 	// Legacy account API (rest.nexmo.com); legacy credentials and error bodies.
 	rt.handle(legacyFamily, "GET", "/account/get-balance", s.getBalance)   // E1
+	rt.handle(legacyFamily, "GET", "/account/top-up", s.topUp)             // E2, as a shipped .NET SDK sends it
 	rt.handle(legacyFamily, "POST", "/account/top-up", s.topUp)            // E2
 	rt.handle(legacyFamily, "POST", "/account/settings", s.changeSettings) // E3
 
