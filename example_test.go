@@ -102,7 +102,7 @@ func ExampleAccountClient_CreateSecret() {
 	}
 	// Output:
 	// second secret created: true
-	// ERROR: Secret Addition Forbidden: account "seedkey1" already has the maximum of 2 secrets
+	// ERROR: Secret Addition Forbidden: Account reached maximum number [2] of allowed secrets
 }
 
 func ExampleAccountClient_DeleteSecret() {

@@ -11,9 +11,10 @@ import (
 // that finds no row ends in database/sql's ErrNoRows; pgx's ErrNoRows
 // matches it too.
 
-// KeyNotFound is the ENOTFOUND of an API key that names no account.
+// KeyNotFound is the ENOTFOUND of an API key that names no account,
+// worded as the real service words it (single quotes, as every id).
 func KeyNotFound(apiKey string) error {
-	return Errorf(ENOTFOUND, "API key %q not found", apiKey)
+	return Errorf(ENOTFOUND, "API key '%s' not found", quotable(apiKey))
 }
 
 // OrKeyNotFound returns err, or KeyNotFound(apiKey) when err says that a

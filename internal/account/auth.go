@@ -14,7 +14,7 @@ import (
 // Authentication: the credential path every E1–E7 request takes. See
 // limiter.go for the limits it applies and hash.go for the hashes.
 
-var errUnauthorized = Errorf(EUNAUTHORIZED, "authentication failed")
+var errUnauthorized = Errorf(EUNAUTHORIZED, "%s", MsgBadCredentials)
 
 // Authenticate returns the account whose key and secret these are, or
 // EUNAUTHORIZED. An unknown key and a wrong secret fail alike, and cost

@@ -25,6 +25,22 @@ const (
 	EINTERNAL       Code = "internal"           // anything unexpected; details go to the log only
 )
 
+// The real service's words for the secret-management errors (contract
+// section 3). SDKs show a problem's detail to their users, so these are
+// kept to the letter.
+const (
+	// MsgBadCredentials is the detail of every 401 on E4–E7.
+	MsgBadCredentials = "You did not provide correct credentials."
+	// MsgValidation is the detail of a 400 validation problem; the field
+	// and the specific reason go in its invalid_parameters.
+	MsgValidation = "The request failed due to validation errors"
+	// MsgLastSecret is the message of ELASTSECRET.
+	MsgLastSecret = "Can not delete the last secret. The account must always have at least 1 secret active at any time"
+)
+
+// MsgSecretLimit is the message of ESECRETLIMIT.
+var MsgSecretLimit = fmt.Sprintf("Account reached maximum number [%d] of allowed secrets", MaxSecrets)
+
 // Error is the one error type of the domain. Message is safe to show to the
 // caller: it never contains a secret.
 type Error struct {

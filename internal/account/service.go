@@ -230,7 +230,7 @@ func (s *Service) CreateSecret(ctx context.Context, caller Account, pathKey, sec
 	}
 	sec := Secret{ID: NewID(), APIKey: pathKey, Hash: hash, CreatedAt: s.timestamp()}
 	if err := s.store.AddSecret(ctx, sec); err != nil {
-		return Secret{}, err
+		return Secret{}, inRealWords(err, sec.ID)
 	}
 	return sec, nil
 }
@@ -244,7 +244,23 @@ func (s *Service) RevokeSecret(ctx context.Context, caller Account, pathKey, id 
 	if !ok {
 		return secretNotFound(id)
 	}
-	return s.store.RevokeSecret(ctx, pathKey, canon)
+	return inRealWords(s.store.RevokeSecret(ctx, pathKey, canon), id)
+}
+
+// inRealWords gives a store's secret-management refusal the real service's
+// message (contract section 3), whatever the store's own words: the store
+// decides the code, the domain the text. id is the secret id the caller
+// named.
+func inRealWords(err error, id string) error {
+	switch ErrorCode(err) {
+	case ESECRETLIMIT:
+		return Errorf(ESECRETLIMIT, "%s", MsgSecretLimit)
+	case ELASTSECRET:
+		return Errorf(ELASTSECRET, "%s", MsgLastSecret)
+	case ESECRETNOTFOUND:
+		return secretNotFound(id)
+	}
+	return err
 }
 
 // TopUp repeats the auto-reload with reference trx on the caller's account.

@@ -91,7 +91,8 @@ func TestAdminCreateAndShow(t *testing.T) {
 		t.Errorf("primary_api_key present on a primary account: %s", r.body)
 	}
 
-	wantProblem(t, e.do(t, request{method: "GET", path: "/admin/accounts/nosuchkey", bearer: adminToken}), 404, "#invalid-api-key", "Invalid API Key")
+	m = wantProblem(t, e.do(t, request{method: "GET", path: "/admin/accounts/nosuchkey", bearer: adminToken}), 404, "#invalid-api-key", "Invalid API Key")
+	wantDetail(t, m, "API key 'nosuchkey' not found") // quoted as on E4–E7
 	wantProblem(t, e.do(t, request{method: "POST", path: "/admin/accounts", bearer: adminToken, body: `{"api_key":"primary42"}`}), 409, "#conflict", "Conflict")
 }
 

@@ -59,7 +59,9 @@
 // import streams its body and counts as in flight only while it writes a
 // batch.
 //
-// Paths. A trailing slash is accepted everywhere. An unclean path ("//",
+// Paths. A trailing slash is accepted everywhere, and repeated leading
+// slashes count as one ("//account/get-balance", which the Node SDK sends
+// from a base URL ending in a slash). Any other unclean path ("/a//b",
 // "/./", "/../") is a 404 rather than ServeMux's redirect, which would echo
 // the query string (api_secret included) in Location and make clients
 // retry a POST as a GET.

@@ -122,6 +122,8 @@ func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	p := problem{Type: problemPrefix + kind.typ, Title: kind.title, Detail: detail, Instance: st.id}
 	if e.Code == account.EINVALID && e.Field != "" {
+		// The real service's words; what is wrong is in invalid_parameters.
+		p.Detail = account.MsgValidation
 		p.InvalidParameters = []invalidParameter{{Name: e.Field, Reason: e.Message}}
 	}
 	s.writeJSON(w, r, kind.status, p)

@@ -310,6 +310,16 @@ func wantValidation(t *testing.T, r response, param string) {
 	if reason, _ := p["reason"].(string); reason == "" {
 		t.Errorf("invalid_parameters reason empty")
 	}
+	wantDetail(t, m, "The request failed due to validation errors")
+}
+
+// wantDetail checks a problem's detail exactly: the real service's words,
+// which SDKs show to their users.
+func wantDetail(t *testing.T, m map[string]any, want string) {
+	t.Helper()
+	if m["detail"] != want {
+		t.Errorf("detail %q, want %q", m["detail"], want)
+	}
 }
 
 func equalJSON(a, b any) bool {

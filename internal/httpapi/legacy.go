@@ -34,6 +34,10 @@ func (s *server) getBalance(w http.ResponseWriter, r *http.Request) {
 
 // topUp implements E2, "Top Up Account Balance":
 // https://developer.vonage.com/en/api/account#topUpAccountBalance
+//
+// It is also served as GET, trx and credentials in the query string or
+// the credentials in a Basic header (contract section 1): a shipped .NET
+// SDK sends top-up that way.
 func (s *server) topUp(w http.ResponseWriter, r *http.Request) {
 	acct, ok := s.legacyAuth(w, r)
 	if !ok {

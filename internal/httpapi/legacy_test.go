@@ -81,6 +81,9 @@ func TestLegacyAuthModes(t *testing.T) {
 		{"E2", request{method: "POST", path: "/account/top-up", form: url.Values{"trx": {trx}}}, func(t *testing.T, r response) {
 			wantLegacy(t, r, 200, "success")
 		}},
+		{"E2 GET", request{method: "GET", path: "/account/top-up", query: url.Values{"trx": {trx}}}, func(t *testing.T, r response) {
+			wantLegacy(t, r, 200, "success")
+		}},
 		{"E3", request{method: "POST", path: "/account/settings", form: url.Values{}}, func(t *testing.T, r response) {
 			want := []string{"dr-callback-url", "max-calls-per-second", "max-inbound-request", "max-outbound-request", "mo-callback-url"}
 			if got := keys(r.object(t)); strings.Join(got, ",") != strings.Join(want, ",") {
@@ -112,6 +115,13 @@ func TestLegacyAuthModes(t *testing.T) {
 }
 
 func cloneReq(r request) request {
+	if r.query != nil {
+		q := url.Values{}
+		for k, v := range r.query {
+			q[k] = append([]string(nil), v...)
+		}
+		r.query = q
+	}
 	if r.form != nil {
 		f := url.Values{}
 		for k, v := range r.form {
@@ -147,6 +157,35 @@ func TestTopUp(t *testing.T) {
 	wantLegacy(t, topUp(plain, plainSecret, url.Values{"trx": {trx}}, nil), 401, "not auto-reload enabled")
 	if got := e.snapshot(t, key).Balance; got != eur("64") {
 		t.Errorf("balance after failed top-ups %s, want 64.00", got)
+	}
+}
+
+// TestTopUpGET checks E2 sent as a GET, as a shipped .NET SDK does: trx in
+// the query, credentials in the query or a Basic header, with the same
+// answers as the POST.
+func TestTopUpGET(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	key, secret := e.newReloadingAccount(t, account.NewAccount{})
+	trx := e.reloadTrx(t, key) // balance 10 - 6 + 20 = 24
+	plain, plainSecret := e.newAccount(t, account.NewAccount{Balance: eur("10")})
+
+	get := func(mode, k, s string, query url.Values) response {
+		return e.do(t, withCreds(request{method: "GET", path: "/account/top-up", query: query}, mode, k, s))
+	}
+	wantLegacy(t, get("query", key, secret, url.Values{"trx": {trx}}), 200, "success")
+	wantLegacy(t, get("basic", key, secret, url.Values{"trx": {trx}}), 200, "success")
+	r := e.do(t, request{method: "GET", path: "/account/top-up/", query: url.Values{"trx": {trx}}, basic: []string{key, secret}})
+	wantLegacy(t, r, 200, "success")
+	if got := e.snapshot(t, key).Balance; got != eur("84") {
+		t.Errorf("balance after three GET top-ups %s, want 84.00", got)
+	}
+	wantLegacy(t, get("query", key, secret+"x", url.Values{"trx": {trx}}), 401, "authentication failed")
+	wantLegacy(t, get("basic", key, secret, url.Values{"trx": {"0123456789abcdef0123456789abcdef"}}), 400, "trx: is not a reload of this account")
+	wantLegacy(t, get("query", key, secret, url.Values{}), 400, "trx: is required")
+	wantLegacy(t, get("basic", plain, plainSecret, url.Values{"trx": {trx}}), 401, "not auto-reload enabled")
+	if got := e.snapshot(t, key).Balance; got != eur("84") {
+		t.Errorf("balance after failed GET top-ups %s, want 84.00", got)
 	}
 }
 

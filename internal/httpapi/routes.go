@@ -18,6 +18,7 @@ func (s *server) routes() http.Handler {
 
 	// Legacy account API (rest.nexmo.com); legacy credentials and error bodies.
 	rt.handle(legacyFamily, "GET", "/account/get-balance", s.getBalance)   // E1
+	rt.handle(legacyFamily, "GET", "/account/top-up", s.topUp)             // E2, as a shipped .NET SDK sends it
 	rt.handle(legacyFamily, "POST", "/account/top-up", s.topUp)            // E2
 	rt.handle(legacyFamily, "POST", "/account/settings", s.changeSettings) // E3
 
@@ -156,17 +157,37 @@ func (rt *router) finish() http.Handler {
 		rt.s.writeError(w, r, &account.Error{Code: codeNoRoute, Message: "no such resource"})
 	}))
 	rt.mux.Handle("/", notFound)
-	// ServeMux would answer an unclean path ("//account/get-balance",
-	// "/a/../b") with a redirect that echoes the query string, api_secret
-	// included, in Location, and that clients follow by turning a POST into
-	// a GET. A clear 404 is safer.
+	// Repeated leading slashes count as one (contract section 1): a base
+	// URL with a trailing slash makes the Node SDK send
+	// "//account/get-balance". ServeMux would answer any other unclean path
+	// ("/account//get-balance", "/a/../b") with a redirect that echoes the
+	// query string, api_secret included, in Location, and that clients
+	// follow by turning a POST into a GET. A clear 404 is safer.
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r = collapseLeadingSlashes(r)
 		if !cleanPath(r.URL.Path) {
 			notFound.ServeHTTP(w, r)
 			return
 		}
 		rt.mux.ServeHTTP(w, r)
 	})
+}
+
+// collapseLeadingSlashes returns r, or a shallow copy of it whose path
+// starts with one slash where r's starts with several.
+func collapseLeadingSlashes(r *http.Request) *http.Request {
+	if !strings.HasPrefix(r.URL.Path, "//") {
+		return r
+	}
+	r2 := new(http.Request)
+	*r2 = *r
+	u := *r.URL
+	u.Path = "/" + strings.TrimLeft(u.Path, "/")
+	if u.RawPath != "" {
+		u.RawPath = "/" + strings.TrimLeft(u.RawPath, "/")
+	}
+	r2.URL = &u
+	return r2
 }
 
 // cleanPath reports whether p is absolute and already in the form

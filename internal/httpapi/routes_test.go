@@ -51,7 +51,7 @@ func TestMethodNotAllowed(t *testing.T) {
 	}{
 		{"POST", "/account/get-balance", "GET, HEAD", true},
 		{"DELETE", "/account/get-balance/", "GET, HEAD", true},
-		{"GET", "/account/top-up", "POST", true},
+		{"PUT", "/account/top-up", "GET, HEAD, POST", true},
 		{"PUT", "/account/settings", "POST", true},
 		{"GET", "/account/settings/", "POST", true},
 		{"PUT", "/accounts/abcd1234/secrets", "GET, HEAD, POST", false},
@@ -85,13 +85,50 @@ func TestUnknownPaths(t *testing.T) {
 	// Unclean paths are not redirected: a redirect would echo the query,
 	// secret included, in Location.
 	key, secret := e.newAccount(t, account.NewAccount{})
-	for _, p := range []string{"//account/get-balance", "/account/./get-balance", "/x/../account/get-balance", "/accounts/" + key + "//secrets"} {
+	for _, p := range []string{"/account//get-balance", "//account//get-balance", "/account/./get-balance", "//account/./get-balance", "/x/../account/get-balance", "/accounts/" + key + "//secrets"} {
 		r := e.do(t, request{method: "GET", path: p, query: url.Values{"api_key": {key}, "api_secret": {secret}}, basic: []string{key, secret}})
 		wantProblem(t, r, 404, "#not-found", "Not Found")
 		if loc := r.header.Get("Location"); loc != "" {
 			t.Errorf("%s: redirected to %q", p, loc)
 		}
 	}
+}
+
+// TestLeadingSlashes checks that repeated leading slashes count as one, as
+// a base URL with a trailing slash makes the Node SDK send them, on every
+// route family, without a redirect.
+func TestLeadingSlashes(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	key, secret := e.newAccount(t, account.NewAccount{Balance: eur("10")})
+	creds := []string{key, secret}
+	for _, tc := range []struct {
+		req  request
+		want int
+	}{
+		{request{method: "GET", path: "//account/get-balance", query: url.Values{"api_key": {key}, "api_secret": {secret}}}, 200},
+		{request{method: "GET", path: "///account/get-balance/", basic: creds}, 200},
+		{request{method: "POST", path: "//account/settings", form: url.Values{"api_key": {key}, "api_secret": {secret}}}, 200},
+		{request{method: "GET", path: "//accounts/" + key + "/secrets", basic: creds}, 200},
+		{request{method: "GET", path: "//healthz"}, 200},
+		{request{method: "GET", path: "//admin/accounts/" + key, bearer: adminToken}, 200},
+	} {
+		r := e.do(t, tc.req)
+		if r.status != tc.want {
+			t.Errorf("%s %s: %d %s, want %d", tc.req.method, tc.req.path, r.status, r.body, tc.want)
+		}
+		if loc := r.header.Get("Location"); loc != "" {
+			t.Errorf("%s %s: redirected to %q", tc.req.method, tc.req.path, loc)
+		}
+	}
+	r := e.do(t, request{method: "GET", path: "//account/get-balance", basic: creds})
+	if got := strings.TrimSpace(string(r.body)); got != `{"value":10.00000000,"autoReload":false}` {
+		t.Errorf("balance through //: %s", got)
+	}
+	// Wrong credentials and wrong methods are answered as on the clean path.
+	wantLegacy(t, e.do(t, request{method: "GET", path: "//account/get-balance", basic: []string{key, secret + "x"}}), 401, "authentication failed")
+	wantLegacy(t, e.do(t, request{method: "POST", path: "//account/get-balance", basic: creds}), 405, "method not allowed")
+	wantProblem(t, e.do(t, request{method: "GET", path: "//nope"}), 404, "#not-found", "Not Found")
 }
 
 func TestHealth(t *testing.T) {

@@ -178,22 +178,23 @@ func (s *server) revokeSecret(w http.ResponseWriter, r *http.Request) {
 
 // basicAuth authenticates an E4–E7 request from its Authorization: Basic
 // header and answers the failure itself when it returns false. Missing,
-// malformed (bad base64, no colon) and wrong credentials are all 401s.
+// malformed (bad base64, no colon) and wrong credentials are all the same
+// 401, with the real service's detail (account.MsgBadCredentials).
 func (s *server) basicAuth(w http.ResponseWriter, r *http.Request) (account.Account, bool) {
 	fail := func(err error) (account.Account, bool) {
 		if account.ErrorCode(err) == account.EUNAUTHORIZED {
 			w.Header().Set("WWW-Authenticate", `Basic realm="Vonage API"`)
+			err = account.Errorf(account.EUNAUTHORIZED, "%s", account.MsgBadCredentials)
 		}
 		s.writeError(w, r, err)
 		return account.Account{}, false
 	}
-	const expected = `Expected: "Authorization: Basic base64(api_key:api_secret)"`
 	if r.Header.Get("Authorization") == "" {
-		return fail(account.Errorf(account.EUNAUTHORIZED, "Missing credentials. %s", expected))
+		return fail(account.Errorf(account.EUNAUTHORIZED, "missing credentials"))
 	}
 	key, secret, ok := r.BasicAuth()
 	if !ok {
-		return fail(account.Errorf(account.EUNAUTHORIZED, "Invalid credentials format. %s", expected))
+		return fail(account.Errorf(account.EUNAUTHORIZED, "malformed credentials"))
 	}
 	stateOf(r).noteSecret(secret)
 	acct, err := s.authenticate(r, key, secret)

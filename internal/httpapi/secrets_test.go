@@ -92,7 +92,8 @@ func TestSecretsLifecycle(t *testing.T) {
 
 	// A third is refused.
 	r = e.do(t, request{method: "POST", path: path, basic: creds, contentType: "application/json", body: `{"secret":"Third3Secret"}`})
-	wantProblem(t, r, 403, "/account/secret-management#add-excess-secret", "Secret Addition Forbidden")
+	m := wantProblem(t, r, 403, "/account/secret-management#add-excess-secret", "Secret Addition Forbidden")
+	wantDetail(t, m, "Account reached maximum number [2] of allowed secrets")
 
 	// E6, with an upper-case id too.
 	r = e.do(t, request{method: "GET", path: path + "/" + second, basic: creds})
@@ -111,9 +112,13 @@ func TestSecretsLifecycle(t *testing.T) {
 		t.Fatalf("delete: %d %q", r.status, r.body)
 	}
 	r = e.do(t, request{method: "GET", path: path + "/" + second, basic: creds})
-	wantProblem(t, r, 404, "#invalid-id", "Invalid ID")
+	wantDetail(t, wantProblem(t, r, 404, "#invalid-id", "Invalid ID"), "ID '"+second+"' could not be found")
+	// The store refuses this one: the same words, the same quotes.
+	r = e.do(t, request{method: "DELETE", path: path + "/" + second, basic: creds})
+	wantDetail(t, wantProblem(t, r, 404, "#invalid-id", "Invalid ID"), "ID '"+second+"' could not be found")
 	r = e.do(t, request{method: "DELETE", path: path + "/" + first, basic: creds})
-	wantProblem(t, r, 403, "/account/secret-management#delete-last-secret", "Secret Deletion Forbidden")
+	m = wantProblem(t, r, 403, "/account/secret-management#delete-last-secret", "Secret Deletion Forbidden")
+	wantDetail(t, m, "Can not delete the last secret. The account must always have at least 1 secret active at any time")
 
 	// E5, form-encoded.
 	r = e.do(t, request{method: "POST", path: path, basic: creds, form: url.Values{"secret": {"Form3Secret"}}})
@@ -158,7 +163,8 @@ func TestSecretsErrors(t *testing.T) {
 			req := u.req
 			req.method, req.path, req.body = ep.method, ep.path, ep.body
 			r := e.do(t, req)
-			wantProblem(t, r, 401, "#unauthorized", "Invalid credentials supplied")
+			m := wantProblem(t, r, 401, "#unauthorized", "Invalid credentials supplied")
+			wantDetail(t, m, "You did not provide correct credentials.")
 			if r.header.Get("WWW-Authenticate") == "" {
 				t.Errorf("%s %s %s: no WWW-Authenticate", ep.method, ep.path, u.name)
 			}
@@ -184,7 +190,10 @@ func TestSecretsErrors(t *testing.T) {
 	// Unknown and malformed ids.
 	for _, id := range []string{unknownUUID, "not-a-uuid", "07239aeb-d756-4c32-a1de-cf64f8b2182z", strings.Repeat("a", 300), "%20", "x%2Fy", "%00"} {
 		for _, m := range []string{"GET", "DELETE"} {
-			wantProblem(t, e.do(t, request{method: m, path: path + "/" + id, basic: creds}), 404, "#invalid-id", "Invalid ID")
+			p := wantProblem(t, e.do(t, request{method: m, path: path + "/" + id, basic: creds}), 404, "#invalid-id", "Invalid ID")
+			if id == unknownUUID {
+				wantDetail(t, p, "ID '"+unknownUUID+"' could not be found")
+			}
 		}
 	}
 
