@@ -95,7 +95,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		h = cfg.Wrap(h)
 	}
 	cfg.Logger = log
-	return &Server{Config: cfg, Store: store, Service: svc, HTTP: cfg.NewHTTPServer(h), log: log, tlsConf: tlsConf, CAFile: caFile}, nil
+	hs := cfg.NewHTTPServer(h)
+	hs.TLSConfig = tlsConf
+	return &Server{Config: cfg, Store: store, Service: svc, HTTP: hs, log: log, tlsConf: tlsConf, CAFile: caFile}, nil
 }
 
 // Check refuses a Config that cannot work, before anything starts. Its
@@ -231,7 +233,9 @@ func (s *Server) Listen() error {
 		hooks = append(hooks, ConnStateOf(tlsLn))
 	}
 	s.ln = ln
-	s.HTTP.ConnState = joinConnState(hooks)
+	if hook := joinConnState(hooks); hook != nil {
+		s.HTTP.ConnState = hook
+	}
 	return nil
 }
 
@@ -265,11 +269,8 @@ func (s *Server) Start() error {
 		}
 	}
 	s.errc = make(chan error, 2)
-	if s.tlsConf != nil {
-		// ServeTLS adds HTTP/2 to a clone of TLSConfig and wraps the
-		// listener; the certificate is in TLSConfig, so no files here.
-		s.HTTP.TLSConfig = s.tlsConf
-	}
+	// ServeTLS adds HTTP/2 to a clone of HTTP.TLSConfig and wraps the
+	// listener; the certificate is in TLSConfig, so no files are named.
 	switch {
 	case s.tlsConf != nil && s.tlsLn == nil:
 		s.serve(func() error { return s.HTTP.ServeTLS(s.ln, "", "") })
