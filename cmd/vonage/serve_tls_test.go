@@ -72,6 +72,9 @@ func TestServeTLSBesideHTTP(t *testing.T) {
 	if code := getStatus(t, s.url+"/healthz"); code != 200 {
 		t.Errorf("HTTP /healthz: %d", code)
 	}
+	user := map[string]string{"VONAGE_API_KEY": "nokey123", "VONAGE_API_SECRET": "No-Such-Secret-1", "VONAGE_BASE_URL": m[1], "VONAGE_CA_FILE": db + "-tls-cert.pem"}
+	// The CLI's client speaks HTTP/2 over TLS: it must work on TLSAddr too.
+	cliRun(t, user, "balance").wantErr(t, exitAuth, "")
 }
 
 // TestServeRefusesBadTLS: a certificate without its key stops serve with a

@@ -28,8 +28,8 @@ type Config struct {
 	// TLSAddr is set, on TLSAddr beside plain HTTP on Addr. TLSSelfSigned
 	// generates, once, a certificate for localhost, 127.0.0.1 and ::1 and
 	// its key, both 0600, where SelfSignedPaths says (beside a SQLite file;
-	// in TLSDir, else the working directory, for an in-memory or PostgreSQL
-	// database), and reuses them on the next start until a day before they
+	// in TLSDir, made 0700 if missing, else the working directory, for an
+	// in-memory or PostgreSQL database), and reuses them on the next start until a day before they
 	// expire (a year). The connection caps apply to each listener.
 	TLSCertFile   string
 	TLSKeyFile    string

@@ -76,6 +76,11 @@ func (c Config) tlsConfig(now time.Time) (*tls.Config, string, error) {
 	return &tls.Config{
 		MinVersion:   tls.VersionTLS12,
 		Certificates: []tls.Certificate{cert},
+		// "h2" named here makes http.Server set HTTP/2 up whichever of
+		// Serve (plain HTTP beside) and ServeTLS runs first: Serve alone
+		// would otherwise settle "no HTTP/2" for both, while ServeTLS
+		// still offered h2 to clients, which then could not talk.
+		NextProtos: []string{"h2", "http/1.1"},
 	}, caFile, nil
 }
 
@@ -85,6 +90,9 @@ func (c Config) tlsConfig(now time.Time) (*tls.Config, string, error) {
 func ensureSelfSigned(certFile, keyFile string, now time.Time) error {
 	if selfSignedUsable(certFile, keyFile, now) {
 		return nil
+	}
+	if err := os.MkdirAll(filepath.Dir(certFile), 0o700); err != nil {
+		return fmt.Errorf("self-signed certificate: %w", err)
 	}
 	certPEM, keyPEM, err := newSelfSigned(now)
 	if err != nil {

@@ -75,7 +75,7 @@ func trusting(t *testing.T, caFile string) *http.Client {
 	if !pool.AppendCertsFromPEM(pem) {
 		t.Fatalf("%s holds no certificate", caFile)
 	}
-	return &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	return &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}, ForceAttemptHTTP2: true}}
 }
 
 // TestSelfSignedTLS: a self-signed server answers over HTTPS a client that
@@ -83,7 +83,7 @@ func trusting(t *testing.T, caFile string) *http.Client {
 // refuses one that does not; the files are 0600 and reused on restart.
 func TestSelfSignedTLS(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
+	dir := filepath.Join(t.TempDir(), "made") // a missing TLSDir is made
 	cfg := server.TestConfig()
 	cfg.TLSSelfSigned, cfg.TLSDir = true, dir
 	srv := startTLS(t, cfg)
@@ -107,7 +107,7 @@ func TestSelfSignedTLS(t *testing.T) {
 			t.Fatalf("GET %s/healthz trusting the CA file: %v", u, err)
 		}
 		res.Body.Close()
-		if res.StatusCode != http.StatusOK || res.TLS == nil || res.TLS.Version < tls.VersionTLS12 {
+		if res.StatusCode != http.StatusOK || res.TLS == nil || res.TLS.Version < tls.VersionTLS12 || res.ProtoMajor != 2 {
 			t.Errorf("GET %s/healthz: %d, TLS %+v", u, res.StatusCode, res.TLS)
 		}
 	}
@@ -166,6 +166,9 @@ func TestTLSBesideHTTP(t *testing.T) {
 		res.Body.Close()
 		if res.StatusCode != http.StatusOK {
 			t.Errorf("%s/healthz: %d", get.u, res.StatusCode)
+		}
+		if strings.HasPrefix(get.u, "https:") && res.ProtoMajor != 2 {
+			t.Errorf("%s/healthz over %s, want HTTP/2", get.u, res.Proto)
 		}
 	}
 	if err := srv.Close(); err != nil {
