@@ -81,7 +81,7 @@ func TestServeTLSBesideHTTP(t *testing.T) {
 // usage error naming the flag and its variable.
 func TestServeRefusesBadTLS(t *testing.T) {
 	r := cliRun(t, nil, "serve", "--db", filepath.Join(t.TempDir(), "x.db"), "--tls-cert", "c.pem")
-	r.wantErr(t, exitUsage, "--tls-key (VONAGE_TLS_KEY)")
+	r.wantErr(t, exitUsage, "--tls-key (VONAGE_TLS_KEY) is needed with a certificate file")
 	r = cliRun(t, map[string]string{"VONAGE_TLS_ADDR": "127.0.0.1:8443"}, "serve", "--db", filepath.Join(t.TempDir(), "y.db"))
 	r.wantErr(t, exitUsage, "--tls-addr (VONAGE_TLS_ADDR)")
 }
