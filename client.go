@@ -3,6 +3,7 @@ package vonage
 import (
 	"bytes"
 	"context"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -43,10 +44,16 @@ type AccountClient struct {
 	restBaseURL string         // balance, top-up, settings
 	apiBaseURL  string         // secrets
 	httpClient  *http.Client
-	userAgent   string
-	maxRetries  int
-	backoffBase time.Duration
-	backoffMax  time.Duration
+	// rootCAs are the roots of WithRootCAs, WithCAFile or VONAGE_CA_FILE
+	// (nil: the system's); rootCAsErr is why a CA file could not be used,
+	// returned by every call. ownHTTPClient: WithHTTPClient was given.
+	rootCAs       *x509.CertPool
+	rootCAsErr    error
+	ownHTTPClient bool
+	userAgent     string
+	maxRetries    int
+	backoffBase   time.Duration
+	backoffMax    time.Duration
 }
 
 // ClientOption configures an AccountClient.
@@ -54,8 +61,10 @@ type ClientOption func(*AccountClient)
 
 // NewAccountClient returns a client that signs its requests with auth. When auth
 // is nil or its key or secret is empty, VONAGE_API_KEY and VONAGE_API_SECRET fill
-// the gap; VONAGE_BASE_URL, when set, replaces both default base URLs. The
-// environment is read once, here, and options win over it.
+// the gap; VONAGE_BASE_URL, when set, replaces both default base URLs, and
+// VONAGE_CA_FILE, when set, names a PEM file of the roots trusted for HTTPS
+// (see WithCAFile). The environment is read once, here, and options win
+// over it.
 func NewAccountClient(auth Auth, opts ...ClientOption) *AccountClient {
 	var key, secret string
 	if auth != nil {
@@ -86,11 +95,15 @@ func NewAccountClient(auth Auth, opts ...ClientOption) *AccountClient {
 	if base := strings.TrimSpace(os.Getenv(envBaseURL)); base != "" {
 		c.restBaseURL, c.apiBaseURL = base, base
 	}
+	if f := strings.TrimSpace(os.Getenv(envCAFile)); f != "" {
+		WithCAFile(f)(c)
+	}
 	for _, opt := range opts {
 		if opt != nil {
 			opt(c)
 		}
 	}
+	c.applyRootCAs()
 	return c
 }
 
@@ -134,7 +147,7 @@ func WithAPIBaseURL(u string) ClientOption {
 func WithHTTPClient(hc *http.Client) ClientOption {
 	return func(c *AccountClient) {
 		if hc != nil {
-			c.httpClient = hc
+			c.httpClient, c.ownHTTPClient = hc, true
 		}
 	}
 }
@@ -289,6 +302,9 @@ func (c *AccountClient) do(ctx context.Context, r *apiRequest, out any) (apiResp
 	}
 	if ctx == nil {
 		ctx = context.Background()
+	}
+	if c.rootCAsErr != nil {
+		return apiResponse{}, localError(r, ErrInvalidRequest, c.rootCAsErr)
 	}
 	target, err := buildURL(r)
 	if err != nil {

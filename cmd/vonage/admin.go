@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	vonage "github.com/vonage/vonage-go-sdk"
 	"github.com/vonage/vonage-go-sdk/internal/adminapi"
@@ -63,11 +64,13 @@ func (c *cli) adminAccount(ctx context.Context, args []string) error {
 // token flag.
 type adminFlags struct {
 	baseURL string
+	caFile  string
 	json    bool
 }
 
 func (f *adminFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.baseURL, "base-url", "", "the server's URL (default $"+envBaseURL+")")
+	fs.StringVar(&f.caFile, "ca-file", "", "PEM file of the certificates trusted for HTTPS (default $"+envCAFile+")")
 	fs.BoolVar(&f.json, "json", false, "print JSON for scripts instead of a table")
 }
 
@@ -87,7 +90,15 @@ func (c *cli) adminClient(f *adminFlags) (*adminapi.Client, error) {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
 		return nil, usageError{errors.New("the server URL must be an http or https URL without credentials, query or fragment")}
 	}
-	return adminapi.New(base, token, adminapi.WithUserAgent("vonage-cli/"+vonage.Version)), nil
+	opts := []adminapi.Option{adminapi.WithUserAgent("vonage-cli/" + vonage.Version)}
+	pool, err := c.rootCAs(f.caFile)
+	if err != nil {
+		return nil, err
+	}
+	if pool != nil {
+		opts = append(opts, adminapi.WithHTTPClient(&http.Client{Timeout: 30 * time.Second, Transport: vonage.TransportWithRootCAs(pool)}))
+	}
+	return adminapi.New(base, token, opts...), nil
 }
 
 // adminFailure turns an admin API failure into the line the CLI prints: the

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -27,6 +28,7 @@ const (
 	envAPIKey     = "VONAGE_API_KEY"
 	envAPISecret  = "VONAGE_API_SECRET"
 	envBaseURL    = "VONAGE_BASE_URL"
+	envCAFile     = "VONAGE_CA_FILE"
 	envAdminToken = "VONAGE_ADMIN_TOKEN"
 )
 
@@ -128,6 +130,7 @@ func printCommandHelp(w io.Writer, fs *flag.FlagSet, cmd command) {
 // a secret as a default value.
 type commonFlags struct {
 	apiKey, apiSecret, baseURL string
+	caFile                     string
 	json                       bool
 }
 
@@ -135,7 +138,22 @@ func (f *commonFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.apiKey, "api-key", "", "API key (default $"+envAPIKey+")")
 	fs.StringVar(&f.apiSecret, "api-secret", "", "API secret (default $"+envAPISecret+"); prefer the variable, since flags land in shell history")
 	fs.StringVar(&f.baseURL, "base-url", "", "server URL for every endpoint (default $"+envBaseURL+", else Vonage's own hosts)")
+	fs.StringVar(&f.caFile, "ca-file", "", "PEM file of the certificates trusted for HTTPS, e.g. the one vonage serve --tls-self-signed prints (default $"+envCAFile+")")
 	fs.BoolVar(&f.json, "json", false, "print JSON for scripts instead of a table")
+}
+
+// rootCAs returns the pool of the CA file from the flag, else the
+// environment; nil (the system's roots) when neither names one.
+func (c *cli) rootCAs(flagValue string) (*x509.CertPool, error) {
+	f := strings.TrimSpace(orEnv(flagValue, c.getenv, envCAFile))
+	if f == "" {
+		return nil, nil
+	}
+	pool, err := vonage.CertPoolFromFile(f)
+	if err != nil {
+		return nil, usageError{err}
+	}
+	return pool, nil
 }
 
 // client returns an account client with the key, secret and base URL from
@@ -150,7 +168,11 @@ func (c *cli) client(f *commonFlags) (*vonage.AccountClient, error) {
 	if secret == "" {
 		return nil, usageError{errors.New("no API secret: set " + envAPISecret + " (or pass --api-secret)")}
 	}
-	return c.clientFor(key, secret, f), nil
+	pool, err := c.rootCAs(f.caFile)
+	if err != nil {
+		return nil, err
+	}
+	return c.clientFor(key, secret, f, vonage.WithRootCAs(pool)), nil
 }
 
 // accountCommand parses args as cmd's command line (see parse), with the
@@ -166,7 +188,7 @@ func (c *cli) accountCommand(cmd command, args []string, cf *commonFlags, regist
 }
 
 // clientFor returns a client for the given credentials and f's base URL.
-func (c *cli) clientFor(key, secret string, f *commonFlags) *vonage.AccountClient {
+func (c *cli) clientFor(key, secret string, f *commonFlags, extra ...vonage.ClientOption) *vonage.AccountClient {
 	opts := []vonage.ClientOption{
 		vonage.WithRESTBaseURL(defaultRESTBaseURL),
 		vonage.WithAPIBaseURL(defaultAPIBaseURL),
@@ -175,7 +197,7 @@ func (c *cli) clientFor(key, secret string, f *commonFlags) *vonage.AccountClien
 	if base := strings.TrimSpace(orEnv(f.baseURL, c.getenv, envBaseURL)); base != "" {
 		opts = append(opts, vonage.WithBaseURL(base))
 	}
-	return vonage.NewAccountClient(vonage.CreateAuthFromKeySecret(key, secret), opts...)
+	return vonage.NewAccountClient(vonage.CreateAuthFromKeySecret(key, secret), append(opts, extra...)...)
 }
 
 // orEnv returns v, or the environment variable name when v is empty.

@@ -126,6 +126,7 @@ Flags of the account and secrets commands:
   --api-secret SECRET        default $VONAGE_API_SECRET (prefer the variable:
                              flags land in shell history)
   --base-url URL             default $VONAGE_BASE_URL, else Vonage's own hosts
+  --ca-file FILE             PEM file trusted for HTTPS, default $VONAGE_CA_FILE
   --json                     print JSON for scripts instead of a table
 
 Exit status: 0 success, 1 error, 2 usage, 3 authentication failed,

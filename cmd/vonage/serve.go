@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"path/filepath"
 	"strings"
 
 	"github.com/vonage/vonage-go-sdk/internal/httpapi"
@@ -32,7 +33,8 @@ var flagOfField = map[string]string{
 	"MaxInFlight": "max-in-flight", "MaxConnections": "max-connections",
 	"BodyReadTimeout": "body-read-timeout", "MaxConnectionsPerAddr": "max-connections-per-addr",
 	"IdleTimeoutNearCap": "idle-timeout-near-cap",
-	"DBTimeout":          "db-timeout", "VerifyCacheSize": "verify-cache-size", "HashConcurrency.MaxWait": "hash-wait",
+	"TLSCertFile":        "tls-cert", "TLSKeyFile": "tls-key", "TLSSelfSigned": "tls-self-signed", "TLSAddr": "tls-addr", "TLSDir": "tls-dir",
+	"DBTimeout": "db-timeout", "VerifyCacheSize": "verify-cache-size", "HashConcurrency.MaxWait": "hash-wait",
 }
 
 // envName is the environment variable of a flag: --max-in-flight is
@@ -56,7 +58,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: vonage serve [--addr HOST:PORT] [--db PATH] [--log-level LEVEL] [--log-format text|json]")
+		fmt.Fprintln(stderr, "usage: vonage serve [--addr HOST:PORT] [--db PATH] [--tls-self-signed | --tls-cert F --tls-key F] [--tls-addr HOST:PORT] [--log-level LEVEL] [--log-format text|json]")
 		fmt.Fprintln(stderr, "\nEnvironment: each flag's variable in parentheses; VONAGE_ADMIN_TOKEN (turns on /admin/),")
 		fmt.Fprintln(stderr, "VONAGE_BOOTSTRAP_API_KEY and VONAGE_BOOTSTRAP_API_SECRET (the first account), VONAGE_PEPPER")
 		fmt.Fprintln(stderr, "(an HMAC key mixed into new secret hashes, at least 16 bytes; never stored in the database).")
@@ -88,6 +90,11 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	fs.DurationVar(&cfg.IdleTimeoutNearCap, "idle-timeout-near-cap", cfg.IdleTimeoutNearCap, "idle timeout of keep-alive connections once 3/4 of --max-connections are open; 0 keeps the usual 2m")
 	fs.DurationVar(&cfg.BodyReadTimeout, "body-read-timeout", cfg.BodyReadTimeout, "time to receive a request body, read before the request takes a slot (not the bulk import's)")
 	fs.DurationVar(&cfg.DBTimeout, "db-timeout", cfg.DBTimeout, "how long a database call may take before the request is answered 503")
+	fs.StringVar(&cfg.TLSCertFile, "tls-cert", cfg.TLSCertFile, "PEM certificate (chain) file: serve HTTPS, with --tls-key")
+	fs.StringVar(&cfg.TLSKeyFile, "tls-key", cfg.TLSKeyFile, "PEM private key file of --tls-cert")
+	fs.BoolVar(&cfg.TLSSelfSigned, "tls-self-signed", cfg.TLSSelfSigned, "serve HTTPS with a certificate for localhost, 127.0.0.1 and ::1, made once beside the database (0600); prints the PEM file clients must trust")
+	fs.StringVar(&cfg.TLSAddr, "tls-addr", cfg.TLSAddr, "serve HTTPS on this address and plain HTTP on --addr; empty serves HTTPS on --addr")
+	fs.StringVar(&cfg.TLSDir, "tls-dir", cfg.TLSDir, "directory of the --tls-self-signed files; default beside a SQLite file, else the working directory")
 	fs.IntVar(&cfg.VerifyCacheSize, "verify-cache-size", cfg.VerifyCacheSize, "successful verifications remembered (about 210 bytes each); 0 turns the cache off")
 
 	// Every flag is also its environment variable, read first through the
@@ -187,9 +194,20 @@ func serve(ctx context.Context, cfg server.Config, sf serveFlags, stdout io.Writ
 	if err := srv.Listen(); err != nil {
 		return err
 	}
+	if srv.TLSURL != "" && srv.TLSURL != srv.URL {
+		fmt.Fprintf(stdout, "Serving HTTPS on %s\n", srv.TLSURL)
+	}
+	if srv.CAFile != "" {
+		ca, err := filepath.Abs(srv.CAFile)
+		if err != nil {
+			ca = srv.CAFile
+		}
+		fmt.Fprintf(stdout, "TLS: self-signed certificate; clients must trust %s (VONAGE_CA_FILE, --ca-file)\n", ca)
+		logger.Info("self-signed TLS certificate", "ca_file", ca)
+	}
 	fmt.Fprintf(stdout, "Listening on %s\n", srv.URL)
 	lim := cfg.AuthLimits
-	logger.Info("server started", "addr", strings.TrimPrefix(srv.URL, "http://"), "db", server.DescribeDB(cfg.DB), "admin", cfg.AdminToken != "",
+	logger.Info("server started", "addr", srv.URL, "tls_addr", srv.TLSURL, "db", server.DescribeDB(cfg.DB), "admin", cfg.AdminToken != "",
 		"pepper", len(cfg.Pepper) > 0, "auth_fail_limit_pair", lim.PerPair, "auth_fail_limit_addr", lim.PerAddr,
 		"auth_fail_window", lim.Window.String(), "trusted_proxies", len(cfg.TrustedProxies), "rate_limit", cfg.CallRateLimit,
 		"max_in_flight", cfg.MaxInFlight, "max_connections", cfg.MaxConnections, "max_connections_per_addr", cfg.MaxConnectionsPerAddr)

@@ -23,6 +23,20 @@ import (
 type Config struct {
 	// Addr is the TCP address to listen on; port 0 picks a free port.
 	Addr string
+	// TLS: with TLSCertFile and TLSKeyFile (PEM files), or TLSSelfSigned,
+	// the server serves HTTPS (TLS 1.2 and later): on Addr, or, when
+	// TLSAddr is set, on TLSAddr beside plain HTTP on Addr. TLSSelfSigned
+	// generates, once, a certificate for localhost, 127.0.0.1 and ::1 and
+	// its key, both 0600, where SelfSignedPaths says (beside a SQLite file;
+	// in TLSDir, made 0700 if missing, else the working directory, for an
+	// in-memory or PostgreSQL database), and reuses them on the next start until a day before they
+	// expire (a year). The connection caps apply to each listener.
+	TLSCertFile   string
+	TLSKeyFile    string
+	TLSSelfSigned bool
+	TLSAddr       string
+	TLSDir        string
+
 	// DB is a SQLite file path (sqlite.Memory for a private in-memory
 	// database) or a postgres:// URL.
 	DB string

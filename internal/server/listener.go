@@ -1,6 +1,7 @@
 package server
 
 import (
+	"crypto/tls"
 	"net"
 	"net/http"
 	"net/netip"
@@ -224,10 +225,15 @@ func (l *limitListener) closeLongestIdle() {
 }
 
 // ConnState is the http.Server's ConnState hook: it tells the listener
-// which connections are idle.
+// which connections are idle. An HTTPS connection is seen through its
+// *tls.Conn; a connection of another listener (the Server's other one)
+// is not this one's.
 func (l *limitListener) ConnState(c net.Conn, st http.ConnState) {
+	if tc, ok := c.(*tls.Conn); ok {
+		c = tc.NetConn()
+	}
 	lc, ok := c.(*limitConn)
-	if !ok {
+	if !ok || lc.l != l {
 		return
 	}
 	l.mu.Lock()

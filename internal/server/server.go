@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -24,13 +25,22 @@ type Server struct {
 	Service *account.Service
 	HTTP    *http.Server
 
-	// URL is http://host:port once the server listens.
+	// URL is the address of Config.Addr once the server listens:
+	// http://host:port, or https://host:port when Addr serves HTTPS.
 	URL string
+	// TLSURL is https://host:port of the HTTPS listener (URL itself when
+	// Addr serves HTTPS, Config.TLSAddr's otherwise); empty without TLS.
+	TLSURL string
+	// CAFile is the PEM file clients must trust, with TLSSelfSigned.
+	CAFile string
 
-	log    *slog.Logger
-	ln     net.Listener
-	errc   chan error // Serve's result, once Start has run
-	closed bool
+	log     *slog.Logger
+	tlsConf *tls.Config // nil: no HTTPS
+	ln      net.Listener
+	tlsLn   net.Listener // HTTPS beside HTTP (Config.TLSAddr)
+	errc    chan error   // Serve's results, once Start has run
+	serving int          // Serve calls whose result is still in errc's future
+	closed  bool
 }
 
 // New opens the store cfg.DB names (migrating its schema) and builds the
@@ -38,6 +48,10 @@ type Server struct {
 // refused before anything is opened. The caller must Close the Server.
 func New(ctx context.Context, cfg Config) (*Server, error) {
 	if err := cfg.Check(); err != nil {
+		return nil, err
+	}
+	tlsConf, caFile, err := cfg.tlsConfig(time.Now())
+	if err != nil {
 		return nil, err
 	}
 	store, err := openStore(ctx, cfg)
@@ -81,7 +95,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		h = cfg.Wrap(h)
 	}
 	cfg.Logger = log
-	return &Server{Config: cfg, Store: store, Service: svc, HTTP: cfg.NewHTTPServer(h), log: log}, nil
+	hs := cfg.NewHTTPServer(h)
+	hs.TLSConfig = tlsConf
+	return &Server{Config: cfg, Store: store, Service: svc, HTTP: hs, log: log, tlsConf: tlsConf, CAFile: caFile}, nil
 }
 
 // Check refuses a Config that cannot work, before anything starts. Its
@@ -116,6 +132,12 @@ func (c Config) Check() error {
 		{"IdempotencyPruneInterval", c.IdempotencyPruneInterval <= 0, nonPositive},
 		{"DBTimeout", c.DBTimeout <= 0, nonPositive},
 		{"VerifyCacheSize", c.VerifyCacheSize < 0, negative},
+		{"TLSKeyFile", c.TLSCertFile != "" && c.TLSKeyFile == "", "is needed with a certificate file"},
+		{"TLSCertFile", c.TLSKeyFile != "" && c.TLSCertFile == "", "is needed with a key file"},
+		{"TLSSelfSigned", c.TLSSelfSigned && c.TLSCertFile != "", "cannot be combined with a certificate and key file"},
+		{"TLSAddr", c.TLSAddr != "" && !c.TLSEnabled(), "needs a certificate and key file, or a self-signed certificate"},
+		{"TLSAddr", c.TLSAddr != "" && c.TLSAddr == c.Addr && !strings.HasSuffix(c.Addr, ":0"), "must differ from the HTTP address"},
+		{"TLSDir", c.TLSDir != "" && !c.TLSSelfSigned, "applies only to a self-signed certificate"},
 		{"ClientIPHeader", c.ClientIPHeader != httpapi.HeaderXForwardedFor && c.ClientIPHeader != httpapi.HeaderForwarded,
 			fmt.Sprintf("must be %s or %s", httpapi.HeaderXForwardedFor, httpapi.HeaderForwarded)},
 	} {
@@ -182,7 +204,8 @@ func DescribeDB(db string) string {
 	return "sqlite:" + db
 }
 
-// Listen binds Config.Addr and sets URL.
+// Listen binds Config.Addr (and Config.TLSAddr) and sets URL (and
+// TLSURL).
 func (s *Server) Listen() error {
 	if s.ln != nil {
 		return errors.New("server: already listening")
@@ -191,12 +214,50 @@ func (s *Server) Listen() error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", s.Config.Addr, err)
 	}
+	hooks := []func(net.Conn, http.ConnState){ConnStateOf(ln)}
+	s.URL = "http://" + ln.Addr().String()
+	if s.tlsConf != nil && s.Config.TLSAddr == "" {
+		s.URL = "https://" + ln.Addr().String()
+		s.TLSURL = s.URL
+	}
+	if s.tlsConf != nil && s.Config.TLSAddr != "" {
+		c := s.Config
+		c.Addr = c.TLSAddr
+		tlsLn, err := c.Listen()
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("listen on %s: %w", c.TLSAddr, err)
+		}
+		s.tlsLn = tlsLn
+		s.TLSURL = "https://" + tlsLn.Addr().String()
+		hooks = append(hooks, ConnStateOf(tlsLn))
+	}
 	s.ln = ln
-	if hook := ConnStateOf(ln); hook != nil {
+	if hook := joinConnState(hooks); hook != nil {
 		s.HTTP.ConnState = hook
 	}
-	s.URL = "http://" + ln.Addr().String()
 	return nil
+}
+
+// joinConnState calls every non-nil hook; nil when there is none.
+func joinConnState(hooks []func(net.Conn, http.ConnState)) func(net.Conn, http.ConnState) {
+	var set []func(net.Conn, http.ConnState)
+	for _, h := range hooks {
+		if h != nil {
+			set = append(set, h)
+		}
+	}
+	switch len(set) {
+	case 0:
+		return nil
+	case 1:
+		return set[0]
+	}
+	return func(c net.Conn, st http.ConnState) {
+		for _, h := range set {
+			h(c, st)
+		}
+	}
 }
 
 // Start listens (unless Listen was called) and serves in the background
@@ -207,9 +268,24 @@ func (s *Server) Start() error {
 			return err
 		}
 	}
-	s.errc = make(chan error, 1)
-	go func() { s.errc <- s.HTTP.Serve(s.ln) }()
+	s.errc = make(chan error, 2)
+	// ServeTLS adds HTTP/2 to a clone of HTTP.TLSConfig and wraps the
+	// listener; the certificate is in TLSConfig, so no files are named.
+	switch {
+	case s.tlsConf != nil && s.tlsLn == nil:
+		s.serve(func() error { return s.HTTP.ServeTLS(s.ln, "", "") })
+	case s.tlsLn != nil:
+		s.serve(func() error { return s.HTTP.Serve(s.ln) })
+		s.serve(func() error { return s.HTTP.ServeTLS(s.tlsLn, "", "") })
+	default:
+		s.serve(func() error { return s.HTTP.Serve(s.ln) })
+	}
 	return nil
+}
+
+func (s *Server) serve(f func() error) {
+	s.serving++
+	go func() { s.errc <- f() }()
 }
 
 // Run starts the server and the pruning of old idempotency keys, blocks
@@ -226,6 +302,7 @@ func (s *Server) Run(ctx context.Context) error {
 
 	select {
 	case err := <-s.errc:
+		s.serving--
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
@@ -245,13 +322,13 @@ func (s *Server) Shutdown() error {
 	if err := s.HTTP.Shutdown(ctx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
-	if s.errc != nil {
-		if err := <-s.errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
-			return fmt.Errorf("serve: %w", err)
+	var serveErr error
+	for ; s.serving > 0; s.serving-- {
+		if err := <-s.errc; err != nil && !errors.Is(err, http.ErrServerClosed) && serveErr == nil {
+			serveErr = fmt.Errorf("serve: %w", err)
 		}
-		s.errc = nil
 	}
-	return nil
+	return serveErr
 }
 
 // Close shuts the server down and closes its store. Calls after the first
@@ -262,8 +339,10 @@ func (s *Server) Close() error {
 	}
 	s.closed = true
 	err := s.Shutdown()
-	if s.ln != nil {
-		s.ln.Close() // Shutdown closed it unless the server never served
+	for _, ln := range []net.Listener{s.ln, s.tlsLn} {
+		if ln != nil {
+			ln.Close() // Shutdown closed it unless the server never served
+		}
 	}
 	if cerr := s.Store.Close(); err == nil {
 		err = cerr
