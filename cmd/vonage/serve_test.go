@@ -260,6 +260,13 @@ func TestServeRefusesBadLimits(t *testing.T) {
 		{map[string]string{"VONAGE_MAX_CONNECTIONS": "-1"}, nil, "VONAGE_MAX_CONNECTIONS"},
 		{map[string]string{"VONAGE_PG_MAX_CONNS": "4x"}, nil, "VONAGE_PG_MAX_CONNS"},
 		{map[string]string{"VONAGE_CLIENT_IP_HEADER": "X-Real-IP"}, nil, "VONAGE_CLIENT_IP_HEADER"},
+		// The database deadline, the cache size and the hash wait.
+		{nil, []string{"--db-timeout", "0s"}, "--db-timeout"},
+		{nil, []string{"--verify-cache-size", "-1"}, "--verify-cache-size"},
+		{nil, []string{"--hash-wait", "-1s"}, "--hash-wait"},
+		{map[string]string{"VONAGE_DB_TIMEOUT": "soon"}, nil, "VONAGE_DB_TIMEOUT"},
+		{map[string]string{"VONAGE_DB_TIMEOUT": "0s"}, nil, "VONAGE_DB_TIMEOUT"},
+		{map[string]string{"VONAGE_VERIFY_CACHE_SIZE": "many"}, nil, "VONAGE_VERIFY_CACHE_SIZE"},
 	} {
 		var stderr strings.Builder
 		args := append([]string{"serve", "--addr", "127.0.0.1:0", "--db", db}, tc.args...)
