@@ -116,30 +116,21 @@ func defaultUserAgent() string {
 // a trailing slash is ignored. An empty u changes nothing.
 func WithBaseURL(u string) ClientOption {
 	return func(c *AccountClient) {
-		if u != "" {
-			c.restBaseURL, c.apiBaseURL = u, u
-		}
+		setUnlessZero(&c.restBaseURL, u)
+		setUnlessZero(&c.apiBaseURL, u)
 	}
 }
 
 // WithRESTBaseURL sets the base URL of balance, top-up and settings
 // (default https://rest.nexmo.com).
 func WithRESTBaseURL(u string) ClientOption {
-	return func(c *AccountClient) {
-		if u != "" {
-			c.restBaseURL = u
-		}
-	}
+	return func(c *AccountClient) { setUnlessZero(&c.restBaseURL, u) }
 }
 
 // WithAPIBaseURL sets the base URL of the secrets endpoints
 // (default https://api.nexmo.com).
 func WithAPIBaseURL(u string) ClientOption {
-	return func(c *AccountClient) {
-		if u != "" {
-			c.apiBaseURL = u
-		}
-	}
+	return func(c *AccountClient) { setUnlessZero(&c.apiBaseURL, u) }
 }
 
 // WithHTTPClient makes the client send requests with hc instead of its own
@@ -155,10 +146,15 @@ func WithHTTPClient(hc *http.Client) ClientOption {
 // WithUserAgent replaces the default User-Agent,
 // "vonage-go-sdk/<Version> (<Go version>)". An empty ua changes nothing.
 func WithUserAgent(ua string) ClientOption {
-	return func(c *AccountClient) {
-		if ua != "" {
-			c.userAgent = ua
-		}
+	return func(c *AccountClient) { setUnlessZero(&c.userAgent, ua) }
+}
+
+// setUnlessZero is the rule of the options that take a value: an empty one
+// changes nothing.
+func setUnlessZero[T comparable](dst *T, v T) {
+	var zero T
+	if v != zero {
+		*dst = v
 	}
 }
 

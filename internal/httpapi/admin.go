@@ -87,13 +87,9 @@ func (s *server) showAccount(w http.ResponseWriter, r *http.Request) {
 // EINVALIDs naming the member at fault and never quote the request.
 func readNewAccount(r *http.Request) (account.NewAccount, error) {
 	var na account.NewAccount
-	data, err := readBody(r)
+	obj, err := readBodyObject(r)
 	if err != nil {
 		return na, err
-	}
-	obj, err := readJSONObject(data)
-	if err != nil {
-		return na, badRequest("body", "must be one JSON object")
 	}
 	st := stateOf(r)
 	secret, _, err := jsonString(obj, "secret", "secret")

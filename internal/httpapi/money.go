@@ -84,13 +84,9 @@ func readMoneyRequest(r *http.Request) (account.MoneyRequest, error) {
 		}
 		req.IdempotencyKey = keys[0]
 	}
-	data, err := readBody(r)
+	obj, err := readBodyObject(r)
 	if err != nil {
 		return req, err
-	}
-	obj, err := readJSONObject(data)
-	if err != nil {
-		return req, badRequest("body", "must be one JSON object")
 	}
 	if unknownMember(obj, "amount", "reference") {
 		return req, badRequest("body", "has an unknown member; allowed: amount, reference")
@@ -229,13 +225,9 @@ func (s *server) updateAccount(w http.ResponseWriter, r *http.Request) {
 // applied over the account's current ones.
 func readAccountUpdate(r *http.Request) (account.AccountUpdate, *limitsPatch, error) {
 	var upd account.AccountUpdate
-	data, err := readBody(r)
+	obj, err := readBodyObject(r)
 	if err != nil {
 		return upd, nil, err
-	}
-	obj, err := readJSONObject(data)
-	if err != nil {
-		return upd, nil, badRequest("body", "must be one JSON object")
 	}
 	if unknownMember(obj, "auto_reload", "limits") {
 		return upd, nil, badRequest("body", "has an unknown member; allowed: auto_reload, limits")

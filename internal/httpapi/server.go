@@ -183,6 +183,20 @@ func readJSONObject(data []byte) (map[string]json.RawMessage, error) {
 	return obj, nil
 }
 
+// readBodyObject reads an admin request's body, which must be exactly one
+// JSON object, and returns its members undecoded.
+func readBodyObject(r *http.Request) (map[string]json.RawMessage, error) {
+	data, err := readBody(r)
+	if err != nil {
+		return nil, err
+	}
+	obj, err := readJSONObject(data)
+	if err != nil {
+		return nil, badRequest("body", "must be one JSON object")
+	}
+	return obj, nil
+}
+
 // jsonString decodes member key of obj as a string. present is false when
 // the member is absent; a member of another type (null included) is an
 // EINVALID naming field.
