@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -239,40 +240,45 @@ func TestServe(t *testing.T) {
 func TestServeRefusesBadLimits(t *testing.T) {
 	t.Parallel()
 	db := filepath.Join(t.TempDir(), "never.db")
+	// Each setting is a flag or its variable: a bad value in either is
+	// refused, naming it, never silently replaced by the default.
 	for _, tc := range []struct {
-		env  map[string]string
-		args []string
-		want string
+		setting, value string // "--flag" or "VONAGE_VARIABLE"
+		want           string // what the error says; the setting's name when empty
 	}{
-		{map[string]string{"VONAGE_PEPPER": "short"}, nil, "VONAGE_PEPPER"},
-		{map[string]string{"VONAGE_ADMIN_TOKEN": "admintok"}, nil, "VONAGE_ADMIN_TOKEN must be at least 24 characters"},
-		{nil, []string{"--trusted-proxies", "10.0.0.0/8,nonsense"}, "--trusted-proxies"},
-		{nil, []string{"--client-ip-header", "X-Real-IP"}, "--client-ip-header"},
-		{nil, []string{"--auth-fail-limit-pair", "-1"}, "--auth-fail-limit-pair"},
-		{nil, []string{"--auth-fail-window", "0s"}, "--auth-fail-window"},
-		{nil, []string{"--max-in-flight", "-5"}, "--max-in-flight"},
-		// A bad environment value is refused like the same flag, naming
-		// the variable, never silently replaced by the default.
-		{map[string]string{"VONAGE_MAX_IN_FLIGHT": "abc"}, nil, "VONAGE_MAX_IN_FLIGHT"},
-		{map[string]string{"VONAGE_RATE_LIMIT": "nope"}, nil, "VONAGE_RATE_LIMIT"},
-		{map[string]string{"VONAGE_AUTH_FAIL_WINDOW": "soon"}, nil, "VONAGE_AUTH_FAIL_WINDOW"},
-		{map[string]string{"VONAGE_AUTH_FAIL_WINDOW": "0s"}, nil, "VONAGE_AUTH_FAIL_WINDOW"},
-		{map[string]string{"VONAGE_MAX_CONNECTIONS": "-1"}, nil, "VONAGE_MAX_CONNECTIONS"},
-		{map[string]string{"VONAGE_PG_MAX_CONNS": "4x"}, nil, "VONAGE_PG_MAX_CONNS"},
-		{map[string]string{"VONAGE_CLIENT_IP_HEADER": "X-Real-IP"}, nil, "VONAGE_CLIENT_IP_HEADER"},
-		// The database deadline, the cache size and the hash wait.
-		{nil, []string{"--db-timeout", "0s"}, "--db-timeout"},
-		{nil, []string{"--verify-cache-size", "-1"}, "--verify-cache-size"},
-		{nil, []string{"--hash-wait", "-1s"}, "--hash-wait"},
-		{map[string]string{"VONAGE_DB_TIMEOUT": "soon"}, nil, "VONAGE_DB_TIMEOUT"},
-		{map[string]string{"VONAGE_DB_TIMEOUT": "0s"}, nil, "VONAGE_DB_TIMEOUT"},
-		{map[string]string{"VONAGE_VERIFY_CACHE_SIZE": "many"}, nil, "VONAGE_VERIFY_CACHE_SIZE"},
+		{"VONAGE_PEPPER", "short", ""},
+		{"VONAGE_ADMIN_TOKEN", "admintok", "VONAGE_ADMIN_TOKEN must be at least 24 characters"},
+		{"--trusted-proxies", "10.0.0.0/8,nonsense", ""},
+		{"--client-ip-header", "X-Real-IP", ""},
+		{"--auth-fail-limit-pair", "-1", ""},
+		{"--auth-fail-window", "0s", ""},
+		{"--max-in-flight", "-5", ""},
+		{"--db-timeout", "0s", ""},
+		{"--verify-cache-size", "-1", ""},
+		{"--hash-wait", "-1s", ""},
+		{"VONAGE_MAX_IN_FLIGHT", "abc", ""},
+		{"VONAGE_RATE_LIMIT", "nope", ""},
+		{"VONAGE_AUTH_FAIL_WINDOW", "soon", ""},
+		{"VONAGE_AUTH_FAIL_WINDOW", "0s", ""},
+		{"VONAGE_MAX_CONNECTIONS", "-1", ""},
+		{"VONAGE_PG_MAX_CONNS", "4x", ""},
+		{"VONAGE_CLIENT_IP_HEADER", "X-Real-IP", ""},
+		{"VONAGE_DB_TIMEOUT", "soon", ""},
+		{"VONAGE_DB_TIMEOUT", "0s", ""},
+		{"VONAGE_VERIFY_CACHE_SIZE", "many", ""},
 	} {
+		args := []string{"serve", "--addr", "127.0.0.1:0", "--db", db}
+		env := map[string]string{}
+		if strings.HasPrefix(tc.setting, "--") {
+			args = append(args, tc.setting, tc.value)
+		} else {
+			env[tc.setting] = tc.value
+		}
+		want := cmp.Or(tc.want, tc.setting)
 		var stderr strings.Builder
-		args := append([]string{"serve", "--addr", "127.0.0.1:0", "--db", db}, tc.args...)
-		err := run(context.Background(), args, func(k string) string { return tc.env[k] }, strings.NewReader(""), io.Discard, &stderr)
-		if exitCode(err) != exitUsage || !strings.Contains(fmt.Sprint(err)+stderr.String(), tc.want) {
-			t.Errorf("%v %v: %v (exit %d), stderr %q; want a usage error naming %s", tc.env, tc.args, err, exitCode(err), stderr.String(), tc.want)
+		err := run(context.Background(), args, func(k string) string { return env[k] }, strings.NewReader(""), io.Discard, &stderr)
+		if exitCode(err) != exitUsage || !strings.Contains(fmt.Sprint(err)+stderr.String(), want) {
+			t.Errorf("%s=%q: %v (exit %d), stderr %q; want a usage error naming %s", tc.setting, tc.value, err, exitCode(err), stderr.String(), want)
 		}
 		if strings.Contains(stderr.String(), "short") {
 			t.Errorf("the pepper was echoed: %q", stderr.String())
