@@ -24,6 +24,32 @@ func legacy(status int, code, label string) reply {
 	return reply{status: status, body: fmt.Sprintf(`{"error-code":%q,"error-code-label":%q}`, code, label)}
 }
 
+// errorCase is one answer TestErrorShapes sends and what the client must
+// make of it.
+type errorCase struct {
+	name   string
+	call   anyCall
+	rep    reply
+	want   []error   // sentinels it must match; it must match no other
+	fields APIError  // compared: Code, Label, Type, Title, Detail, Instance, RequestID, RetryAfter, InvalidParameters
+	resp   [2]string // ErrorResponse Title and Detail
+}
+
+// legacyCase is a legacy error body whose code is the status: the APIError
+// and the ErrorResponse follow from the code and label.
+func legacyCase(name string, call anyCall, status int, label string, want ...error) errorCase {
+	code := fmt.Sprint(status)
+	return errorCase{name, call, legacy(status, code, label), want,
+		APIError{Code: code, Label: label}, [2]string{label, "error-code " + code}}
+}
+
+// problemCase is an RFC 7807 body (typ relative to problemBase): the
+// APIError and the ErrorResponse carry its members.
+func problemCase(name string, call anyCall, status int, typ, title, detail string, want ...error) errorCase {
+	return errorCase{name, call, problem(status, problemBase+typ, title, detail, ""), want,
+		APIError{Type: problemBase + typ, Title: title, Detail: detail, Instance: "req-42", RequestID: "req-42"}, [2]string{title, detail}}
+}
+
 func TestErrorShapes(t *testing.T) {
 	t.Parallel()
 	throttled := legacy(429, "429", "throttled")
@@ -32,50 +58,27 @@ func TestErrorShapes(t *testing.T) {
 	rateLimit.header["Retry-After"] = "3"
 	all := []error{ErrAuthentication, ErrNotFound, ErrSecretLimit, ErrLastSecret, ErrAutoReloadDisabled, ErrRateLimited, ErrInvalidRequest, ErrServer, ErrTransport, ErrDecode}
 
-	tests := []struct {
-		name   string
-		call   anyCall
-		rep    reply
-		want   []error   // sentinels it must match; it must match no other
-		fields APIError  // compared: Code, Label, Type, Title, Detail, Instance, RequestID, RetryAfter, InvalidParameters
-		resp   [2]string // ErrorResponse Title and Detail
-	}{
-		{"legacy 401", callBalance, legacy(401, "401", "authentication failed"), []error{ErrAuthentication},
-			APIError{Code: "401", Label: "authentication failed"}, [2]string{"authentication failed", "error-code 401"}},
-		{"legacy 401 auto-reload", callTopUp, legacy(401, "401", "not auto-reload enabled"), []error{ErrAutoReloadDisabled},
-			APIError{Code: "401", Label: "not auto-reload enabled"}, [2]string{"not auto-reload enabled", "error-code 401"}},
-		{"legacy 400 top-up", callTopUp, legacy(400, "400", "unknown trx"), []error{ErrInvalidRequest},
-			APIError{Code: "400", Label: "unknown trx"}, [2]string{"unknown trx", "error-code 400"}},
-		{"legacy 400 settings", callConfig, legacy(400, "400", "moCallBackUrl: must be an absolute http or https URL"), []error{ErrInvalidRequest},
-			APIError{Code: "400", Label: "moCallBackUrl: must be an absolute http or https URL"}, [2]string{"moCallBackUrl: must be an absolute http or https URL", "error-code 400"}},
+	tests := []errorCase{
+		legacyCase("legacy 401", callBalance, 401, "authentication failed", ErrAuthentication),
+		legacyCase("legacy 401 auto-reload", callTopUp, 401, "not auto-reload enabled", ErrAutoReloadDisabled),
+		legacyCase("legacy 400 top-up", callTopUp, 400, "unknown trx", ErrInvalidRequest),
+		legacyCase("legacy 400 settings", callConfig, 400, "moCallBackUrl: must be an absolute http or https URL", ErrInvalidRequest),
 		{"legacy 429", callBalance, throttled, []error{ErrRateLimited},
 			APIError{Code: "429", Label: "throttled", RetryAfter: 7 * time.Second}, [2]string{"throttled", "error-code 429"}},
-		{"problem 401", callList, problem(401, problemBase+"#unauthorized", "Invalid credentials supplied", "You did not provide correct credentials.", ""), []error{ErrAuthentication},
-			APIError{Type: problemBase + "#unauthorized", Title: "Invalid credentials supplied", Detail: "You did not provide correct credentials.", Instance: "req-42", RequestID: "req-42"},
-			[2]string{"Invalid credentials supplied", "You did not provide correct credentials."}},
-		{"problem 404 invalid-api-key", callGet, problem(404, problemBase+"#invalid-api-key", "Invalid API Key", "API key 'abcd1234' not found", ""), []error{ErrNotFound},
-			APIError{Type: problemBase + "#invalid-api-key", Title: "Invalid API Key", Detail: "API key 'abcd1234' not found", Instance: "req-42", RequestID: "req-42"},
-			[2]string{"Invalid API Key", "API key 'abcd1234' not found"}},
-		{"problem 404 invalid-id", callDelete, problem(404, problemBase+"#invalid-id", "Invalid ID", "ID 'id1' could not be found", ""), []error{ErrNotFound},
-			APIError{Type: problemBase + "#invalid-id", Title: "Invalid ID", Detail: "ID 'id1' could not be found", Instance: "req-42", RequestID: "req-42"},
-			[2]string{"Invalid ID", "ID 'id1' could not be found"}},
+		problemCase("problem 401", callList, 401, "#unauthorized", "Invalid credentials supplied", "You did not provide correct credentials.", ErrAuthentication),
+		problemCase("problem 404 invalid-api-key", callGet, 404, "#invalid-api-key", "Invalid API Key", "API key 'abcd1234' not found", ErrNotFound),
+		problemCase("problem 404 invalid-id", callDelete, 404, "#invalid-id", "Invalid ID", "ID 'id1' could not be found", ErrNotFound),
 		{"problem 400 validation", callCreate, problem(400, problemBase+"/account/secret-management#validation", "Bad Request", "The request failed due to secret validation errors",
 			`,"invalid_parameters":[{"name":"secret","reason":"Does not meet complexity requirements"}]`), []error{ErrInvalidRequest},
 			APIError{Type: problemBase + "/account/secret-management#validation", Title: "Bad Request", Detail: "The request failed due to secret validation errors", Instance: "req-42", RequestID: "req-42",
 				InvalidParameters: []InvalidParameter{{Name: "secret", Reason: "Does not meet complexity requirements"}}},
 			[2]string{"Bad Request", "The request failed due to secret validation errors"}},
-		{"problem 403 add-excess-secret", callCreate, problem(403, problemBase+"/account/secret-management#add-excess-secret", "Secret Addition Forbidden", "Account already has 2 secrets", ""), []error{ErrSecretLimit},
-			APIError{Type: problemBase + "/account/secret-management#add-excess-secret", Title: "Secret Addition Forbidden", Detail: "Account already has 2 secrets", Instance: "req-42", RequestID: "req-42"},
-			[2]string{"Secret Addition Forbidden", "Account already has 2 secrets"}},
-		{"problem 403 delete-last-secret", callDelete, problem(403, problemBase+"/account/secret-management#delete-last-secret", "Secret Deletion Forbidden", "Can not delete the last secret", ""), []error{ErrLastSecret},
-			APIError{Type: problemBase + "/account/secret-management#delete-last-secret", Title: "Secret Deletion Forbidden", Detail: "Can not delete the last secret", Instance: "req-42", RequestID: "req-42"},
-			[2]string{"Secret Deletion Forbidden", "Can not delete the last secret"}},
+		problemCase("problem 403 add-excess-secret", callCreate, 403, "/account/secret-management#add-excess-secret", "Secret Addition Forbidden", "Account already has 2 secrets", ErrSecretLimit),
+		problemCase("problem 403 delete-last-secret", callDelete, 403, "/account/secret-management#delete-last-secret", "Secret Deletion Forbidden", "Can not delete the last secret", ErrLastSecret),
 		{"problem 429", callList, rateLimit, []error{ErrRateLimited},
 			APIError{Type: problemBase + "#throttled", Title: "Rate Limit Hit", Detail: "Too many requests", Instance: "req-42", RequestID: "req-42", RetryAfter: 3 * time.Second},
 			[2]string{"Rate Limit Hit", "Too many requests"}},
-		{"problem 500", callGet, problem(500, problemBase+"#internal-error", "Internal Server Error", "Something went wrong", ""), []error{ErrServer},
-			APIError{Type: problemBase + "#internal-error", Title: "Internal Server Error", Detail: "Something went wrong", Instance: "req-42", RequestID: "req-42"},
-			[2]string{"Internal Server Error", "Something went wrong"}},
+		problemCase("problem 500", callGet, 500, "#internal-error", "Internal Server Error", "Something went wrong", ErrServer),
 		{"html 502", callBalance, reply{status: 502, header: map[string]string{"Content-Type": "text/html"}, body: "<html><h1>502 Bad Gateway</h1></html>"}, []error{ErrServer, ErrDecode},
 			APIError{}, [2]string{"Bad Gateway", `response body is not a JSON object (Content-Type "text/html")`}},
 		{"empty 503", callList, reply{status: 503}, []error{ErrServer},
