@@ -115,21 +115,25 @@ func wantCode(t *testing.T, what string, err error, code account.Code) {
 // mustAccount reads an account.
 func mustAccount(t *testing.T, s account.Store, key string) account.Account {
 	t.Helper()
-	a, err := s.Account(t.Context(), key)
-	if err != nil {
-		t.Fatalf("Account(%q): %v", key, err)
-	}
-	return a
+	return mustRead[account.Account](t, "Account", key)(s.Account(t.Context(), key))
 }
 
 // mustSecrets reads an account's secrets.
 func mustSecrets(t *testing.T, s account.Store, key string) []account.Secret {
 	t.Helper()
-	secs, err := s.Secrets(t.Context(), key)
-	if err != nil {
-		t.Fatalf("Secrets(%q): %v", key, err)
+	return mustRead[[]account.Secret](t, "Secrets", key)(s.Secrets(t.Context(), key))
+}
+
+// mustRead passes on what a read of key returned, or stops the test naming
+// the read (what) and its error.
+func mustRead[T any](t *testing.T, what, key string) func(T, error) T {
+	return func(v T, err error) T {
+		t.Helper()
+		if err != nil {
+			t.Fatalf("%s(%q): %v", what, key, err)
+		}
+		return v
 	}
-	return secs
 }
 
 // ledger returns all of an account's rows, oldest first, reading them page
