@@ -82,24 +82,22 @@ func TestFailLimiterSettle(t *testing.T) {
 	t.Parallel()
 	clk := newFakeClock()
 	f := newFailLimiter(AuthLimits{PerPair: 10, PerAddr: 5, Window: time.Minute}, clk.Now)
-	fail := func() {
+	// attempt is one admitted attempt ending in outcome.
+	attempt := func(o outcome) {
+		t.Helper()
 		r, err := f.admit("k", "192.0.2.1")
 		if err != nil {
 			t.Fatal(err)
 		}
-		f.record(r, outcomeFailed)
+		f.record(r, o)
 	}
-	fail()
-	fail()
+	attempt(outcomeFailed)
+	attempt(outcomeFailed)
 	// A success clears the pair but not the address.
-	r, err := f.admit("k", "192.0.2.1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.record(r, outcomeSucceeded)
-	fail()
-	fail()
-	fail()
+	attempt(outcomeSucceeded)
+	attempt(outcomeFailed)
+	attempt(outcomeFailed)
+	attempt(outcomeFailed)
 	if _, err := f.admit("k", "192.0.2.1"); err == nil {
 		t.Fatal("the address limit (5) was not kept across a success")
 	} else {
@@ -108,11 +106,7 @@ func TestFailLimiterSettle(t *testing.T) {
 	// Neither a failure nor a success (a store error): tokens come back.
 	clk.Advance(time.Hour)
 	for range 10 {
-		r, err := f.admit("k", "192.0.2.1")
-		if err != nil {
-			t.Fatal(err)
-		}
-		f.record(r, outcomeNone)
+		attempt(outcomeNone)
 	}
 	if f.pairs.len() != 0 || f.addrs.len() != 0 {
 		t.Errorf("full buckets are kept: %d pairs, %d addresses", f.pairs.len(), f.addrs.len())
