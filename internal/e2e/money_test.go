@@ -42,6 +42,10 @@ func TestConcurrentMoneyHTTP(t *testing.T) {
 	cfg := server.TestConfig()
 	cfg.DB = filepath.Join(t.TempDir(), "money.db")
 	cfg.AdminToken = adminToken
+	// 64 writers queue for SQLite's one writer, each commit synced; under
+	// -race beside other test binaries the wait passed the 10 s default
+	// deadline (a 503, which this test is not about: it checks the money).
+	cfg.DBTimeout = time.Minute
 	srv := testutil.StartServer(t, cfg)
 	c := newClient(srv.URL)
 	if _, err := c.CreateAccount(t.Context(), adminapi.NewAccount{APIKey: apiKey, Secret: apiSecret, Balance: opening.String(),
