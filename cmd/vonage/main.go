@@ -60,7 +60,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		end = i
 	}
 	c.json = slices.Contains(args[:end], "--json") || slices.Contains(args[:end], "--json=true")
-	err := c.root().ExecuteContext(ctx)
+	root := c.root()
+	root.SetArgs(append([]string{}, args...)) // never nil: cobra would read os.Args
+	err := root.ExecuteContext(ctx)
 	if err != nil && errors.Is(context.Cause(ctx), errInterrupted) {
 		err = interruptedError{err}
 	}
