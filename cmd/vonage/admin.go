@@ -98,11 +98,14 @@ func (c *cli) adminFailure(err error) error {
 		case e.Status >= 500:
 			ce.err = vonage.ErrServer
 		}
+		// A 404 that is not about an account (no problem body, or the
+		// router's "no such resource") means there is no admin API.
+		if e.Status == http.StatusNotFound && (e.Title == "" || strings.HasSuffix(e.Type, "#not-found")) {
+			ce.title, ce.detail = "No admin API", "the server at "+c.reachedURL()+" does not serve /admin/: start it with VONAGE_ADMIN_TOKEN set (the same token as here)"
+			return ce
+		}
 		if e.Title == "" {
 			ce.detail = "the server's answer is not a problem details body"
-			if e.Status == http.StatusNotFound {
-				ce.detail = "the server at " + c.reachedURL() + " has no admin API: start it with VONAGE_ADMIN_TOKEN set (the same token as here)"
-			}
 			return ce
 		}
 		ce.title, ce.detail = e.Title, e.Detail

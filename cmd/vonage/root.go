@@ -58,6 +58,17 @@ func (c *cli) root() *cobra.Command {
 		c.adminCreditCmd(), c.adminChargeCmd(), c.adminTransactionsCmd(), c.adminVerifyLedgerCmd())
 	root.AddCommand(c.balanceCmd(), c.settingsCmd(), c.topupCmd(), secrets, admin,
 		c.configCmd(), c.serveCmd(), c.versionCmd())
+	// cobra's "completion" command, with the mistakes of a group: an
+	// unknown shell is a usage error rather than its help.
+	root.InitDefaultCompletionCmd()
+	for _, cmd := range root.Commands() {
+		if cmd.Name() == "completion" {
+			cmd.Args = cobra.ArbitraryArgs
+			cmd.RunE = func(cmd *cobra.Command, args []string) error {
+				return c.unknownCommand(cmd, args, "completion needs a shell: bash, zsh, fish or powershell")
+			}
+		}
+	}
 	return root
 }
 
