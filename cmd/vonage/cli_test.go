@@ -210,8 +210,8 @@ func TestMaskDBURL(t *testing.T) {
 	for in, want := range map[string]string{
 		"postgres://user:s3cret@db:5432/x?sslmode=disable": "postgres://user:xxxxx@db:5432/x?sslmode=disable",
 		"host=db user=u password=s3cret dbname=x":          "host=db user=u password=xxxxx dbname=x",
-		"vonage.db":                                        "vonage.db",
-		"postgres://user@db/x":                             "postgres://user@db/x",
+		"vonage.db":            "vonage.db",
+		"postgres://user@db/x": "postgres://user@db/x",
 	} {
 		if got := maskDBURL(in); got != want {
 			t.Errorf("maskDBURL(%q) = %q, want %q", in, got, want)
