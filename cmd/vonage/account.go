@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strconv"
 
+	"github.com/spf13/cobra"
+
 	vonage "github.com/vonage/vonage-go-sdk"
 )
 
@@ -25,20 +27,22 @@ type balanceJSON struct {
 	AutoReload bool   `json:"auto_reload"`
 }
 
-func (c *cli) balance(ctx context.Context, args []string) error {
+func (c *cli) balanceCmd() *cobra.Command {
 	var cf commonFlags
-	client, _, err := c.accountCommand(balanceCmd, args, &cf)
-	if err != nil {
-		return err
-	}
-	b, _, err := client.GetBalanceContext(ctx)
-	if err != nil {
-		return apiFailure(err)
-	}
-	return c.show(cf.json, balanceJSON{Value: b.ValueDecimal, AutoReload: b.AutoReload},
-		field{"Balance", b.ValueDecimal + " EUR"},
-		field{"Auto-reload", onOff(b.AutoReload)},
-	)
+	return c.leaf(balanceCmd, func(ctx context.Context, _ *cobra.Command, _ []string) error {
+		client, err := c.client(&cf)
+		if err != nil {
+			return err
+		}
+		b, _, err := client.GetBalanceContext(ctx)
+		if err != nil {
+			return c.apiFailure(err)
+		}
+		return c.show(balanceJSON{Value: money(b.ValueDecimal), AutoReload: b.AutoReload},
+			field{"Balance", eur(b.ValueDecimal)},
+			field{"Auto-reload", onOff(b.AutoReload)},
+		)
+	}, cf.register)
 }
 
 var settingsCmd = command{
@@ -49,35 +53,38 @@ default callback URL of inbound SMS or of delivery receipts; an empty value
 (--mo-url "") clears it. A URL must be an absolute http or https URL.`,
 }
 
-// settingsJSON is settings --json, with the keys of the API's settings object.
+// settingsJSON is settings --json: the API's settings object in the CLI's
+// one key style, snake_case.
 type settingsJSON struct {
-	MoCallbackURL      string `json:"mo-callback-url"`
-	DrCallbackURL      string `json:"dr-callback-url"`
-	MaxOutboundRequest int    `json:"max-outbound-request"`
-	MaxInboundRequest  int    `json:"max-inbound-request"`
-	MaxCallsPerSecond  int    `json:"max-calls-per-second"`
+	MoCallbackURL      string `json:"mo_callback_url"`
+	DrCallbackURL      string `json:"dr_callback_url"`
+	MaxOutboundRequest int    `json:"max_outbound_request"`
+	MaxInboundRequest  int    `json:"max_inbound_request"`
+	MaxCallsPerSecond  int    `json:"max_calls_per_second"`
 }
 
-func (c *cli) settings(ctx context.Context, args []string) error {
+func (c *cli) settingsCmd() *cobra.Command {
 	var cf commonFlags
 	var moURL, drURL string
-	fs, _, err := c.parse(settingsCmd, args, cf.register, func(fs *flag.FlagSet) {
+	return c.leaf(settingsCmd, func(ctx context.Context, cmd *cobra.Command, _ []string) error {
+		return c.settings(ctx, cmd, &cf, moURL, drURL)
+	}, cf.register, func(fs *flag.FlagSet) {
 		fs.StringVar(&moURL, "mo-url", "", `callback URL of inbound SMS; "" clears it`)
 		fs.StringVar(&drURL, "dr-url", "", `callback URL of delivery receipts; "" clears it`)
 	})
-	if err != nil {
-		return err
-	}
+}
+
+func (c *cli) settings(ctx context.Context, cmd *cobra.Command, cf *commonFlags, moURL, drURL string) error {
 	// A flag given with an empty value clears the URL; a flag not given
 	// leaves it alone.
 	var upd vonage.AccountConfigUpdate
-	if given(fs, "mo-url") {
+	if given(cmd, "mo-url") {
 		upd.MoCallbackUrl = &moURL
 	}
-	if given(fs, "dr-url") {
+	if given(cmd, "dr-url") {
 		upd.DrCallbackUrl = &drURL
 	}
-	client, err := c.client(&cf)
+	client, err := c.client(cf)
 	if err != nil {
 		return err
 	}
@@ -88,7 +95,7 @@ func (c *cli) settings(ctx context.Context, args []string) error {
 		s, _, err = client.UpdateConfigContext(ctx, upd)
 	}
 	if err != nil {
-		return apiFailure(err)
+		return c.apiFailure(err)
 	}
 	asJSON := settingsJSON{
 		MoCallbackURL:      s.MoCallbackUrl,
@@ -97,7 +104,7 @@ func (c *cli) settings(ctx context.Context, args []string) error {
 		MaxInboundRequest:  s.MaxInboundRequest,
 		MaxCallsPerSecond:  s.MaxCallsPerSecond,
 	}
-	return c.show(cf.json, asJSON,
+	return c.show(asJSON,
 		field{"Inbound SMS URL (mo)", orNone(s.MoCallbackUrl)},
 		field{"Delivery receipt URL (dr)", orNone(s.DrCallbackUrl)},
 		field{"Max outbound requests", strconv.Itoa(s.MaxOutboundRequest)},
@@ -119,19 +126,21 @@ type topupJSON struct {
 	Status string `json:"status"`
 }
 
-func (c *cli) topup(ctx context.Context, args []string) error {
+func (c *cli) topupCmd() *cobra.Command {
 	var cf commonFlags
-	client, pos, err := c.accountCommand(topupCmd, args, &cf)
-	if err != nil {
+	return c.leaf(topupCmd, func(ctx context.Context, _ *cobra.Command, pos []string) error {
+		client, err := c.client(&cf)
+		if err != nil {
+			return err
+		}
+		res, _, err := client.TopUpContext(ctx, pos[0])
+		if err != nil {
+			return c.apiFailure(err)
+		}
+		if c.json {
+			return writeJSON(c.stdout, topupJSON{Trx: pos[0], Status: res.ErrorCodeLabel})
+		}
+		_, err = fmt.Fprintf(c.stdout, "Topped up by the amount of auto-reload %s: %s.\n", pos[0], res.ErrorCodeLabel)
 		return err
-	}
-	res, _, err := client.TopUpContext(ctx, pos[0])
-	if err != nil {
-		return apiFailure(err)
-	}
-	if cf.json {
-		return writeJSON(c.stdout, topupJSON{Trx: pos[0], Status: res.ErrorCodeLabel})
-	}
-	_, err = fmt.Fprintf(c.stdout, "Topped up by the amount of auto-reload %s: %s.\n", pos[0], res.ErrorCodeLabel)
-	return err
+	}, cf.register)
 }

@@ -50,13 +50,13 @@ func TestSettings(t *testing.T) {
 	}
 
 	got := settings()
-	if got["mo-callback-url"] != "" || got["dr-callback-url"] != "" || got["max-calls-per-second"] != float64(highLimits.MaxCallsPerSecond) || got["max-outbound-request"] != float64(30) {
+	if got["mo_callback_url"] != "" || got["dr_callback_url"] != "" || got["max_calls_per_second"] != float64(highLimits.MaxCallsPerSecond) || got["max_outbound_request"] != float64(30) {
 		t.Errorf("settings read = %v", got)
 	}
 
 	const mo, dr = "https://example.com/mo?a=1&b=2", "https://example.com/dr"
 	got = settings("--mo-url", mo, "--dr-url="+dr)
-	if got["mo-callback-url"] != mo || got["dr-callback-url"] != dr {
+	if got["mo_callback_url"] != mo || got["dr_callback_url"] != dr {
 		t.Errorf("settings set = %v", got)
 	}
 
@@ -70,7 +70,7 @@ func TestSettings(t *testing.T) {
 
 	// An empty value clears that URL only.
 	got = settings("--mo-url", "")
-	if got["mo-callback-url"] != "" || got["dr-callback-url"] != dr {
+	if got["mo_callback_url"] != "" || got["dr_callback_url"] != dr {
 		t.Errorf("settings after clearing mo = %v", got)
 	}
 
@@ -78,7 +78,7 @@ func TestSettings(t *testing.T) {
 	if strings.Count(r.all(), "\n") != 1 {
 		t.Errorf("an API error prints one line, got:\n%s", r.all())
 	}
-	if got := settings(); got["dr-callback-url"] != dr {
+	if got := settings(); got["dr_callback_url"] != dr {
 		t.Errorf("a refused change changed the settings: %v", got)
 	}
 }

@@ -9,7 +9,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
+
+	"github.com/spf13/cobra"
 
 	vonage "github.com/vonage/vonage-go-sdk"
 	"github.com/vonage/vonage-go-sdk/internal/adminapi"
@@ -38,24 +39,6 @@ URL comes from --base-url or VONAGE_BASE_URL.
 Run "vonage admin <command> -h" for a command's flags.
 `
 
-func (c *cli) admin(ctx context.Context, args []string) error {
-	return c.dispatch(ctx, group{name: "admin", usage: adminUsage, commands: map[string]func(context.Context, []string) error{
-		"account":       c.adminAccount,
-		"credit":        c.adminCredit,
-		"charge":        c.adminCharge,
-		"transactions":  c.adminTransactions,
-		"verify-ledger": c.adminVerifyLedger,
-	}}, args)
-}
-
-func (c *cli) adminAccount(ctx context.Context, args []string) error {
-	return c.dispatch(ctx, group{name: "admin account", usage: adminUsage, commands: map[string]func(context.Context, []string) error{
-		"create": c.adminCreate,
-		"show":   c.adminShow,
-		"update": c.adminUpdate,
-	}}, args)
-}
-
 // The admin commands call our server's own admin API (contract section 6)
 // through internal/adminapi: it is not Vonage's API, so the SDK has no
 // calls for it.
@@ -65,13 +48,10 @@ func (c *cli) adminAccount(ctx context.Context, args []string) error {
 type adminFlags struct {
 	baseURL string
 	caFile  string
-	json    bool
 }
 
 func (f *adminFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&f.baseURL, "base-url", "", "the server's URL (default $"+envBaseURL+")")
-	fs.StringVar(&f.caFile, "ca-file", "", "PEM file of the certificates trusted for HTTPS (default $"+envCAFile+")")
-	fs.BoolVar(&f.json, "json", false, "print JSON for scripts instead of a table")
+	registerServerFlags(fs, &f.baseURL, &f.caFile, "the server's URL (default $"+envBaseURL+", else the profile's base-url)")
 }
 
 // adminClient returns a client of the admin API with the token from the
@@ -82,29 +62,29 @@ func (c *cli) adminClient(f *adminFlags) (*adminapi.Client, error) {
 	if token == "" {
 		return nil, usageError{errors.New(envAdminToken + " is not set: the admin commands send the server's admin token from it")}
 	}
-	base := strings.TrimRight(strings.TrimSpace(orEnv(f.baseURL, c.getenv, envBaseURL)), "/")
+	var err error
+	if c.base, err = c.lookup("base-url", f.baseURL, envBaseURL, keyBaseURL); err != nil {
+		return nil, err
+	}
+	base := strings.TrimRight(strings.TrimSpace(c.base.value), "/")
 	if base == "" {
-		return nil, usageError{errors.New("no server URL: set " + envBaseURL + " or pass --base-url")}
+		return nil, usageError{errors.New("no server URL: set " + envBaseURL + ", pass --base-url or run vonage config set base-url URL")}
 	}
 	u, err := url.Parse(base)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
 		return nil, usageError{errors.New("the server URL must be an http or https URL without credentials, query or fragment")}
 	}
-	opts := []adminapi.Option{adminapi.WithUserAgent("vonage-cli/" + vonage.Version)}
 	pool, err := c.rootCAs(f.caFile)
 	if err != nil {
 		return nil, err
 	}
-	if pool != nil {
-		opts = append(opts, adminapi.WithHTTPClient(&http.Client{Timeout: 30 * time.Second, Transport: vonage.TransportWithRootCAs(pool)}))
-	}
-	return adminapi.New(base, token, opts...), nil
+	return adminapi.New(base, token, adminapi.WithUserAgent("vonage-cli/"+vonage.Version), adminapi.WithHTTPClient(c.httpClient(pool))), nil
 }
 
 // adminFailure turns an admin API failure into the line the CLI prints: the
-// problem's title and detail. 401 matches vonage.ErrAuthentication and 404
-// vonage.ErrNotFound, for the exit code.
-func adminFailure(err error) error {
+// problem's title and detail, and what to check. 401 matches
+// vonage.ErrAuthentication and 404 vonage.ErrNotFound, for the exit code.
+func (c *cli) adminFailure(err error) error {
 	var e *adminapi.Error
 	switch {
 	case errors.As(err, &e):
@@ -118,11 +98,14 @@ func adminFailure(err error) error {
 		case e.Status >= 500:
 			ce.err = vonage.ErrServer
 		}
+		// A 404 that is not about an account (no problem body, or the
+		// router's "no such resource") means there is no admin API.
+		if e.Status == http.StatusNotFound && (e.Title == "" || strings.HasSuffix(e.Type, "#not-found")) {
+			ce.title, ce.detail = "No admin API", "the server at "+c.reachedURL()+" does not serve /admin/: start it with VONAGE_ADMIN_TOKEN set (the same token as here)"
+			return ce
+		}
 		if e.Title == "" {
 			ce.detail = "the server's answer is not a problem details body"
-			if e.Status == http.StatusNotFound {
-				ce.detail = "not found; is the admin API on (VONAGE_ADMIN_TOKEN set on the server)?"
-			}
 			return ce
 		}
 		ce.title, ce.detail = e.Title, e.Detail
@@ -131,39 +114,22 @@ func adminFailure(err error) error {
 				ce.detail += " (" + ip.Name + ": " + ip.Reason + ")"
 			}
 		}
+		if e.Status == http.StatusUnauthorized {
+			ce.detail += " (the admin token from " + envAdminToken + " was refused: it must be the one the server runs with)"
+		}
 		return ce
 	case errors.Is(err, adminapi.ErrDecode):
 		return &cmdError{title: "Invalid response", detail: "the server's answer is not the documented JSON", err: vonage.ErrDecode}
 	case errors.Is(err, adminapi.ErrTransport):
-		return &cmdError{title: "Request failed", detail: err.Error(), err: vonage.ErrTransport}
+		return &cmdError{title: "Request failed", err: vonage.ErrTransport,
+			detail: fmt.Sprintf("%v (could not reach %s: the base URL %s)", err, c.reachedURL(), c.baseSource())}
 	}
 	return err
 }
 
-// accountJSON is an account as --json prints it: every key present, so
-// primary_api_key too (the server leaves it out of a primary account). The
-// two keys come first and hide the embedded ones, to keep the server's
-// order.
-type accountJSON struct {
-	APIKey        string `json:"api_key"`
-	PrimaryAPIKey string `json:"primary_api_key"`
-	adminapi.Account
-}
-
-func newAccountJSON(a adminapi.Account) accountJSON {
-	return accountJSON{APIKey: a.APIKey, PrimaryAPIKey: a.PrimaryAPIKey, Account: a}
-}
-
-// createdJSON is what admin account create --json prints: the server's
-// answer, with the account as accountJSON.
-type createdJSON struct {
-	adminapi.CreatedAccount
-	Account accountJSON `json:"account"`
-}
-
 // limitFlags registers a flag per account limit. The function it returns
 // gives the limits the command line named, or nil when it named none.
-func limitFlags(fs *flag.FlagSet, usage string) func() *adminapi.LimitsPatch {
+func limitFlags(fs *flag.FlagSet, usage string) func(*cobra.Command) *adminapi.LimitsPatch {
 	var p adminapi.LimitsPatch
 	fields := map[string]**int{
 		"max-outbound-request": &p.MaxOutboundRequest,
@@ -174,13 +140,13 @@ func limitFlags(fs *flag.FlagSet, usage string) func() *adminapi.LimitsPatch {
 	for name := range fields {
 		values[name] = fs.Int(name, 0, usage)
 	}
-	return func() *adminapi.LimitsPatch {
+	return func(cmd *cobra.Command) *adminapi.LimitsPatch {
 		named := false
-		fs.Visit(func(f *flag.Flag) {
-			if dst, ok := fields[f.Name]; ok {
-				*dst, named = values[f.Name], true
+		for name, dst := range fields {
+			if given(cmd, name) {
+				*dst, named = values[name], true
 			}
-		})
+		}
 		if !named {
 			return nil
 		}
@@ -197,15 +163,45 @@ Amounts are decimal strings in EUR ("10.00"); limits left out keep the
 server's defaults.`,
 }
 
-func (c *cli) adminCreate(ctx context.Context, args []string) error {
+func (c *cli) adminCreateCmd() *cobra.Command {
 	var (
 		af                adminFlags
 		body              adminapi.NewAccount
 		threshold, amount string
 		secretStdin       bool
-		limits            func() *adminapi.LimitsPatch
+		limits            func(*cobra.Command) *adminapi.LimitsPatch
 	)
-	fs, _, err := c.parse(adminCreateCmd, args, af.register, func(fs *flag.FlagSet) {
+	return c.leaf(adminCreateCmd, func(ctx context.Context, cmd *cobra.Command, pos []string) error {
+		body.Limits = limits(cmd)
+		if given(cmd, "auto-reload-threshold", "auto-reload-amount") {
+			if threshold == "" || amount == "" {
+				return c.misuse(cmd, errors.New("auto-reload needs both --auto-reload-threshold and --auto-reload-amount"))
+			}
+			body.AutoReload = &adminapi.AutoReload{Threshold: threshold, Amount: amount}
+		}
+		admin, err := c.adminClient(&af)
+		if err != nil {
+			return err
+		}
+		if secretStdin {
+			if body.Secret, err = readNewSecret(ctx, c.stdin, c.stderr, "account secret", validSecret); err != nil {
+				return err
+			}
+		}
+		created, err := admin.CreateAccount(ctx, body)
+		if err != nil {
+			return c.adminFailure(err)
+		}
+		fields := accountFields(created.Account)
+		if created.APISecret != "" {
+			fields = append(fields, field{"API secret", created.APISecret})
+		}
+		err = c.show(newCreatedJSON(created), fields...)
+		if created.APISecret != "" {
+			fmt.Fprintln(c.stderr, "Warning: the server generated the API secret and will not show it again; store it now.")
+		}
+		return err
+	}, af.register, func(fs *flag.FlagSet) {
 		fs.StringVar(&body.APIKey, "api-key", "", "the new account's key, 8-32 characters of a-z and 0-9 (default: generated)")
 		fs.StringVar(&body.PrimaryAPIKey, "primary-api-key", "", "make the account a subaccount of this one")
 		fs.StringVar(&body.Balance, "balance", "", `opening balance in EUR, e.g. "10.00" (default 0)`)
@@ -214,38 +210,6 @@ func (c *cli) adminCreate(ctx context.Context, args []string) error {
 		limits = limitFlags(fs, "per-account limit (default: the server's, 30)")
 		fs.BoolVar(&secretStdin, "secret-stdin", false, "choose the secret: read it from a prompt or the first line of stdin (default: generated)")
 	})
-	if err != nil {
-		return err
-	}
-	body.Limits = limits()
-	if given(fs, "auto-reload-threshold", "auto-reload-amount") {
-		if threshold == "" || amount == "" {
-			return c.misuse(fs, adminCreateCmd, errors.New("auto-reload needs both --auto-reload-threshold and --auto-reload-amount"))
-		}
-		body.AutoReload = &adminapi.AutoReload{Threshold: threshold, Amount: amount}
-	}
-	admin, err := c.adminClient(&af)
-	if err != nil {
-		return err
-	}
-	if secretStdin {
-		if body.Secret, err = readNewSecret(ctx, c.stdin, c.stderr, "account secret"); err != nil {
-			return err
-		}
-	}
-	created, err := admin.CreateAccount(ctx, body)
-	if err != nil {
-		return adminFailure(err)
-	}
-	fields := accountFields(created.Account)
-	if created.APISecret != "" {
-		fields = append(fields, field{"API secret", created.APISecret})
-	}
-	err = c.show(af.json, createdJSON{CreatedAccount: created, Account: newAccountJSON(created.Account)}, fields...)
-	if created.APISecret != "" {
-		fmt.Fprintln(c.stderr, "Warning: the server generated the API secret and will not show it again; store it now.")
-	}
-	return err
 }
 
 var adminShowCmd = command{
@@ -255,21 +219,19 @@ var adminShowCmd = command{
 	summary: "Shows an account: balance, auto-reload, limits, settings and the ids of its secrets.",
 }
 
-func (c *cli) adminShow(ctx context.Context, args []string) error {
+func (c *cli) adminShowCmd() *cobra.Command {
 	var af adminFlags
-	_, pos, err := c.parse(adminShowCmd, args, af.register)
-	if err != nil {
-		return err
-	}
-	admin, err := c.adminClient(&af)
-	if err != nil {
-		return err
-	}
-	acct, err := admin.Account(ctx, pos[0])
-	if err != nil {
-		return adminFailure(err)
-	}
-	return c.show(af.json, newAccountJSON(acct), accountFields(acct)...)
+	return c.leaf(adminShowCmd, func(ctx context.Context, cmd *cobra.Command, pos []string) error {
+		admin, err := c.adminClient(&af)
+		if err != nil {
+			return err
+		}
+		acct, err := admin.Account(ctx, pos[0])
+		if err != nil {
+			return c.adminFailure(err)
+		}
+		return c.show(newAccountJSON(acct), accountFields(acct)...)
+	}, af.register)
 }
 
 var adminUpdateCmd = command{
@@ -282,56 +244,54 @@ and --auto-reload-amount, off with --auto-reload-off. Shows the account as
 "admin account show" does.`,
 }
 
-func (c *cli) adminUpdate(ctx context.Context, args []string) error {
+func (c *cli) adminUpdateCmd() *cobra.Command {
 	var (
 		af                adminFlags
 		upd               adminapi.AccountUpdate
 		threshold, amount string
-		limits            func() *adminapi.LimitsPatch
+		limits            func(*cobra.Command) *adminapi.LimitsPatch
 	)
-	fs, pos, err := c.parse(adminUpdateCmd, args, af.register, func(fs *flag.FlagSet) {
+	return c.leaf(adminUpdateCmd, func(ctx context.Context, cmd *cobra.Command, pos []string) error {
+		upd.Limits = limits(cmd) // only the limits to change
+		reloadGiven := given(cmd, "auto-reload-threshold", "auto-reload-amount")
+		switch {
+		case reloadGiven && upd.AutoReloadOff:
+			return c.misuse(cmd, errors.New("--auto-reload-off cannot be combined with --auto-reload-threshold or --auto-reload-amount"))
+		case reloadGiven && (threshold == "" || amount == ""):
+			return c.misuse(cmd, errors.New("auto-reload needs both --auto-reload-threshold and --auto-reload-amount"))
+		case reloadGiven:
+			upd.AutoReload = &adminapi.AutoReload{Threshold: threshold, Amount: amount}
+		}
+		if upd.AutoReload == nil && !upd.AutoReloadOff && upd.Limits == nil {
+			return c.misuse(cmd, errors.New("nothing to change: give an auto-reload or a limit flag"))
+		}
+		admin, err := c.adminClient(&af)
+		if err != nil {
+			return err
+		}
+		acct, err := admin.UpdateAccount(ctx, pos[0], upd)
+		if err != nil {
+			return c.adminFailure(err)
+		}
+		return c.show(newAccountJSON(acct), accountFields(acct)...)
+	}, af.register, func(fs *flag.FlagSet) {
 		fs.StringVar(&threshold, "auto-reload-threshold", "", "turn auto-reload on: reload when the balance falls below this (with --auto-reload-amount)")
 		fs.StringVar(&amount, "auto-reload-amount", "", "the amount each auto-reload adds (with --auto-reload-threshold)")
 		fs.BoolVar(&upd.AutoReloadOff, "auto-reload-off", false, "turn auto-reload off")
 		limits = limitFlags(fs, "per-account limit")
 	})
-	if err != nil {
-		return err
-	}
-	upd.Limits = limits() // only the limits to change
-	reloadGiven := given(fs, "auto-reload-threshold", "auto-reload-amount")
-	switch {
-	case reloadGiven && upd.AutoReloadOff:
-		return c.misuse(fs, adminUpdateCmd, errors.New("--auto-reload-off cannot be combined with --auto-reload-threshold or --auto-reload-amount"))
-	case reloadGiven && (threshold == "" || amount == ""):
-		return c.misuse(fs, adminUpdateCmd, errors.New("auto-reload needs both --auto-reload-threshold and --auto-reload-amount"))
-	case reloadGiven:
-		upd.AutoReload = &adminapi.AutoReload{Threshold: threshold, Amount: amount}
-	}
-	if upd.AutoReload == nil && !upd.AutoReloadOff && upd.Limits == nil {
-		return c.misuse(fs, adminUpdateCmd, errors.New("nothing to change: give an auto-reload or a limit flag"))
-	}
-	admin, err := c.adminClient(&af)
-	if err != nil {
-		return err
-	}
-	acct, err := admin.UpdateAccount(ctx, pos[0], upd)
-	if err != nil {
-		return adminFailure(err)
-	}
-	return c.show(af.json, newAccountJSON(acct), accountFields(acct)...)
 }
 
 // accountFields lays an account out for the table view.
 func accountFields(a adminapi.Account) []field {
 	reload := "off"
 	if ar := a.AutoReload; ar != nil {
-		reload = "below " + ar.Threshold + " EUR, add " + ar.Amount + " EUR"
+		reload = "below " + eur(ar.Threshold) + ", add " + eur(ar.Amount)
 	}
 	fields := []field{
 		{"API key", a.APIKey},
 		{"Primary API key", orNone(a.PrimaryAPIKey)},
-		{"Balance", a.Balance + " EUR"},
+		{"Balance", eur(a.Balance)},
 		{"Auto-reload", reload},
 		{"Max outbound requests", strconv.Itoa(a.Limits.MaxOutboundRequest)},
 		{"Max inbound requests", strconv.Itoa(a.Limits.MaxInboundRequest)},

@@ -9,6 +9,8 @@ import (
 	"io"
 	"strconv"
 
+	"github.com/spf13/cobra"
+
 	vonage "github.com/vonage/vonage-go-sdk"
 	"github.com/vonage/vonage-go-sdk/internal/adminapi"
 )
@@ -16,14 +18,6 @@ import (
 // The money commands: credits and charges, the ledger, and the ledger check
 // (contract sections 5 and 6). Amounts stay decimal strings end to end, as
 // the admin API sends them, so none passes through a float.
-
-// movedJSON is what a credit or charge prints with --json: the server's
-// answer, the idempotency key and whether the server replayed.
-type movedJSON struct {
-	adminapi.Movement
-	IdempotencyKey string `json:"idempotency_key"`
-	Replayed       bool   `json:"replayed"`
-}
 
 var (
 	adminCreditCmd = command{
@@ -52,72 +46,69 @@ the same key and the same request again moves the money at most once (the
 answer then says "replayed: no money moved"), so retry with the printed key
 whenever you do not know whether a request went through.`
 
-func (c *cli) adminCredit(ctx context.Context, args []string) error {
-	return c.adminMove(ctx, args, adminCreditCmd, (*adminapi.Client).Credit)
+func (c *cli) adminCreditCmd() *cobra.Command {
+	return c.adminMove(adminCreditCmd, (*adminapi.Client).Credit)
 }
 
-func (c *cli) adminCharge(ctx context.Context, args []string) error {
-	return c.adminMove(ctx, args, adminChargeCmd, (*adminapi.Client).Charge)
+func (c *cli) adminChargeCmd() *cobra.Command {
+	return c.adminMove(adminChargeCmd, (*adminapi.Client).Charge)
 }
 
 // adminMove is a credit or a charge: cmd's command line, sent with move.
-func (c *cli) adminMove(ctx context.Context, args []string, cmd command,
-	move func(*adminapi.Client, context.Context, string, adminapi.MoneyRequest) (adminapi.Movement, error)) error {
+func (c *cli) adminMove(spec command,
+	move func(*adminapi.Client, context.Context, string, adminapi.MoneyRequest) (adminapi.Movement, error)) *cobra.Command {
 	var (
 		af        adminFlags
 		reference string
 		key       string
 	)
-	fs, pos, err := c.parse(cmd, args, af.register, func(fs *flag.FlagSet) {
+	return c.leaf(spec, func(ctx context.Context, cmd *cobra.Command, pos []string) error {
+		if given(cmd, "idempotency-key") && key == "" {
+			return c.misuse(cmd, errors.New("--idempotency-key must not be empty; leave it out to use a fresh key"))
+		}
+		if key == "" {
+			key = rand.Text()
+		}
+		admin, err := c.adminClient(&af)
+		if err != nil {
+			return err
+		}
+		res, err := move(admin, ctx, pos[0], adminapi.MoneyRequest{Amount: pos[1], Reference: reference, IdempotencyKey: key})
+		if err != nil {
+			var ae *adminapi.Error
+			replayed := errors.As(err, &ae) && ae.Replayed
+			err = c.adminFailure(err)
+			var ce *cmdError
+			if replayed && errors.As(err, &ce) {
+				ce.detail += " (replayed: no money moved)"
+			}
+			if errors.Is(err, vonage.ErrTransport) || errors.Is(err, vonage.ErrServer) {
+				fmt.Fprintf(c.stderr, "The money may or may not have moved. Retry with --idempotency-key %s: it moves at most once.\n", key)
+			}
+			return err
+		}
+		if c.json {
+			return writeJSON(c.stdout, newMovedJSON(res, key))
+		}
+		rows := []adminapi.Transaction{res.Transaction}
+		if res.Reload != nil {
+			rows = append(rows, *res.Reload) // newest first, as in the ledger: the reload came first
+		}
+		if err := writeTransactions(c.stdout, rows); err != nil {
+			return err
+		}
+		fmt.Fprintln(c.stdout)
+		if err := writeFields(c.stdout, field{"Balance", eur(res.Balance)}, field{"Idempotency key", key}); err != nil {
+			return err
+		}
+		if res.Replayed {
+			fmt.Fprintln(c.stdout, "(replayed: no money moved)")
+		}
+		return nil
+	}, af.register, func(fs *flag.FlagSet) {
 		fs.StringVar(&reference, "reference", "", "free text recorded with the transaction")
 		fs.StringVar(&key, "idempotency-key", "", "the key of an earlier attempt, to retry it safely (default: a fresh random key)")
 	})
-	if err != nil {
-		return err
-	}
-	if given(fs, "idempotency-key") && key == "" {
-		return c.misuse(fs, cmd, errors.New("--idempotency-key must not be empty; leave it out to use a fresh key"))
-	}
-	if key == "" {
-		key = rand.Text()
-	}
-	admin, err := c.adminClient(&af)
-	if err != nil {
-		return err
-	}
-	res, err := move(admin, ctx, pos[0], adminapi.MoneyRequest{Amount: pos[1], Reference: reference, IdempotencyKey: key})
-	if err != nil {
-		var ae *adminapi.Error
-		replayed := errors.As(err, &ae) && ae.Replayed
-		err = adminFailure(err)
-		var ce *cmdError
-		if replayed && errors.As(err, &ce) {
-			ce.detail += " (replayed: no money moved)"
-		}
-		if errors.Is(err, vonage.ErrTransport) || errors.Is(err, vonage.ErrServer) {
-			fmt.Fprintf(c.stderr, "The money may or may not have moved. Retry with --idempotency-key %s: it moves at most once.\n", key)
-		}
-		return err
-	}
-	moved := movedJSON{Movement: res, IdempotencyKey: key, Replayed: res.Replayed}
-	if af.json {
-		return writeJSON(c.stdout, moved)
-	}
-	rows := []adminapi.Transaction{moved.Transaction}
-	if moved.Reload != nil {
-		rows = append(rows, *moved.Reload) // newest first, as in the ledger: the reload came first
-	}
-	if err := writeTransactions(c.stdout, rows); err != nil {
-		return err
-	}
-	fmt.Fprintln(c.stdout)
-	if err := writeFields(c.stdout, field{"Balance", moved.Balance + " EUR"}, field{"Idempotency key", key}); err != nil {
-		return err
-	}
-	if moved.Replayed {
-		fmt.Fprintln(c.stdout, "(replayed: no money moved)")
-	}
-	return nil
 }
 
 // writeTransactions prints ledger rows as a table.
@@ -128,7 +119,7 @@ func writeTransactions(w io.Writer, txs []adminapi.Transaction) error {
 		if t.RelatedTrx != "" {
 			trx += " (repeats " + t.RelatedTrx + ")"
 		}
-		rows = append(rows, []string{strconv.FormatInt(t.ID, 10), t.CreatedAt, t.Kind, t.Amount, t.BalanceAfter, orDash(t.Reference), trx})
+		rows = append(rows, []string{strconv.FormatInt(t.ID, 10), t.CreatedAt, t.Kind, money(t.Amount), money(t.BalanceAfter), orDash(t.Reference), trx})
 	}
 	return writeTable(w, []string{"ID", "TIME", "KIND", "AMOUNT", "BALANCE AFTER", "REFERENCE", "TRX"}, rows)
 }
@@ -154,65 +145,63 @@ the pages to the end and prints every row.`,
 // largest, for the fewest requests.
 const allPageSize = 1000
 
-func (c *cli) adminTransactions(ctx context.Context, args []string) error {
+func (c *cli) adminTransactionsCmd() *cobra.Command {
 	var (
 		af     adminFlags
 		limit  int
 		cursor string
 		all    bool
 	)
-	fs, pos, err := c.parse(adminTransactionsCmd, args, af.register, func(fs *flag.FlagSet) {
+	return c.leaf(adminTransactionsCmd, func(ctx context.Context, cmd *cobra.Command, pos []string) error {
+		limitGiven := given(cmd, "limit")
+		if limitGiven && (limit < 1 || limit > 1000) {
+			return c.misuse(cmd, errors.New("--limit must be from 1 to 1000"))
+		}
+		if all && !limitGiven {
+			limit = allPageSize
+		}
+		admin, err := c.adminClient(&af)
+		if err != nil {
+			return err
+		}
+		key := pos[0]
+		// --all prints every row as one page without a cursor.
+		out := adminapi.TransactionsPage{Transactions: []adminapi.Transaction{}}
+		for {
+			page, err := admin.Transactions(ctx, key, limit, cursor)
+			if err != nil {
+				return c.adminFailure(err)
+			}
+			out.Transactions = append(out.Transactions, page.Transactions...)
+			out.NextCursor = page.NextCursor
+			if !all || page.NextCursor == "" {
+				break
+			}
+			if page.NextCursor == cursor || len(page.Transactions) == 0 {
+				return &cmdError{title: "Invalid response", detail: "the server's next cursor does not advance", err: vonage.ErrDecode}
+			}
+			cursor = page.NextCursor
+			fmt.Fprintf(c.stderr, "Fetched %d transactions so far...\n", len(out.Transactions))
+		}
+		if c.json {
+			return writeJSON(c.stdout, transactionsJSON{Transactions: newTransactionsJSON(out.Transactions), NextCursor: out.NextCursor})
+		}
+		if err := writeTransactions(c.stdout, out.Transactions); err != nil {
+			return err
+		}
+		if out.NextCursor != "" {
+			more := "vonage admin transactions " + key + " --cursor " + out.NextCursor
+			if limitGiven {
+				more += " --limit " + strconv.Itoa(limit)
+			}
+			fmt.Fprintf(c.stderr, "More transactions follow: %s (or --all for every row)\n", more)
+		}
+		return nil
+	}, af.register, func(fs *flag.FlagSet) {
 		fs.IntVar(&limit, "limit", 0, "rows per page, 1 to 1000 (default: the server's, 50; 1000 with --all)")
 		fs.StringVar(&cursor, "cursor", "", "start after this row: the next cursor a previous page printed")
 		fs.BoolVar(&all, "all", false, "follow the pages to the end of the ledger")
 	})
-	if err != nil {
-		return err
-	}
-	limitGiven := given(fs, "limit")
-	if limitGiven && (limit < 1 || limit > 1000) {
-		return c.misuse(fs, adminTransactionsCmd, errors.New("--limit must be from 1 to 1000"))
-	}
-	if all && !limitGiven {
-		limit = allPageSize
-	}
-	admin, err := c.adminClient(&af)
-	if err != nil {
-		return err
-	}
-	key := pos[0]
-	// --all prints every row as one page without a cursor.
-	out := adminapi.TransactionsPage{Transactions: []adminapi.Transaction{}}
-	for {
-		page, err := admin.Transactions(ctx, key, limit, cursor)
-		if err != nil {
-			return adminFailure(err)
-		}
-		out.Transactions = append(out.Transactions, page.Transactions...)
-		out.NextCursor = page.NextCursor
-		if !all || page.NextCursor == "" {
-			break
-		}
-		if page.NextCursor == cursor || len(page.Transactions) == 0 {
-			return &cmdError{title: "Invalid response", detail: "the server's next cursor does not advance", err: vonage.ErrDecode}
-		}
-		cursor = page.NextCursor
-		fmt.Fprintf(c.stderr, "Fetched %d transactions so far...\n", len(out.Transactions))
-	}
-	if af.json {
-		return writeJSON(c.stdout, out)
-	}
-	if err := writeTransactions(c.stdout, out.Transactions); err != nil {
-		return err
-	}
-	if out.NextCursor != "" {
-		more := "vonage admin transactions " + key + " --cursor " + out.NextCursor
-		if limitGiven {
-			more += " --limit " + strconv.Itoa(limit)
-		}
-		fmt.Fprintf(c.stderr, "More transactions follow: %s (or --all for every row)\n", more)
-	}
-	return nil
 }
 
 var adminVerifyLedgerCmd = command{
@@ -223,34 +212,33 @@ row must continue the balance of the row before. Prints what was checked and
 each problem found; exits 1 when there is any.`,
 }
 
-func (c *cli) adminVerifyLedger(ctx context.Context, args []string) error {
+func (c *cli) adminVerifyLedgerCmd() *cobra.Command {
 	var af adminFlags
-	if _, _, err := c.parse(adminVerifyLedgerCmd, args, af.register); err != nil {
-		return err
-	}
-	admin, err := c.adminClient(&af)
-	if err != nil {
-		return err
-	}
-	rep, err := admin.VerifyLedger(ctx)
-	if err != nil {
-		return adminFailure(err)
-	}
-	if rep.Problems == nil {
-		rep.Problems = []adminapi.LedgerProblem{}
-	}
-	if af.json {
-		err = writeJSON(c.stdout, rep)
-	} else {
-		err = writeLedgerReport(c.stdout, rep)
-	}
-	if err != nil {
-		return err
-	}
-	if !rep.OK || len(rep.Problems) > 0 {
-		return &cmdError{title: "ledger check failed", detail: fmt.Sprintf("%d problem(s) found", len(rep.Problems))}
-	}
-	return nil
+	return c.leaf(adminVerifyLedgerCmd, func(ctx context.Context, cmd *cobra.Command, pos []string) error {
+		admin, err := c.adminClient(&af)
+		if err != nil {
+			return err
+		}
+		rep, err := admin.VerifyLedger(ctx)
+		if err != nil {
+			return c.adminFailure(err)
+		}
+		if rep.Problems == nil {
+			rep.Problems = []adminapi.LedgerProblem{}
+		}
+		if c.json {
+			err = writeJSON(c.stdout, rep)
+		} else {
+			err = writeLedgerReport(c.stdout, rep)
+		}
+		if err != nil {
+			return err
+		}
+		if !rep.OK || len(rep.Problems) > 0 {
+			return &cmdError{title: "ledger check failed", detail: fmt.Sprintf("%d problem(s) found", len(rep.Problems))}
+		}
+		return nil
+	}, af.register)
 }
 
 func writeLedgerReport(w io.Writer, rep adminapi.LedgerReport) error {

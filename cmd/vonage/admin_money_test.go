@@ -41,11 +41,11 @@ func TestAdminCreditCharge(t *testing.T) {
 
 	// The table: the transaction, the new balance and the generated key.
 	r := cliRun(t, s.adminEnv(), "admin", "credit", key, "5.25", "--reference", "invoice 7").want(t, exitOK)
-	if !regexp.MustCompile(`(?m)^ID\s+TIME\s+KIND\s+AMOUNT\s+BALANCE AFTER\s+REFERENCE\s+TRX\n\d+\s+\S+Z\s+credit\s+5\.25\s+15\.25\s+invoice 7\s+-\n`).MatchString(r.stdout) {
+	if !regexp.MustCompile(`(?m)^ID\s+TIME\s+KIND\s+AMOUNT\s+BALANCE AFTER\s+REFERENCE\s+TRX\n\d+\s+\S+Z\s+credit\s+5\.25000000\s+15\.25000000\s+invoice 7\s+-\n`).MatchString(r.stdout) {
 		t.Errorf("admin credit table:\n%s", r.stdout)
 	}
 	k := regexp.MustCompile(`(?m)^Idempotency key:\s+(\S+)$`).FindStringSubmatch(r.stdout)
-	if !strings.Contains(r.stdout, "Balance:") || !strings.Contains(r.stdout, "15.25 EUR") || k == nil || len(k[1]) < 16 {
+	if !strings.Contains(r.stdout, "Balance:") || !strings.Contains(r.stdout, "15.25000000 EUR") || k == nil || len(k[1]) < 16 {
 		t.Errorf("admin credit lacks the balance or a generated key:\n%s", r.stdout)
 	}
 	if strings.Contains(r.stdout, "replayed") {
@@ -55,16 +55,16 @@ func TestAdminCreditCharge(t *testing.T) {
 	// Each run generates its own key, so two identical credits both move money.
 	m1 := moved(t, s, "credit", key, "1.00")
 	m2 := moved(t, s, "credit", key, "1.00")
-	if m1.IdempotencyKey == "" || m1.IdempotencyKey == m2.IdempotencyKey || m2.Balance != "17.25" || m1.Replayed || m1.Reload != nil {
+	if m1.IdempotencyKey == "" || m1.IdempotencyKey == m2.IdempotencyKey || m2.Balance != "17.25000000" || m1.Replayed || m1.Reload != nil {
 		t.Errorf("two credits: %+v, %+v", m1, m2)
 	}
-	if m2.Transaction.Kind != "credit" || m2.Transaction.Amount != "1.00" || m2.Transaction.BalanceAfter != "17.25" || m2.Transaction.ID <= m1.Transaction.ID {
+	if m2.Transaction.Kind != "credit" || m2.Transaction.Amount != "1.00000000" || m2.Transaction.BalanceAfter != "17.25000000" || m2.Transaction.ID <= m1.Transaction.ID {
 		t.Errorf("credit transaction: %+v", m2.Transaction)
 	}
 
 	// A charge is negative in the ledger.
 	r = cliRun(t, s.adminEnv(), "admin", "charge", key, "3.50").want(t, exitOK)
-	if !regexp.MustCompile(`(?m)^\d+\s+\S+\s+charge\s+-3\.50\s+13\.75\s+-\s+-\n`).MatchString(r.stdout) || !strings.Contains(r.stdout, "13.75 EUR") {
+	if !regexp.MustCompile(`(?m)^\d+\s+\S+\s+charge\s+-3\.50000000\s+13\.75000000\s+-\s+-\n`).MatchString(r.stdout) || !strings.Contains(r.stdout, "13.75000000 EUR") {
 		t.Errorf("admin charge:\n%s", r.stdout)
 	}
 	if got := balanceOf(t, s, key); got != "13.75000000" {
@@ -98,17 +98,17 @@ func TestAdminChargeIdempotent(t *testing.T) {
 	key := s.newAccount(t, userSecret, 10_00000000, nil)
 
 	first := moved(t, s, "charge", key, "2.00", "--reference", "order-1", "--idempotency-key", "order-1-charge")
-	if first.Balance != "8.00" || first.Replayed || first.IdempotencyKey != "order-1-charge" {
+	if first.Balance != "8.00000000" || first.Replayed || first.IdempotencyKey != "order-1-charge" {
 		t.Fatalf("first charge: %+v", first)
 	}
 
 	// The same key and request: the first answer again, no money moved.
 	r := cliRun(t, s.adminEnv(), "admin", "charge", key, "2.00", "--reference", "order-1", "--idempotency-key", "order-1-charge").want(t, exitOK)
-	if !strings.Contains(r.stdout, "(replayed: no money moved)") || !strings.Contains(r.stdout, "8.00 EUR") || !strings.Contains(r.stdout, "order-1-charge") {
+	if !strings.Contains(r.stdout, "(replayed: no money moved)") || !strings.Contains(r.stdout, "8.00000000 EUR") || !strings.Contains(r.stdout, "order-1-charge") {
 		t.Errorf("replay:\n%s", r.stdout)
 	}
 	again := moved(t, s, "charge", key, "2.00", "--reference", "order-1", "--idempotency-key", "order-1-charge")
-	if !again.Replayed || again.Transaction != first.Transaction || again.Balance != "8.00" {
+	if !again.Replayed || again.Transaction != first.Transaction || again.Balance != "8.00000000" {
 		t.Errorf("replay --json = %+v, want %+v replayed", again, first)
 	}
 	if got := balanceOf(t, s, key); got != "8.00000000" {
@@ -141,13 +141,13 @@ func TestAdminChargeAutoReload(t *testing.T) {
 
 	r := cliRun(t, s.adminEnv(), "admin", "charge", key, "2.00", "--reference", "sms").want(t, exitOK)
 	// Newest first: the charge, then the reload that came just before it.
-	if !regexp.MustCompile(`(?m)^\d+\s+\S+\s+charge\s+-2\.00\s+24\.00\s+sms\s+-\n\d+\s+\S+\s+reload\s+20\.00\s+26\.00\s+auto-reload\s+[0-9a-f]+\n`).MatchString(r.stdout) ||
-		!regexp.MustCompile(`(?m)^Balance:\s+24\.00 EUR$`).MatchString(r.stdout) {
+	if !regexp.MustCompile(`(?m)^\d+\s+\S+\s+charge\s+-2\.00000000\s+24\.00000000\s+sms\s+-\n\d+\s+\S+\s+reload\s+20\.00000000\s+26\.00000000\s+auto-reload\s+[0-9a-f]+\n`).MatchString(r.stdout) ||
+		!regexp.MustCompile(`(?m)^Balance:\s+24\.00000000 EUR$`).MatchString(r.stdout) {
 		t.Errorf("charge with auto-reload:\n%s", r.stdout)
 	}
 
 	m := moved(t, s, "charge", key, "20.00")
-	if m.Reload == nil || m.Reload.Kind != "reload" || m.Reload.Trx == "" || m.Reload.Amount != "20.00" || m.Balance != "24.00" {
+	if m.Reload == nil || m.Reload.Kind != "reload" || m.Reload.Trx == "" || m.Reload.Amount != "20.00000000" || m.Balance != "24.00000000" {
 		t.Errorf("charge --json with a reload: %+v (reload %+v)", m, m.Reload)
 	}
 	// The reload's trx tops up through the account API.
@@ -176,7 +176,7 @@ func TestAdminTransactions(t *testing.T) {
 		return page.Transactions
 	}
 	txs := all()
-	if len(txs) != 6 || txs[0].Kind != "charge" || txs[0].BalanceAfter != "10.50" || txs[5].BalanceAfter != "1.00" {
+	if len(txs) != 6 || txs[0].Kind != "charge" || txs[0].BalanceAfter != "10.50000000" || txs[5].BalanceAfter != "1.00000000" {
 		t.Fatalf("the whole ledger in one default page: %+v", txs)
 	}
 	for i := 1; i < len(txs); i++ {
@@ -276,7 +276,7 @@ func TestAdminAccountUpdate(t *testing.T) {
 	env := s.env(key, userSecret)
 
 	r := cliRun(t, s.adminEnv(), "admin", "account", "update", key, "--auto-reload-threshold", "5.00", "--auto-reload-amount", "20.00").want(t, exitOK)
-	if !strings.Contains(r.stdout, "below 5.00 EUR, add 20.00 EUR") {
+	if !strings.Contains(r.stdout, "below 5.00000000 EUR, add 20.00000000 EUR") {
 		t.Errorf("update turning auto-reload on:\n%s", r.stdout)
 	}
 	if r := cliRun(t, env, "balance").want(t, exitOK); !regexp.MustCompile(`(?m)^Auto-reload:\s+on$`).MatchString(r.stdout) {

@@ -27,7 +27,7 @@ func TestAdminCreateGeneratedSecret(t *testing.T) {
 	if !strings.Contains(r.stderr, "will not show it again") {
 		t.Errorf("no warning on stderr: %q", r.stderr)
 	}
-	for _, want := range []string{"10.50 EUR", "below 5.00 EUR, add 20.00 EUR", "500", "Secrets:"} {
+	for _, want := range []string{"10.50000000 EUR", "below 5.00000000 EUR, add 20.00000000 EUR", "500", "Secrets:"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("admin account create lacks %q:\n%s", want, r.stdout)
 		}
@@ -47,18 +47,18 @@ func TestAdminCreateGeneratedSecret(t *testing.T) {
 	if err := json.Unmarshal([]byte(r.stdout), &acct); err != nil {
 		t.Fatalf("admin account show --json: %v\n%s", err, r.stdout)
 	}
-	if acct.APIKey != key || acct.Balance != "10.50" || acct.AutoReload == nil || acct.AutoReload.Amount != "20.00" ||
+	if acct.APIKey != key || acct.Balance != "10.50000000" || acct.AutoReload == nil || acct.AutoReload.Amount != "20.00000000" ||
 		acct.Limits.MaxCallsPerSecond != 500 || acct.Limits.MaxOutboundRequest != 30 || len(acct.Secrets) != 1 || acct.CreatedAt == "" {
 		t.Errorf("admin account show --json = %+v", acct)
 	}
-	for _, k := range []string{`"primary_api_key"`, `"auto_reload"`, `"limits"`, `"max-inbound-request"`, `"settings"`, `"mo-callback-url"`, `"secrets"`, `"created_at"`} {
+	for _, k := range []string{`"primary_api_key"`, `"auto_reload"`, `"limits"`, `"max_inbound_request"`, `"settings"`, `"mo_callback_url"`, `"secrets"`, `"created_at"`} {
 		if !strings.Contains(r.stdout, k) {
 			t.Errorf("admin account show --json lacks %s:\n%s", k, r.stdout)
 		}
 	}
 	r = invoke(t, map[string]string{"VONAGE_ADMIN_TOKEN": adminToken, "VONAGE_BASE_URL": s.url, "VONAGE_API_SECRET": secret}, nil,
 		"admin", "account", "show", key).want(t, exitOK)
-	if !strings.Contains(r.stdout, acct.Secrets[0].ID) || !strings.Contains(r.stdout, "10.50 EUR") {
+	if !strings.Contains(r.stdout, acct.Secrets[0].ID) || !strings.Contains(r.stdout, "10.50000000 EUR") {
 		t.Errorf("admin account show:\n%s", r.stdout)
 	}
 
@@ -71,7 +71,7 @@ func TestAdminCreateGeneratedSecret(t *testing.T) {
 	if n := strings.Count(r.all(), created.APISecret); n != 1 {
 		t.Errorf("the generated secret is shown %d times, want once", n)
 	}
-	if created.Account.AutoReload != nil || created.Account.Balance != "0.00" || created.Account.Secrets == nil {
+	if created.Account.AutoReload != nil || created.Account.Balance != "0.00000000" || created.Account.Secrets == nil {
 		t.Errorf("defaults: %+v", created.Account)
 	}
 }

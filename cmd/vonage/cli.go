@@ -1,14 +1,16 @@
 package main
 
 import (
+	"context"
 	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"slices"
+	"net/http"
 	"strings"
+	"sync"
 	"text/tabwriter"
 	"time"
 
@@ -32,180 +34,143 @@ const (
 	envAdminToken = "VONAGE_ADMIN_TOKEN"
 )
 
-// cli is what every command writes to and reads from: run's arguments.
+// httpTimeout bounds each request of the CLI's own HTTP clients.
+const httpTimeout = 30 * time.Second
+
+// cli is what every command writes to and reads from: run's arguments, the
+// global flags, and what the command resolved (for its error messages).
 type cli struct {
+	ctx    context.Context
 	getenv func(string) string
 	stdin  io.Reader
 	stdout io.Writer
 	stderr io.Writer
-}
 
-// command describes one command: its name, the positional arguments it
-// takes and its -h text.
-type command struct {
-	name    string   // as typed after "vonage", e.g. "secrets get"
-	args    []string // the positional arguments it takes, by name, e.g. "ID"
-	usage   string   // after "usage: vonage "
-	summary string   // a paragraph under the usage line
-}
+	// The global flags.
+	json, debug bool
+	profileName string
 
-// parse parses args as cmd's command line: the flags that each of register
-// adds, and exactly cmd.args positional arguments, none empty. Flags may
-// follow positional arguments ("secrets get ID --json"); a "--" ends the
-// flags. It returns the flag set (for given and misuse) and the positional
-// arguments. -h prints the help to stdout and returns flag.ErrHelp (exit 0);
-// a mistake prints it to stderr and returns a usageError.
-func (c *cli) parse(cmd command, args []string, register ...func(*flag.FlagSet)) (*flag.FlagSet, []string, error) {
-	fs := flag.NewFlagSet(cmd.name, flag.ContinueOnError)
-	fs.SetOutput(io.Discard) // the help is printed here, once
-	fs.Usage = func() {}
-	for _, r := range register {
-		r(fs)
-	}
-	var pos []string
-	for {
-		err := fs.Parse(args)
-		if errors.Is(err, flag.ErrHelp) {
-			printCommandHelp(c.stdout, fs, cmd)
-			return nil, nil, flag.ErrHelp
-		}
-		if err != nil {
-			return nil, nil, c.misuse(fs, cmd, err)
-		}
-		rest := fs.Args()
-		if n := len(args) - len(rest); n > 0 && args[n-1] == "--" {
-			pos = append(pos, rest...)
-			break
-		}
-		if len(rest) == 0 {
-			break
-		}
-		pos = append(pos, rest[0])
-		args = rest[1:]
-	}
-	// The arguments are not echoed: someone may have typed a secret there.
-	if len(pos) != len(cmd.args) {
-		if len(cmd.args) == 0 {
-			return nil, nil, c.misuse(fs, cmd, fmt.Errorf("%s takes no arguments, got %d", cmd.name, len(pos)))
-		}
-		return nil, nil, c.misuse(fs, cmd, fmt.Errorf("%s takes %s, got %d argument(s)", cmd.name, strings.Join(cmd.args, " "), len(pos)))
-	}
-	for i, p := range pos {
-		if p == "" {
-			return nil, nil, c.misuse(fs, cmd, fmt.Errorf("%s must not be empty", cmd.args[i]))
-		}
-	}
-	return fs, pos, nil
-}
-
-// misuse prints cmd's help to stderr and returns err as a usageError: the
-// command line is wrong.
-func (c *cli) misuse(fs *flag.FlagSet, cmd command, err error) error {
-	printCommandHelp(c.stderr, fs, cmd)
-	return usageError{err}
-}
-
-// given reports whether the command line set any of the named flags, even
-// to its default value.
-func given(fs *flag.FlagSet, names ...string) bool {
-	set := false
-	fs.Visit(func(f *flag.Flag) { set = set || slices.Contains(names, f.Name) })
-	return set
-}
-
-func printCommandHelp(w io.Writer, fs *flag.FlagSet, cmd command) {
-	fmt.Fprintf(w, "usage: vonage %s\n\n%s\n", cmd.usage, cmd.summary)
-	n := 0
-	fs.VisitAll(func(*flag.Flag) { n++ })
-	if n > 0 {
-		fmt.Fprintln(w, "\nFlags:")
-		fs.SetOutput(w)
-		fs.PrintDefaults()
-		fs.SetOutput(io.Discard)
-	}
+	cfg        *configFile // the config file, read once
+	realHosts  sync.Once   // the notice that no base URL was set
+	key, creds setting     // the API key, and where the secret came from
+	base       setting     // the base URL
 }
 
 // commonFlags are the flags of every command that calls the account API.
-// Their defaults come from the environment after parsing, so -h never prints
-// a secret as a default value.
+// Their defaults come from the environment, then the profile, after
+// parsing, so -h never prints a secret as a default value.
 type commonFlags struct {
 	apiKey, apiSecret, baseURL string
 	caFile                     string
-	json                       bool
 }
 
 func (f *commonFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&f.apiKey, "api-key", "", "API key (default $"+envAPIKey+")")
-	fs.StringVar(&f.apiSecret, "api-secret", "", "API secret (default $"+envAPISecret+"); prefer the variable, since flags land in shell history")
-	fs.StringVar(&f.baseURL, "base-url", "", "server URL for every endpoint (default $"+envBaseURL+", else Vonage's own hosts)")
-	fs.StringVar(&f.caFile, "ca-file", "", "PEM file of the certificates trusted for HTTPS, e.g. the one vonage serve --tls-self-signed prints (default $"+envCAFile+")")
-	fs.BoolVar(&f.json, "json", false, "print JSON for scripts instead of a table")
+	fs.StringVar(&f.apiKey, "api-key", "", "API key (default $"+envAPIKey+", else the profile's api-key)")
+	fs.StringVar(&f.apiSecret, "api-secret", "", "API secret (default $"+envAPISecret+", else the profile's); prefer those, since flags land in shell history")
+	registerServerFlags(fs, &f.baseURL, &f.caFile, "server URL for every endpoint (default $"+envBaseURL+", else the profile's base-url, else Vonage's own hosts)")
+}
+
+// registerServerFlags adds --base-url and --ca-file.
+func registerServerFlags(fs *flag.FlagSet, baseURL, caFile *string, baseUsage string) {
+	fs.StringVar(baseURL, "base-url", "", baseUsage)
+	fs.StringVar(caFile, "ca-file", "", "PEM file of the certificates trusted for HTTPS, e.g. the one vonage serve --tls-self-signed prints (default $"+envCAFile+", else the profile's ca-file)")
 }
 
 // rootCAs returns the pool of the CA file from the flag, else the
-// environment; nil (the system's roots) when neither names one.
+// environment, else the profile; nil (the system's roots) when none names
+// one.
 func (c *cli) rootCAs(flagValue string) (*x509.CertPool, error) {
-	f := strings.TrimSpace(orEnv(flagValue, c.getenv, envCAFile))
-	if f == "" {
-		return nil, nil
+	f, err := c.lookup("ca-file", flagValue, envCAFile, keyCAFile)
+	if err != nil || f.value == "" {
+		return nil, err
 	}
-	pool, err := vonage.CertPoolFromFile(f)
+	pool, err := vonage.CertPoolFromFile(strings.TrimSpace(f.value))
 	if err != nil {
-		return nil, usageError{err}
+		return nil, usageError{fmt.Errorf("%w (from %s)", err, f.source)}
 	}
 	return pool, nil
 }
 
-// client returns an account client with the key, secret and base URL from
-// the flags, else from the environment. Every value is passed explicitly, so
-// the SDK never reads the process environment behind run's back.
-func (c *cli) client(f *commonFlags) (*vonage.AccountClient, error) {
-	key := strings.TrimSpace(orEnv(f.apiKey, c.getenv, envAPIKey))
-	secret := orEnv(f.apiSecret, c.getenv, envAPISecret)
-	if key == "" {
-		return nil, usageError{errors.New("no API key: set " + envAPIKey + " or pass --api-key")}
+// httpClient is the HTTP client of the CLI's requests: it trusts pool (the
+// system's roots when nil) and, with --debug, prints each exchange.
+func (c *cli) httpClient(pool *x509.CertPool) *http.Client {
+	var rt http.RoundTripper = http.DefaultTransport.(*http.Transport).Clone()
+	if pool != nil {
+		rt = vonage.TransportWithRootCAs(pool)
 	}
-	if secret == "" {
-		return nil, usageError{errors.New("no API secret: set " + envAPISecret + " (or pass --api-secret)")}
+	if c.debug {
+		rt = debugTransport{next: rt, w: c.stderr}
+	}
+	return &http.Client{Timeout: httpTimeout, Transport: rt}
+}
+
+// client returns an account client with the key, secret and base URL from
+// the flags, else from the environment, else from the profile. Every value
+// is passed explicitly, so the SDK never reads the process environment
+// behind run's back.
+func (c *cli) client(f *commonFlags) (*vonage.AccountClient, error) {
+	var err error
+	if c.key, err = c.lookup("api-key", f.apiKey, envAPIKey, keyAPIKey); err != nil {
+		return nil, err
+	}
+	if c.key.value == "" {
+		return nil, usageError{errors.New("no API key: set " + envAPIKey + ", pass --api-key or run vonage config set api-key KEY")}
+	}
+	c.key.value = strings.TrimSpace(c.key.value)
+	if c.creds, err = c.lookup("api-secret", f.apiSecret, envAPISecret, keyAPISecret); err != nil {
+		return nil, err
+	}
+	if c.creds.value == "" {
+		return nil, usageError{errors.New("no API secret: set " + envAPISecret + " (or pass --api-secret, or store it in the profile: vonage config set api-secret -)")}
 	}
 	pool, err := c.rootCAs(f.caFile)
 	if err != nil {
 		return nil, err
 	}
-	return c.clientFor(key, secret, f, vonage.WithRootCAs(pool)), nil
+	return c.clientFor(c.key.value, c.creds.value, f, pool)
 }
 
-// accountCommand parses args as cmd's command line (see parse), with the
-// common flags into cf, and returns a client of the account API for them
-// and the positional arguments.
-func (c *cli) accountCommand(cmd command, args []string, cf *commonFlags, register ...func(*flag.FlagSet)) (*vonage.AccountClient, []string, error) {
-	_, pos, err := c.parse(cmd, args, append(register, cf.register)...)
-	if err != nil {
-		return nil, nil, err
-	}
-	client, err := c.client(cf)
-	return client, pos, err
-}
-
-// clientFor returns a client for the given credentials and f's base URL.
-func (c *cli) clientFor(key, secret string, f *commonFlags, extra ...vonage.ClientOption) *vonage.AccountClient {
+// clientFor returns a client for the given credentials, f's base URL and
+// the roots of pool.
+func (c *cli) clientFor(key, secret string, f *commonFlags, pool *x509.CertPool) (*vonage.AccountClient, error) {
 	opts := []vonage.ClientOption{
 		vonage.WithRESTBaseURL(defaultRESTBaseURL),
 		vonage.WithAPIBaseURL(defaultAPIBaseURL),
 		vonage.WithUserAgent("vonage-cli/" + vonage.Version),
+		vonage.WithHTTPClient(c.httpClient(pool)),
 	}
-	if base := strings.TrimSpace(orEnv(f.baseURL, c.getenv, envBaseURL)); base != "" {
+	base, err := c.baseURL(f.baseURL)
+	if err != nil {
+		return nil, err
+	}
+	if base != "" {
 		opts = append(opts, vonage.WithBaseURL(base))
 	}
-	return vonage.NewAccountClient(vonage.CreateAuthFromKeySecret(key, secret), append(opts, extra...)...)
+	return vonage.NewAccountClient(vonage.CreateAuthFromKeySecret(key, secret), opts...), nil
 }
 
-// orEnv returns v, or the environment variable name when v is empty.
-func orEnv(v string, getenv func(string) string, name string) string {
-	if v != "" {
-		return v
+// baseURL resolves the base URL. When nothing sets one, the commands talk
+// to Vonage's own hosts: it says so, once, on stderr.
+func (c *cli) baseURL(flagValue string) (string, error) {
+	var err error
+	if c.base, err = c.lookup("base-url", flagValue, envBaseURL, keyBaseURL); err != nil {
+		return "", err
 	}
-	return getenv(name)
+	if c.base.value == "" {
+		c.realHosts.Do(func() {
+			fmt.Fprintf(c.stderr, "Note: no base URL set (--base-url, %s or the profile's base-url): talking to Vonage's own hosts, %s and %s.\n",
+				envBaseURL, defaultRESTBaseURL, defaultAPIBaseURL)
+		})
+	}
+	return strings.TrimSpace(c.base.value), nil
+}
+
+// baseSource names what set the base URL, for messages.
+func (c *cli) baseSource() string {
+	if c.base.source == "" {
+		return "nothing set it: the default is Vonage's own hosts; set it with --base-url, " + envBaseURL + " or vonage config set base-url URL"
+	}
+	return "set by " + c.base.source + "; change it with --base-url, " + envBaseURL + " or vonage config set base-url URL"
 }
 
 // cmdError is a failure printed as "vonage: <title>: <detail>". It wraps the
@@ -225,10 +190,12 @@ func (e *cmdError) Error() string {
 func (e *cmdError) Unwrap() error { return e.err }
 
 // apiFailure turns an SDK error into the one line the CLI prints: the title
-// and detail of the server's answer (or of the client's own failure). The SDK
-// already keeps the API secret out of them; secrets also scrubs any other
-// secret the command handled, to be sure.
-func apiFailure(err error, secrets ...string) error {
+// and detail of the server's answer (or of the client's own failure), and
+// what to check: for a refused signature, the key and where the
+// credentials came from; for a server that cannot be reached, its URL and
+// what set it. The SDK already keeps the API secret out of them; secrets
+// also scrubs any other secret the command handled, to be sure.
+func (c *cli) apiFailure(err error, secrets ...string) error {
 	var ae *vonage.APIError
 	if !errors.As(err, &ae) {
 		return err
@@ -240,7 +207,21 @@ func apiFailure(err error, secrets ...string) error {
 			detail += " (" + p.Name + ": " + p.Reason + ")"
 		}
 	}
+	switch {
+	case errors.Is(err, vonage.ErrAuthentication):
+		detail += fmt.Sprintf(" (API key %s from %s, secret from %s)", c.key.value, c.key.source, c.creds.source)
+	case errors.Is(err, vonage.ErrTransport):
+		detail += fmt.Sprintf(" (could not reach %s: the base URL %s)", c.reachedURL(), c.baseSource())
+	}
 	return &cmdError{title: scrub(r.Title, secrets...), detail: scrub(detail, secrets...), err: err}
+}
+
+// reachedURL is the server the commands talk to.
+func (c *cli) reachedURL() string {
+	if c.base.value == "" {
+		return defaultRESTBaseURL + " and " + defaultAPIBaseURL
+	}
+	return strings.TrimSpace(c.base.value)
 }
 
 // scrub replaces every non-empty secret in text with REDACTED.
@@ -261,10 +242,10 @@ func writeJSON(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
-// show prints a command's result: v as JSON with --json (asJSON), else
-// fields as a table.
-func (c *cli) show(asJSON bool, v any, fields ...field) error {
-	if asJSON {
+// show prints a command's result: v as JSON with --json, else fields as a
+// table.
+func (c *cli) show(v any, fields ...field) error {
+	if c.json {
 		return writeJSON(c.stdout, v)
 	}
 	return writeFields(c.stdout, fields...)

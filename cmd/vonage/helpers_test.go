@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"flag"
 	"io"
 	"net/http"
 	"path/filepath"
@@ -99,14 +98,9 @@ type result struct {
 	err            error
 }
 
-// all is everything the user would see: stdout, stderr and main's error line.
-func (r result) all() string {
-	s := r.stdout + r.stderr
-	if r.err != nil && !errors.Is(r.err, flag.ErrHelp) {
-		s += "vonage: " + r.err.Error() + "\n"
-	}
-	return s
-}
+// all is everything the user would see: stdout and stderr, where run
+// reports its error.
+func (r result) all() string { return r.stdout + r.stderr }
 
 // invoke runs the CLI with exactly env as its environment and stdin as its
 // input. It fails the test if anything shown contains a secret it was given

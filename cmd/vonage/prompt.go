@@ -11,6 +11,9 @@ import (
 	"strings"
 
 	"golang.org/x/term"
+
+	vonage "github.com/vonage/vonage-go-sdk"
+	"github.com/vonage/vonage-go-sdk/internal/account"
 )
 
 // A new secret is read from a prompt or from the first line of stdin, never
@@ -53,7 +56,7 @@ func (t ttyFile) ReadPassword(ctx context.Context) ([]byte, error) {
 		return r.line, r.err
 	case <-ctx.Done():
 		_ = term.Restore(fd, state)
-		return nil, ctx.Err()
+		return nil, context.Cause(ctx)
 	}
 }
 
@@ -70,18 +73,29 @@ func asTerminal(stdin io.Reader) (terminal, bool) {
 	return nil, false
 }
 
+// validSecret applies the server's secret rules at the prompt, so that a
+// secret that would be refused is not typed a second time.
+func validSecret(s string) error {
+	var ae *account.Error
+	if err := account.ValidateSecret(s); errors.As(err, &ae) {
+		return &cmdError{title: "Invalid secret", detail: "the secret " + ae.Message + "; nothing was changed", err: vonage.ErrInvalidRequest}
+	}
+	return nil
+}
+
 var (
 	errSecretMismatch = errors.New("the two entries differ; nothing was changed")
 	errNoSecret       = errors.New("no secret given: type it at the prompt, or pipe it as the first line of stdin")
 )
 
 // readNewSecret reads a new secret: from a terminal it prompts on prompt
-// (stderr, so stdout stays clean for --json) twice without echo and refuses
-// two different entries; otherwise it takes the first line of stdin without
-// its line ending. The secret is never written anywhere.
-func readNewSecret(ctx context.Context, stdin io.Reader, prompt io.Writer, what string) (string, error) {
+// (stderr, so stdout stays clean for --json) twice without echo, checks the
+// first entry with validate (when not nil) before asking for the second,
+// and refuses two different entries; otherwise it takes the first line of
+// stdin without its line ending. The secret is never written anywhere.
+func readNewSecret(ctx context.Context, stdin io.Reader, prompt io.Writer, what string, validate func(string) error) (string, error) {
 	if tty, ok := asTerminal(stdin); ok {
-		return promptTwice(ctx, tty, prompt, what)
+		return promptTwice(ctx, tty, prompt, what, validate)
 	}
 	if stdin == nil {
 		return "", errNoSecret
@@ -89,7 +103,7 @@ func readNewSecret(ctx context.Context, stdin io.Reader, prompt io.Writer, what 
 	return firstLine(stdin)
 }
 
-func promptTwice(ctx context.Context, tty terminal, prompt io.Writer, what string) (string, error) {
+func promptTwice(ctx context.Context, tty terminal, prompt io.Writer, what string, validate func(string) error) (string, error) {
 	read := func(label string) ([]byte, error) {
 		fmt.Fprint(prompt, label)
 		b, err := tty.ReadPassword(ctx)
@@ -105,6 +119,11 @@ func promptTwice(ctx context.Context, tty terminal, prompt io.Writer, what strin
 	}
 	if len(first) == 0 {
 		return "", errNoSecret
+	}
+	if validate != nil {
+		if err := validate(string(first)); err != nil {
+			return "", err
+		}
 	}
 	second, err := read("Repeat the " + what + ": ")
 	if err != nil {

@@ -74,7 +74,7 @@ func TestPromptOnTerminal(t *testing.T) {
 	}
 	done := make(chan result, 1)
 	go func() {
-		s, err := readNewSecret(context.Background(), slave, prompt, "secret")
+		s, err := readNewSecret(context.Background(), slave, prompt, "secret", nil)
 		done <- result{s, err}
 	}()
 
@@ -120,7 +120,7 @@ func TestPromptCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		_, err := readNewSecret(ctx, slave, &logWatch{}, "secret")
+		_, err := readNewSecret(ctx, slave, &logWatch{}, "secret", nil)
 		done <- err
 	}()
 	waitEcho(t, slave, false)

@@ -28,7 +28,7 @@ func TestFirstLine(t *testing.T) {
 		{in: long, err: true},
 		{in: long + "\n", err: true},
 	} {
-		got, err := readNewSecret(context.Background(), strings.NewReader(tc.in), nil, "secret")
+		got, err := readNewSecret(context.Background(), strings.NewReader(tc.in), nil, "secret", nil)
 		if (err != nil) != tc.err || got != tc.want {
 			t.Errorf("readNewSecret(%q) = %q, %v; want %q (error %v)", tc.in, got, err, tc.want, tc.err)
 		}
@@ -51,7 +51,7 @@ func TestPrompt(t *testing.T) {
 	} {
 		var prompt bytes.Buffer
 		tty := &fakeTerminal{entries: tc.entries}
-		got, err := readNewSecret(context.Background(), tty, &prompt, "secret")
+		got, err := readNewSecret(context.Background(), tty, &prompt, "secret", nil)
 		if got != tc.want || (tc.err != nil && !errors.Is(err, tc.err)) || (tc.want == "" && err == nil) {
 			t.Errorf("entries %q: got %q, %v; want %q, %v", tc.entries, got, err, tc.want, tc.err)
 		}

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	vonage "github.com/vonage/vonage-go-sdk"
 )
 
@@ -31,16 +33,6 @@ account it signs in as (default: that account's own key).
 Run "vonage secrets <command> -h" for a command's flags.
 `
 
-func (c *cli) secrets(ctx context.Context, args []string) error {
-	return c.dispatch(ctx, group{name: "secrets", usage: secretsUsage, commands: map[string]func(context.Context, []string) error{
-		"list":   c.secretsList,
-		"get":    c.secretsGet,
-		"create": c.secretsCreate,
-		"rotate": c.secretsRotate,
-		"revoke": c.secretsRevoke,
-	}}, args)
-}
-
 // secretsFlags are the flags of every secrets command: the common ones and
 // --key, the account whose secrets to manage.
 type secretsFlags struct {
@@ -48,10 +40,16 @@ type secretsFlags struct {
 	key string
 }
 
-// secretsCommand is accountCommand for a secrets command: it adds --key
-// (see scope) to the flags.
-func (c *cli) secretsCommand(cmd command, args []string, f *secretsFlags, register ...func(*flag.FlagSet)) (*vonage.AccountClient, []string, error) {
-	return c.accountCommand(cmd, args, &f.commonFlags, append(register, func(fs *flag.FlagSet) {
+// secretsCommand is the command spec describes with the secrets flags:
+// run gets a client for the signing account and the positional arguments.
+func (c *cli) secretsCommand(spec command, f *secretsFlags, run func(ctx context.Context, client *vonage.AccountClient, pos []string) error, register ...func(*flag.FlagSet)) *cobra.Command {
+	return c.leaf(spec, func(ctx context.Context, _ *cobra.Command, pos []string) error {
+		client, err := c.client(&f.commonFlags)
+		if err != nil {
+			return err
+		}
+		return run(ctx, client, pos)
+	}, append(register, f.commonFlags.register, func(fs *flag.FlagSet) {
 		fs.StringVar(&f.key, "key", "", "manage the secrets of this API key, the signing account's own or one of its subaccounts' (default: the signing account's)")
 	})...)
 }
@@ -97,17 +95,15 @@ var secretsListCmd = command{
 	summary: "Lists the account's API secrets, oldest first: ids and creation times only.\nWith --key, those of a subaccount.",
 }
 
-func (c *cli) secretsList(ctx context.Context, args []string) error {
+func (c *cli) secretsListCmd() *cobra.Command {
 	var cf secretsFlags
-	client, _, err := c.secretsCommand(secretsListCmd, args, &cf)
-	if err != nil {
-		return err
-	}
-	list, _, err := cf.scope(client).ListSecretsContext(ctx)
-	if err != nil {
-		return apiFailure(err)
-	}
-	return writeSecrets(c.stdout, cf.json, list.Secrets)
+	return c.secretsCommand(secretsListCmd, &cf, func(ctx context.Context, client *vonage.AccountClient, _ []string) error {
+		list, _, err := cf.scope(client).ListSecretsContext(ctx)
+		if err != nil {
+			return c.apiFailure(err)
+		}
+		return writeSecrets(c.stdout, c.json, list.Secrets)
+	})
 }
 
 var secretsGetCmd = command{
@@ -117,17 +113,15 @@ var secretsGetCmd = command{
 	summary: "Shows one of the account's API secrets: its id and creation time. With\n--key, one of a subaccount's.",
 }
 
-func (c *cli) secretsGet(ctx context.Context, args []string) error {
+func (c *cli) secretsGetCmd() *cobra.Command {
 	var cf secretsFlags
-	client, pos, err := c.secretsCommand(secretsGetCmd, args, &cf)
-	if err != nil {
-		return err
-	}
-	s, _, err := cf.scope(client).GetSecretContext(ctx, pos[0])
-	if err != nil {
-		return apiFailure(err)
-	}
-	return c.show(cf.json, toSecretJSON(s), field{"ID", s.ID}, field{"Created", timestamp(s.CreatedAt)})
+	return c.secretsCommand(secretsGetCmd, &cf, func(ctx context.Context, client *vonage.AccountClient, pos []string) error {
+		s, _, err := cf.scope(client).GetSecretContext(ctx, pos[0])
+		if err != nil {
+			return c.apiFailure(err)
+		}
+		return c.show(toSecretJSON(s), field{"ID", s.ID}, field{"Created", timestamp(s.CreatedAt)})
+	})
 }
 
 var secretsCreateCmd = command{
@@ -144,21 +138,19 @@ It is never taken from a flag or an argument, and never printed. A secret has
 and one digit. With --key, adds it to a subaccount.`,
 }
 
-func (c *cli) secretsCreate(ctx context.Context, args []string) error {
+func (c *cli) secretsCreateCmd() *cobra.Command {
 	var cf secretsFlags
-	client, _, err := c.secretsCommand(secretsCreateCmd, args, &cf)
-	if err != nil {
-		return err
-	}
-	secret, err := readNewSecret(ctx, c.stdin, c.stderr, "secret")
-	if err != nil {
-		return err
-	}
-	s, _, err := cf.scope(client).CreateSecretContext(ctx, secret)
-	if err != nil {
-		return apiFailure(err, secret)
-	}
-	return c.show(cf.json, toSecretJSON(s), field{"Created secret", s.ID}, field{"Created", timestamp(s.CreatedAt)})
+	return c.secretsCommand(secretsCreateCmd, &cf, func(ctx context.Context, client *vonage.AccountClient, _ []string) error {
+		secret, err := readNewSecret(ctx, c.stdin, c.stderr, "secret", validSecret)
+		if err != nil {
+			return err
+		}
+		s, _, err := cf.scope(client).CreateSecretContext(ctx, secret)
+		if err != nil {
+			return c.apiFailure(err, secret)
+		}
+		return c.show(toSecretJSON(s), field{"Created secret", s.ID}, field{"Created", timestamp(s.CreatedAt)})
+	})
 }
 
 var secretsRevokeCmd = command{
@@ -175,14 +167,12 @@ type revokeJSON struct {
 	Revoked bool   `json:"revoked"`
 }
 
-func (c *cli) secretsRevoke(ctx context.Context, args []string) error {
+func (c *cli) secretsRevokeCmd() *cobra.Command {
 	var cf secretsFlags
-	client, pos, err := c.secretsCommand(secretsRevokeCmd, args, &cf)
-	if err != nil {
-		return err
-	}
-	if _, _, err := cf.scope(client).DeleteSecretContext(ctx, pos[0]); err != nil {
-		return apiFailure(err)
-	}
-	return c.show(cf.json, revokeJSON{ID: pos[0], Revoked: true}, field{"Revoked secret", pos[0]})
+	return c.secretsCommand(secretsRevokeCmd, &cf, func(ctx context.Context, client *vonage.AccountClient, pos []string) error {
+		if _, _, err := cf.scope(client).DeleteSecretContext(ctx, pos[0]); err != nil {
+			return c.apiFailure(err)
+		}
+		return c.show(revokeJSON{ID: pos[0], Revoked: true}, field{"Revoked secret", pos[0]})
+	})
 }

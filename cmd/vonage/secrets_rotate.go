@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/spf13/cobra"
+
 	vonage "github.com/vonage/vonage-go-sdk"
 )
 
@@ -44,17 +46,19 @@ type rotateJSON struct {
 	Error           string `json:"error,omitempty"`
 }
 
-func (c *cli) secretsRotate(ctx context.Context, args []string) error {
+func (c *cli) secretsRotateCmd() *cobra.Command {
 	var (
 		cf     secretsFlags
 		retire string
 	)
-	client, _, err := c.secretsCommand(secretsRotateCmd, args, &cf, func(fs *flag.FlagSet) {
+	return c.secretsCommand(secretsRotateCmd, &cf, func(ctx context.Context, client *vonage.AccountClient, _ []string) error {
+		return c.secretsRotate(ctx, client, &cf, retire)
+	}, func(fs *flag.FlagSet) {
 		fs.StringVar(&retire, "retire", "", "on an account with two secrets, the id of the one to replace (revoked first: not the one you sign with)")
 	})
-	if err != nil {
-		return err
-	}
+}
+
+func (c *cli) secretsRotate(ctx context.Context, client *vonage.AccountClient, cf *secretsFlags, retire string) error {
 	scoped := cf.scope(client)
 	key, own := scoped.APIKey(), scoped == client
 
@@ -63,7 +67,7 @@ func (c *cli) secretsRotate(ctx context.Context, args []string) error {
 	// lets the steps be numbered.
 	list, _, err := scoped.ListSecretsContext(ctx)
 	if err != nil {
-		return apiFailure(err)
+		return c.apiFailure(err)
 	}
 	ids := make([]string, 0, len(list.Secrets))
 	for _, s := range list.Secrets {
@@ -83,7 +87,7 @@ func (c *cli) secretsRotate(ctx context.Context, args []string) error {
 		total = 3
 	}
 
-	secret, err := readNewSecret(ctx, c.stdin, c.stderr, "secret")
+	secret, err := readNewSecret(ctx, c.stdin, c.stderr, "secret", validSecret)
 	if err != nil {
 		return err
 	}
@@ -104,9 +108,9 @@ func (c *cli) secretsRotate(ctx context.Context, args []string) error {
 
 	var re *vonage.RotationError
 	if errors.As(err, &re) {
-		msg := scrub(strings.TrimPrefix(re.Error(), "vonage: "), secret, orEnv(cf.apiSecret, c.getenv, envAPISecret))
+		msg := scrub(strings.TrimPrefix(re.Error(), "vonage: "), secret, c.creds.value)
 		c.explainRotationFailure(re, own, key)
-		if cf.json {
+		if c.json {
 			out.FailedStep, out.Error = re.Step, msg
 			if jerr := writeJSON(c.stdout, out); jerr != nil {
 				return jerr
@@ -121,11 +125,11 @@ func (c *cli) secretsRotate(ctx context.Context, args []string) error {
 		return &cmdError{title: msg, err: cause}
 	}
 	if err != nil {
-		return apiFailure(err, secret)
+		return c.apiFailure(err, secret)
 	}
 
 	update := rotateInstructions(res, own, retire != "")
-	if cf.json {
+	if c.json {
 		if err := writeJSON(c.stdout, out); err != nil {
 			return err
 		}

@@ -187,7 +187,6 @@ func TestUsage(t *testing.T) {
 	}{
 		{code: exitUsage, where: "stderr", runs: [][]string{
 			{},
-			{"nosuchcommand"},
 			{"balance", "extra"},
 			{"balance", "--nosuchflag"},
 			{"settings", "--mo-url"},
@@ -195,14 +194,11 @@ func TestUsage(t *testing.T) {
 			{"topup", "a", "b"},
 			{"topup", ""},
 			{"secrets"},
-			{"secrets", "nosuch"},
 			{"secrets", "get"},
 			{"secrets", "revoke"},
 			{"secrets", "list", "--json=maybe"},
 			{"admin"},
-			{"admin", "nosuch"},
 			{"admin", "account"},
-			{"admin", "account", "delete"},
 			{"admin", "account", "show"},
 			{"admin", "account", "update"},
 			{"admin", "credit", "abc"},
@@ -252,8 +248,30 @@ func TestUsage(t *testing.T) {
 			}
 		}
 	}
-	// serve's help is the lead's; it only has to exit 0.
-	cliRun(t, env, "serve", "-h").want(t, exitOK)
+	// serve's help too goes to stdout, and says where each flag's
+	// environment variable is.
+	if r := cliRun(t, env, "serve", "-h").want(t, exitOK); !strings.Contains(r.stdout, "usage: vonage serve") || !strings.Contains(r.stdout, "(VONAGE_DB)") || r.stderr != "" {
+		t.Errorf("serve -h: stdout %q, stderr %q", r.stdout, r.stderr)
+	}
+
+	// An unknown command is one line naming the nearest command, not the
+	// whole usage.
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"balanc"}, `did you mean "balance"?`},
+		{[]string{"secrets", "lst"}, `did you mean "secrets list"?`},
+		{[]string{"admin", "acount", "show"}, `did you mean "admin account"?`},
+		{[]string{"admin", "account", "shw", "k"}, `did you mean "admin account show"?`},
+		{[]string{"nosuchcommand"}, `run "vonage help" for the commands`},
+		{[]string{"admin", "account", "delete"}, `run "vonage help admin account"`},
+	} {
+		r := cliRun(t, env, tc.args...).wantErr(t, exitUsage, tc.want)
+		if r.stdout != "" || strings.Count(r.stderr, "\n") != 1 {
+			t.Errorf("vonage %q: want one line on stderr, got stdout %q, stderr %q", tc.args, r.stdout, r.stderr)
+		}
+	}
 
 	// -h never shows a credential from the environment as a default.
 	r := cliRun(t, env, "secrets", "create", "-h")

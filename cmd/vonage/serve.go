@@ -56,15 +56,18 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	cfg.AdminToken = getenv("VONAGE_ADMIN_TOKEN")
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: vonage serve [--addr HOST:PORT] [--db PATH] [--tls-self-signed | --tls-cert F --tls-key F] [--tls-addr HOST:PORT] [--log-level LEVEL] [--log-format text|json]")
-		fmt.Fprintln(stderr, "\nEnvironment: each flag's variable in parentheses; VONAGE_ADMIN_TOKEN (turns on /admin/),")
-		fmt.Fprintln(stderr, "VONAGE_BOOTSTRAP_API_KEY and VONAGE_BOOTSTRAP_API_SECRET (the first account), VONAGE_PEPPER")
-		fmt.Fprintln(stderr, "(an HMAC key mixed into new secret hashes, at least 16 bytes; never stored in the database).")
-		fmt.Fprintln(stderr, "A flag wins over its variable; a bad value in either stops serve with exit 2.")
-		fmt.Fprintln(stderr, "\nFlags:")
+	fs.SetOutput(io.Discard) // the usage is printed below, once, where it belongs
+	usage := func(w io.Writer) {
+		fmt.Fprintln(w, "usage: vonage serve [--addr HOST:PORT] [--db PATH] [--tls-self-signed | --tls-cert F --tls-key F] [--tls-addr HOST:PORT] [--log-level LEVEL] [--log-format text|json]")
+		fmt.Fprintln(w, "\nEnvironment: each flag's variable in parentheses; VONAGE_ADMIN_TOKEN (turns on /admin/),")
+		fmt.Fprintln(w, "VONAGE_BOOTSTRAP_API_KEY and VONAGE_BOOTSTRAP_API_SECRET (the first account), VONAGE_PEPPER")
+		fmt.Fprintln(w, "(an HMAC key mixed into new secret hashes, at least 16 bytes; never stored in the database).")
+		fmt.Fprintln(w, "A flag wins over its variable; a bad value in either stops serve with exit 2.")
+		fmt.Fprintln(w, "\nFlags:")
+		fs.VisitAll(func(f *flag.Flag) { f.DefValue = maskDBURL(f.DefValue) })
+		fs.SetOutput(w)
 		fs.PrintDefaults()
+		fs.SetOutput(io.Discard)
 	}
 	lim := &cfg.AuthLimits
 	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "address to listen on")
@@ -113,7 +116,11 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if envErr != nil {
 		return envErr
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
+		usage(stdout)
+		return err
+	} else if err != nil {
+		usage(stderr)
 		return usageError{err}
 	}
 	if fs.NArg() > 0 {
@@ -130,7 +137,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return usageError{err}
 	}
 	cfg.Logger = logger
-	return serve(ctx, cfg, sf, stdout)
+	return maskDBPassword(serve(ctx, cfg, sf, stdout), cfg.DB)
 }
 
 // apply parses the settings that need it into cfg.
