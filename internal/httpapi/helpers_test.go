@@ -144,6 +144,7 @@ type request struct {
 	bearer       string
 	header       map[string]string // raw headers
 	allow500     bool
+	xml          bool // the answer is XML, not JSON
 }
 
 type response struct {
@@ -205,8 +206,12 @@ func (e *env) do(t *testing.T, req request) response {
 	if id := res.Header.Get("X-Request-Id"); !requestIDRE.MatchString(id) {
 		t.Errorf("%s %s: X-Request-Id %q is not 32 hex digits", req.method, req.path, id)
 	}
-	if len(data) > 0 && res.Header.Get("Content-Type") != "application/json" && req.method != http.MethodHead {
-		t.Errorf("%s %s: Content-Type %q, want application/json", req.method, req.path, res.Header.Get("Content-Type"))
+	wantType := "application/json"
+	if req.xml {
+		wantType = "application/xml"
+	}
+	if len(data) > 0 && res.Header.Get("Content-Type") != wantType && req.method != http.MethodHead {
+		t.Errorf("%s %s: Content-Type %q, want %s", req.method, req.path, res.Header.Get("Content-Type"), wantType)
 	}
 	if res.StatusCode >= 500 && !req.allow500 {
 		t.Errorf("%s %s: status %d, body %s", req.method, req.path, res.StatusCode, data)
