@@ -37,6 +37,7 @@ func Run(t *testing.T, open Opener) {
 		{"ledger", ledgerTests},
 		{"import", importTests},
 		{"sessions", sessionTests},
+		{"admin", adminTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
