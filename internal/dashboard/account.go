@@ -33,9 +33,9 @@ var flashes = map[string]string{
 
 // ledgerView is a page of an account's ledger with its chart.
 type ledgerView struct {
-	Chart    template.HTML
-	Rows     []account.Transaction
-	Older    int64 // the before= of the next page; 0 when this is the last
+	Chart     template.HTML
+	Rows      []account.Transaction
+	Older     int64 // the before= of the next page; 0 when this is the last
 	Paginated bool  // this is not the first page
 }
 

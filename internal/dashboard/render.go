@@ -25,11 +25,19 @@ type page struct {
 	Data     any
 }
 
+// secretsBlock is what the "secrets" fragment gets: its forms need the
+// page's CSRF token.
+type secretsBlock struct {
+	CSRF string
+	S    secretsView
+}
+
 // parsePages parses each page with the layout and the shared fragments.
 func parsePages() map[string]*template.Template {
 	funcs := template.FuncMap{
-		"when": func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") },
-		"eur":  func(m account.Money) string { return m.String() },
+		"when":      func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") },
+		"eur":       func(m account.Money) string { return m.String() },
+		"secretsOf": func(csrf string, s secretsView) secretsBlock { return secretsBlock{CSRF: csrf, S: s} },
 	}
 	names, err := fs.Glob(templateFS, "templates/*.html")
 	if err != nil {
