@@ -42,6 +42,9 @@ func balanceChart(rows []account.Transaction) template.HTML {
 	y := func(m account.Money) float64 { return float64(padT) + plotH*(1-float64(m)/float64(hi)) }
 
 	var pts strings.Builder
+	if n == 1 { // one row: its balance, held across the chart
+		fmt.Fprintf(&pts, "%d,%.1f ", padL, y(rows[0].BalanceAfter))
+	}
 	for i := n - 1; i >= 0; i-- { // oldest first
 		j := n - 1 - i
 		if j > 0 {
@@ -53,7 +56,7 @@ func balanceChart(rows []account.Transaction) template.HTML {
 	label := fmt.Sprintf("Balance over the last %d ledger rows, from %s EUR on %s to %s EUR on %s",
 		n, first.BalanceAfter, first.CreatedAt.UTC().Format("2006-01-02"), last.BalanceAfter, last.CreatedAt.UTC().Format("2006-01-02"))
 	var b strings.Builder
-	fmt.Fprintf(&b, `<svg class="chart" viewBox="0 0 %d %d" role="img" aria-label="%s" preserveAspectRatio="none">`, chartW, chartH, template.HTMLEscapeString(label))
+	fmt.Fprintf(&b, `<svg class="chart" viewBox="0 0 %d %d" role="img" aria-label="%s">`, chartW, chartH, template.HTMLEscapeString(label))
 	fmt.Fprintf(&b, `<title>%s</title>`, template.HTMLEscapeString(label))
 	fmt.Fprintf(&b, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="#999" stroke-width="1"/>`, padL, chartH-padB, chartW-padR, chartH-padB)
 	fmt.Fprintf(&b, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="#999" stroke-width="1"/>`, padL, padT, padL, chartH-padB)
