@@ -180,6 +180,7 @@ func TestBrowserAccount(t *testing.T) {
 	old := list[0].ID
 	do(t, ctx, chromedp.Navigate(base+"/dashboard/keys/"+primaryKey+"/secrets/"+old+"/revoke"),
 		chromedp.WaitVisible("button.danger"), chromedp.Click("button.danger"), chromedp.WaitVisible("#api_key"))
+	wantText(t, ctx, ".flash", "You revoked the secret you signed in with")
 	signInByKeyboard(t, ctx, base, primaryKey, primarySecret)
 	wantText(t, ctx, ".error", "not accepted")
 	signInByKeyboard(t, ctx, base, primaryKey, newSecret)

@@ -2,6 +2,7 @@ package dashboard
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
 	"slices"
 	"time"
@@ -108,6 +109,9 @@ func (d *dash) rotate(w http.ResponseWriter, r *http.Request, v *viewer) {
 		if err != nil {
 			sr.Err = errorText(err)
 			res.Failed = true
+			if e := account.AsError(err); e == nil || e.Code == account.EINTERNAL {
+				d.log.LogAttrs(ctx, slog.LevelError, "dashboard rotation step failed", slog.String("step", name), slog.String("error", err.Error()))
+			}
 		}
 		res.Steps = append(res.Steps, sr)
 		return err == nil

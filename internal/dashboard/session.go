@@ -190,7 +190,7 @@ func (d *dash) signInPage(w http.ResponseWriter, r *http.Request) {
 func (d *dash) renderSignIn(w http.ResponseWriter, r *http.Request, status int, apiKey, problem string) {
 	token := newToken()
 	d.setCookie(w, r, signInCookie, token, 3600)
-	d.render(w, r, status, "signin", page{Title: "Sign in", CSRF: token, Error: problem,
+	d.render(w, r, status, "signin", page{Title: "Sign in", CSRF: token, Error: problem, Flash: flashes[r.URL.Query().Get("done")],
 		Data: signInData{Operator: d.adminDigest != nil, Next: safeNext(r.FormValue("next")), APIKey: apiKey}})
 }
 
