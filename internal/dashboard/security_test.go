@@ -326,3 +326,35 @@ func TestDashboardOff(t *testing.T) {
 		t.Fatalf("GET /dashboard/signin with the dashboard off = %d:\n%s", p.status, p.body)
 	}
 }
+
+// TestRotateOwnSecret: the guided rotation creates and verifies the new
+// secret, revokes the one signed in with, and moves the session to the new
+// one; the old secret no longer signs in.
+func TestRotateOwnSecret(t *testing.T) {
+	t.Parallel()
+	srv := testServer(t)
+	v := newVisitor(t, srv.URL)
+	v.mustSignIn(primaryKey, primarySecret)
+	before := v.cookie()
+	const rotated = "Rotated7Secret"
+	p := v.post("/dashboard/keys/"+primaryKey+"/rotate", url.Values{"csrf": {v.csrf("/dashboard/account")}, "secret": {rotated}, "secret_again": {rotated}})
+	wantStatus(t, "rotate", p, http.StatusOK)
+	for _, step := range []string{"list", "create", "verify", "revoke"} {
+		if !strings.Contains(p.body, "<strong>"+step+"</strong>") {
+			t.Errorf("the result does not show the %s step", step)
+		}
+	}
+	if strings.Contains(p.body, rotated) || strings.Contains(p.body, "failed") {
+		t.Fatalf("rotation result:\n%s", p.body)
+	}
+	if v.cookie() == before {
+		t.Fatal("the session was not moved to the new secret")
+	}
+	wantStatus(t, "account after the rotation", v.get("/dashboard/account"), http.StatusOK)
+	if _, err := srv.Service.Authenticate(t.Context(), primaryKey, primarySecret, "192.0.2.9"); account.ErrorCode(err) != account.EUNAUTHORIZED {
+		t.Fatalf("the old secret after the rotation: %v, want refused", err)
+	}
+	if _, err := srv.Service.Authenticate(t.Context(), primaryKey, rotated, "192.0.2.9"); err != nil {
+		t.Fatalf("the new secret after the rotation: %v", err)
+	}
+}
