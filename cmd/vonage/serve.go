@@ -99,6 +99,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	fs.BoolVar(&cfg.TLSSelfSigned, "tls-self-signed", cfg.TLSSelfSigned, "serve HTTPS with a certificate for localhost, 127.0.0.1 and ::1, made once beside the database (0600); prints the PEM file clients must trust")
 	fs.StringVar(&cfg.TLSAddr, "tls-addr", cfg.TLSAddr, "serve HTTPS on this address and plain HTTP on --addr; empty serves HTTPS on --addr")
 	fs.StringVar(&cfg.TLSDir, "tls-dir", cfg.TLSDir, "directory of the --tls-self-signed files; default beside a SQLite file, else the working directory")
+	fs.BoolVar(&cfg.Dashboard, "dashboard", cfg.Dashboard, "serve the web dashboard under /dashboard/")
 	fs.IntVar(&cfg.VerifyCacheSize, "verify-cache-size", cfg.VerifyCacheSize, "successful verifications remembered (about 210 bytes each); 0 turns the cache off")
 	fs.StringVar(&cfg.DataKeyFile, "data-key-file", cfg.DataKeyFile, "file holding the data key that encrypts signature secrets (32 bytes, standard base64); or VONAGE_DATA_KEY itself")
 

@@ -179,3 +179,11 @@ func (s deadlineStore) Ping(ctx context.Context) error {
 }
 
 func (s deadlineStore) Close() error { return s.inner.Close() }
+
+func (s deadlineStore) ListAccounts(ctx context.Context, q AccountQuery) ([]Account, error) {
+	return bounded(ctx, s.d, func(ctx context.Context) ([]Account, error) { return s.inner.ListAccounts(ctx, q) })
+}
+
+func (s deadlineStore) ResetSecrets(ctx context.Context, sec Secret) error {
+	return bounded0(ctx, s.d, func(ctx context.Context) error { return s.inner.ResetSecrets(ctx, sec) })
+}

@@ -46,6 +46,16 @@ type Store interface {
 	// Account returns the account with that key, or ENOTFOUND.
 	Account(ctx context.Context, apiKey string) (Account, error)
 
+	// ListAccounts returns up to q.Limit accounts (clamped to 1..1001)
+	// whose key is above q.After, ordered by key, that match q's filters:
+	// the operator's listing, page by page.
+	ListAccounts(ctx context.Context, q AccountQuery) ([]Account, error)
+
+	// ResetSecrets replaces every secret of sec.APIKey by sec, in one
+	// database transaction: afterwards the account holds sec alone, and
+	// no old secret verifies on any instance. ENOTFOUND for an unknown key.
+	ResetSecrets(ctx context.Context, sec Secret) error
+
 	// AccountCount returns the number of accounts (used by bootstrap).
 	AccountCount(ctx context.Context) (int, error)
 
@@ -130,6 +140,16 @@ type Store interface {
 
 	// Close releases the database.
 	Close() error
+}
+
+// AccountQuery selects accounts for Store.ListAccounts: those whose key
+// starts with Prefix (any, when empty), that are subaccounts of
+// PrimaryAPIKey (any account, when empty), and whose key sorts after After
+// (the last key of the previous page; from the first, when empty). Limit is
+// the most to return.
+type AccountQuery struct {
+	Prefix, PrimaryAPIKey, After string
+	Limit                        int
 }
 
 // AccountUpdate changes an account's operator-set properties. Nil fields

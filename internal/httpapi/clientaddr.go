@@ -54,6 +54,18 @@ func ParseTrustedProxies(list string) ([]netip.Prefix, error) {
 	return out, nil
 }
 
+// ClientAddrFunc returns what finds a request's client address the way the
+// API does, for handlers mounted beside it (the dashboard counts its
+// sign-in failures under the same address). header is HeaderForwarded or,
+// otherwise, HeaderXForwardedFor.
+func ClientAddrFunc(trusted []netip.Prefix, header string) func(*http.Request) string {
+	c := clientAddrResolver{trusted: trusted, header: HeaderXForwardedFor}
+	if header == HeaderForwarded {
+		c.header = HeaderForwarded
+	}
+	return c.addr
+}
+
 // clientAddrResolver finds a request's client address.
 type clientAddrResolver struct {
 	trusted []netip.Prefix

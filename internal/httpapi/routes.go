@@ -51,7 +51,18 @@ func (s *server) routes() http.Handler {
 		admin.handle(problemFamily, "GET", "/admin/ledger/verify", s.verifyLedger)
 	}
 
+	// The web dashboard (contract section 7), a subtree it routes itself.
+	if s.dashboard != nil {
+		rt.mount("/dashboard/", s.dashboard)
+	}
+
 	return rt.finish()
+}
+
+// mount serves a whole subtree with h, which answers its own 404s and
+// 405s; its bodies are read first and it takes slots like any route.
+func (rt *router) mount(prefix string, h http.Handler) {
+	rt.mux.Handle(prefix, rt.s.readBodyFirst(rt.s.limitInFlight(h)))
 }
 
 // router registers routes on a ServeMux and adds what ServeMux does not do

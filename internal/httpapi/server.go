@@ -50,6 +50,10 @@ type Config struct {
 	// the bulk import reads whole before taking a MaxInFlight slot.
 	// Required.
 	BodyReadTimeout time.Duration
+	// Dashboard, when set, serves everything under /dashboard/ (the web
+	// dashboard, internal/dashboard), behind the same middleware and
+	// MaxInFlight as the API.
+	Dashboard http.Handler
 }
 
 // server carries the dependencies the handlers share.
@@ -63,6 +67,7 @@ type server struct {
 	bodyTimeout    time.Duration
 	clients        clientAddrResolver
 	inFlight       chan struct{} // nil: no bound
+	dashboard      http.Handler  // nil: no dashboard
 }
 
 // NewServer returns the HTTP handler serving the whole API: the legacy
@@ -78,7 +83,8 @@ func NewServer(cfg Config) http.Handler {
 		panic("httpapi.NewServer: Config.MaxBodyBytes, ReadyTimeout, ImportProgressTimeout and BodyReadTimeout must be positive")
 	}
 	s := &server{svc: cfg.Service, log: cfg.Logger, maxBody: cfg.MaxBodyBytes,
-		readyTimeout: cfg.ReadyTimeout, importProgress: cfg.ImportProgressTimeout, bodyTimeout: cfg.BodyReadTimeout}
+		readyTimeout: cfg.ReadyTimeout, importProgress: cfg.ImportProgressTimeout, bodyTimeout: cfg.BodyReadTimeout,
+		dashboard: cfg.Dashboard}
 	if s.log == nil {
 		s.log = slog.Default()
 	}

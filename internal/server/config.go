@@ -93,6 +93,9 @@ type Config struct {
 	// ClientIPHeader is the header the trusted proxies write:
 	// "X-Forwarded-For" or "Forwarded".
 	ClientIPHeader string
+	// Dashboard serves the web dashboard under /dashboard/ (on by
+	// default).
+	Dashboard bool
 
 	// Credentials: the argon2id cost of new hashes, the pepper mixed into
 	// them (nil: none), the limits on failed authentications, whether each
@@ -159,6 +162,7 @@ func DefaultConfig() Config {
 		ImportProgressTimeout:    time.Minute,
 		ShutdownTimeout:          30 * time.Second,
 		ClientIPHeader:           "X-Forwarded-For",
+		Dashboard:                true,
 		HashParams:               account.DefaultHashParams,
 		AuthLimits:               account.DefaultAuthLimits,
 		CallRateLimit:            true,

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/vonage/vonage-go-sdk/internal/account"
+	"github.com/vonage/vonage-go-sdk/internal/dashboard"
 	"github.com/vonage/vonage-go-sdk/internal/httpapi"
 	"github.com/vonage/vonage-go-sdk/internal/postgres"
 	"github.com/vonage/vonage-go-sdk/internal/sqlite"
@@ -89,6 +90,17 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		opts = append(opts, account.WithLimiterClock(cfg.LimiterClock))
 	}
 	svc := account.NewService(store, opts...)
+	var dash http.Handler
+	if cfg.Dashboard {
+		sessions, ok := store.(account.SessionStore)
+		if !ok {
+			store.Close()
+			return nil, fmt.Errorf("the %T store keeps no dashboard sessions: turn the dashboard off", store)
+		}
+		dash = dashboard.New(dashboard.Config{Service: svc, Sessions: sessions, AdminToken: cfg.AdminToken,
+			ClientAddr: httpapi.ClientAddrFunc(cfg.TrustedProxies, cfg.ClientIPHeader),
+			Logger:     log, DBTimeout: cfg.DBTimeout, Clock: cfg.Clock})
+	}
 	h := httpapi.NewServer(httpapi.Config{
 		Service:               svc,
 		Logger:                log,
@@ -100,6 +112,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		ReadyTimeout:          cfg.ReadyTimeout,
 		ImportProgressTimeout: cfg.ImportProgressTimeout,
 		BodyReadTimeout:       cfg.BodyReadTimeout,
+		Dashboard:             dash,
 	})
 	if cfg.Wrap != nil {
 		h = cfg.Wrap(h)

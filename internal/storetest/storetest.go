@@ -38,6 +38,8 @@ func Run(t *testing.T, open Opener) {
 		{"import", importTests},
 		{"replace", replaceTests},
 		{"signatures", signatureTests},
+		{"sessions", sessionTests},
+		{"admin", adminTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

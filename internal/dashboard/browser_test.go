@@ -1,0 +1,251 @@
+package dashboard_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+
+	"github.com/vonage/vonage-go-sdk/internal/account"
+	"github.com/vonage/vonage-go-sdk/internal/server"
+)
+
+// The browser tests drive Debian's Chromium through chromedp: what a
+// person does on the dashboard, with the keyboard where it matters. They
+// skip when no Chromium is installed, unless VONAGE_TEST_BROWSER=1 (CI),
+// which makes a missing browser a failure. VONAGE_DASHBOARD_SCREENSHOT
+// names a file to write the 375 px screenshot to (docs/dashboard-375.png
+// was made so).
+
+// browserTimeout bounds each browser test, browser start included.
+const browserTimeout = 2 * time.Minute
+
+// chromium returns the path of the browser, or skips (or fails) the test.
+func chromium(t *testing.T) string {
+	t.Helper()
+	for _, name := range []string{os.Getenv("VONAGE_CHROMIUM"), "chromium", "chromium-browser", "google-chrome"} {
+		if name == "" {
+			continue
+		}
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("VONAGE_TEST_BROWSER") == "1" {
+		t.Fatal("VONAGE_TEST_BROWSER=1 but no Chromium found (apt-get install chromium, or set VONAGE_CHROMIUM)")
+	}
+	t.Skip("no Chromium installed; set VONAGE_TEST_BROWSER=1 to make this a failure")
+	return ""
+}
+
+// newBrowser starts a headless Chromium for the test, 375 px wide, bounded
+// by browserTimeout; the browser process is killed when the test ends.
+func newBrowser(t *testing.T) context.Context {
+	t.Helper()
+	path := chromium(t)
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(path), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.UserDataDir(t.TempDir()))
+	ctx, cancelTime := context.WithTimeout(context.Background(), browserTimeout)
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
+	bctx, cancelBrowser := chromedp.NewContext(allocCtx)
+	t.Cleanup(func() {
+		cancelBrowser() // closes the tab and the browser
+		cancelAlloc()   // kills the process and waits for it
+		cancelTime()
+	})
+	do(t, bctx, chromedp.EmulateViewport(375, 812))
+	return bctx
+}
+
+// do runs steps, failing the test with what was being done.
+func do(t *testing.T, ctx context.Context, steps ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		t.Fatalf("browser: %v", err)
+	}
+}
+
+// read runs one action that returns a value.
+func read[T any](t *testing.T, ctx context.Context, a chromedp.Action[T]) T {
+	t.Helper()
+	v, err := chromedp.Run(ctx, a)
+	if err != nil {
+		t.Fatalf("browser: %v", err)
+	}
+	return v
+}
+
+// signInByKeyboard signs in using the keyboard alone: the key field has
+// the focus, Tab moves to the secret, Enter submits.
+func signInByKeyboard(t *testing.T, ctx context.Context, base, key, secret string) {
+	t.Helper()
+	do(t, ctx, chromedp.Navigate(base+"/dashboard/signin"), chromedp.WaitVisible("#api_key"),
+		chromedp.KeyEvent(key), chromedp.KeyEvent(kb.Tab), chromedp.KeyEvent(secret), chromedp.KeyEvent(kb.Enter),
+		chromedp.WaitVisible("h1"))
+}
+
+func wantText(t *testing.T, ctx context.Context, sel, want string) {
+	t.Helper()
+	if got := read(t, ctx, chromedp.Text(sel)); !strings.Contains(got, want) {
+		t.Fatalf("%s reads %q, want %q in it", sel, got, want)
+	}
+}
+
+// TestBrowserAccount: sign in (a wrong secret first), read the balance,
+// change a setting and see it saved, create a secret, revoke the old one
+// and see that it no longer signs in; the page fits 375 px.
+func TestBrowserAccount(t *testing.T) {
+	srv := testServer(t)
+	for i, m := range []struct {
+		credit bool
+		amount account.Money
+	}{{false, 125_000_000}, {true, 500_000_000}, {false, 375_000_000}} { // 12.50 → 11.25 → 16.25 → 12.50
+		req := account.MoneyRequest{APIKey: primaryKey, Amount: m.amount, Reference: fmt.Sprint("movement ", i)}
+		move := srv.Service.Charge
+		if m.credit {
+			move = srv.Service.Credit
+		}
+		if _, err := move(context.Background(), req); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx := newBrowser(t)
+	base := srv.URL
+
+	signInByKeyboard(t, ctx, base, primaryKey, "Wrong1Secret")
+	wantText(t, ctx, ".error", "not accepted")
+	if title := read(t, ctx, chromedp.Title()); !strings.HasPrefix(title, "Sign in") {
+		t.Fatalf("after a refusal the title is %q", title)
+	}
+
+	signInByKeyboard(t, ctx, base, primaryKey, primarySecret)
+	wantText(t, ctx, "#balance", "12.50 EUR")
+	if title := read(t, ctx, chromedp.Title()); !strings.Contains(title, "Account "+primaryKey) {
+		t.Fatalf("account page title %q", title)
+	}
+
+	// The page fits a phone: nothing wider than the viewport.
+	if w := read(t, ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth`)); w > 375 {
+		t.Errorf("the account page is %d px wide at 375 px", w)
+	}
+	shot := read(t, ctx, chromedp.FullScreenshot(100))
+	if len(shot) < 1000 {
+		t.Fatalf("screenshot of %d bytes", len(shot))
+	}
+	out := os.Getenv("VONAGE_DASHBOARD_SCREENSHOT")
+	if out == "" {
+		out = filepath.Join(t.TempDir(), "dashboard-375.png")
+	}
+	if err := os.WriteFile(out, shot, 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	// A setting, saved and shown.
+	const mo = "https://example.com/inbound"
+	do(t, ctx, chromedp.SetValue("#mo", mo), chromedp.Submit("#mo"), chromedp.WaitVisible(".flash"))
+	wantText(t, ctx, ".flash", "Settings saved.")
+	if got := read(t, ctx, chromedp.Value("#mo")); got != mo {
+		t.Fatalf("after saving, the field reads %q", got)
+	}
+	acct, _, _ := srv.Service.AccountDetails(context.Background(), primaryKey)
+	if acct.Settings.MoCallbackURL != mo {
+		t.Fatalf("stored setting %q, want %q", acct.Settings.MoCallbackURL, mo)
+	}
+
+	// A refused URL: its message next to the field, nothing saved.
+	do(t, ctx, chromedp.SetValue("#dr", "ftp://nope"), chromedp.Submit("#dr"), chromedp.WaitVisible("#dr-err"))
+
+	// A new secret, typed twice.
+	const newSecret = "Browser9Secret"
+	do(t, ctx, chromedp.Navigate(base+"/dashboard/account"), chromedp.WaitVisible("#new-secret"),
+		chromedp.SetValue("#new-secret", newSecret), chromedp.SetValue("#new-secret-again", newSecret),
+		chromedp.Submit("#new-secret"), chromedp.WaitVisible(".flash"))
+	wantText(t, ctx, ".flash", "created")
+	if body := read(t, ctx, chromedp.OuterHTML("html")); strings.Contains(body, newSecret) {
+		t.Fatal("the creation page shows the typed secret")
+	}
+
+	// Revoke the secret signed in with: confirm, and be signed out.
+	list, _ := srv.Service.ListSecrets(context.Background(), account.Account{APIKey: primaryKey}, primaryKey)
+	old := list[0].ID
+	do(t, ctx, chromedp.Navigate(base+"/dashboard/keys/"+primaryKey+"/secrets/"+old+"/revoke"),
+		chromedp.WaitVisible("button.danger"), chromedp.Click("button.danger"), chromedp.WaitVisible("#api_key"))
+	wantText(t, ctx, ".flash", "You revoked the secret you signed in with")
+	signInByKeyboard(t, ctx, base, primaryKey, primarySecret)
+	wantText(t, ctx, ".error", "not accepted")
+	signInByKeyboard(t, ctx, base, primaryKey, newSecret)
+	wantText(t, ctx, "#balance", "12.50 EUR")
+}
+
+// TestBrowserOperator: the operator's credit submitted twice from one
+// rendering of the form moves the balance once; a POST without the CSRF
+// token is refused.
+func TestBrowserOperator(t *testing.T) {
+	var credits atomic.Int32 // credit requests that reached the server
+	srv := testServer(t, func(c *server.Config) {
+		c.Wrap = func(h http.Handler) http.Handler {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/credit") {
+					credits.Add(1)
+				}
+				h.ServeHTTP(w, r)
+			})
+		}
+	})
+	ctx := newBrowser(t)
+	base := srv.URL
+	do(t, ctx, chromedp.Navigate(base+"/dashboard/signin"), chromedp.WaitVisible("#admin_token"),
+		chromedp.SetValue("#admin_token", adminToken), chromedp.Submit("#admin_token"), chromedp.WaitVisible("#q"))
+	do(t, ctx, chromedp.SetValue("#q", "dashp"), chromedp.Submit("#q"), chromedp.WaitVisible("table"))
+	wantText(t, ctx, "table", primaryKey)
+	if rows := read(t, ctx, chromedp.Evaluate[int](`document.querySelectorAll("tbody tr").length`)); rows != 1 {
+		t.Fatalf("search for dashp lists %d accounts, want 1", rows)
+	}
+
+	do(t, ctx, chromedp.Navigate(base+"/dashboard/operator/accounts/"+primaryKey), chromedp.WaitVisible("#credit-amount"),
+		chromedp.SetValue("#credit-amount", "3.30"), chromedp.SetValue("#credit-ref", "double click"))
+	// The same rendered form submitted twice, each into its own window so
+	// that neither navigation cancels the other: both reach the server,
+	// as a double click on a slow page can send them.
+	do(t, ctx, chromedp.Evaluate[chromedp.Void](`(() => {
+		const f = document.getElementById("credit-form");
+		f.target = "first"; f.submit();
+		f.target = "second"; f.submit();
+	})()`, func(p *runtime.EvaluateParams) { gesture := true; p.UserGesture = &gesture }))
+	for deadline := time.Now().Add(20 * time.Second); credits.Load() < 2 && time.Now().Before(deadline); {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if n := credits.Load(); n != 2 {
+		t.Fatalf("the double click sent %d credit requests, want 2", n)
+	}
+	do(t, ctx, chromedp.Navigate(base+"/dashboard/operator/accounts/"+primaryKey), chromedp.WaitVisible("#balance"))
+	wantText(t, ctx, "#balance", "15.80 EUR")
+	if n := read(t, ctx, chromedp.Evaluate[int](`[...document.querySelectorAll("tbody tr")].filter(r => r.textContent.includes("double click")).length`)); n != 1 {
+		t.Fatalf("the ledger lists %d credits of the double click, want 1", n)
+	}
+
+	// The same form without its CSRF token is refused, and moves nothing.
+	do(t, ctx, chromedp.SetValue("#credit-amount", "1.00"),
+		chromedp.Evaluate[chromedp.Void](`document.querySelector("#credit-form input[name=csrf]").remove()`),
+		chromedp.Click("#credit-form button"), chromedp.WaitVisible("p.error"))
+	wantText(t, ctx, "p.error", "did not come from this dashboard")
+	if title := read(t, ctx, chromedp.Title()); !strings.HasPrefix(title, "Forbidden") {
+		t.Fatalf("a CSRF-less POST shows %q, want Forbidden", title)
+	}
+	if acct, _, _ := srv.Service.AccountDetails(context.Background(), primaryKey); acct.Balance.String() != "15.80" {
+		t.Fatalf("balance %s after a refused POST, want 15.80", acct.Balance)
+	}
+
+	do(t, ctx, chromedp.Navigate(base+"/dashboard/operator/ledger"), chromedp.WaitVisible("#ledger-ok"))
+	wantText(t, ctx, "#ledger-ok", "consistent")
+}
