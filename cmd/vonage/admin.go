@@ -23,6 +23,9 @@ Accounts:
   account show KEY             show an account: balance, auto-reload, limits,
                                settings and secret ids
   account update KEY [flags]   change an account's auto-reload and limits
+  account signature KEY --method M | --off
+                               set (secret typed or piped) or remove the
+                               secret of the account's signed requests
 
 Money (every movement is a row of the account's ledger):
   credit KEY AMOUNT            add AMOUNT EUR to the balance
@@ -298,6 +301,7 @@ func accountFields(a adminapi.Account) []field {
 		{"Max calls per second", strconv.Itoa(a.Limits.MaxCallsPerSecond)},
 		{"Inbound SMS URL (mo)", orNone(a.Settings.MoCallbackURL)},
 		{"Delivery receipt URL (dr)", orNone(a.Settings.DrCallbackURL)},
+		{"Signature", signatureText(a.Signature)},
 		{"Created", a.CreatedAt},
 	}
 	if len(a.Secrets) == 0 {

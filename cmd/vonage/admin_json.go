@@ -17,6 +17,9 @@ type accountJSON struct {
 	Settings      callbacksJSON       `json:"settings"`
 	Secrets       []adminapi.SecretID `json:"secrets"`
 	CreatedAt     string              `json:"created_at"`
+	// SignatureMethod is the method of the account's signature secret,
+	// empty when it has none; the secret itself is never shown.
+	SignatureMethod string `json:"signature_method"`
 }
 
 type autoReloadJSON struct {
@@ -42,6 +45,9 @@ func newAccountJSON(a adminapi.Account) accountJSON {
 		Settings:  callbacksJSON{a.Settings.MoCallbackURL, a.Settings.DrCallbackURL},
 		Secrets:   a.Secrets,
 		CreatedAt: a.CreatedAt,
+	}
+	if a.Signature != nil {
+		out.SignatureMethod = a.Signature.Method
 	}
 	if out.Secrets == nil {
 		out.Secrets = []adminapi.SecretID{}

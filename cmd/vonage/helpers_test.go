@@ -34,10 +34,17 @@ func startServer(t *testing.T) *testServer {
 // not nil), to inject failures in front of the real server.
 func startServerWith(t *testing.T, wrap func(http.Handler) http.Handler) *testServer {
 	t.Helper()
+	return startServerConfig(t, func(cfg *server.Config) { cfg.Wrap = wrap })
+}
+
+// startServerConfig is startServer with the configuration changed by
+// configure first.
+func startServerConfig(t *testing.T, configure func(*server.Config)) *testServer {
+	t.Helper()
 	cfg := server.TestConfig()
 	cfg.DB = filepath.Join(t.TempDir(), "db")
 	cfg.AdminToken = adminToken
-	cfg.Wrap = wrap
+	configure(&cfg)
 	srv := testutil.StartServer(t, cfg)
 	return &testServer{url: srv.URL, svc: srv.Service}
 }

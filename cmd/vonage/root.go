@@ -54,7 +54,7 @@ func (c *cli) root() *cobra.Command {
 	secrets := c.group("secrets", "manage the account's API secrets", secretsUsage,
 		c.secretsListCmd(), c.secretsGetCmd(), c.secretsCreateCmd(), c.secretsRotateCmd(), c.secretsRevokeCmd())
 	admin := c.group("admin", "operator commands over the server's admin API", adminUsage,
-		c.group("account", "create, show and update accounts", adminUsage, c.adminCreateCmd(), c.adminShowCmd(), c.adminUpdateCmd()),
+		c.group("account", "create, show and update accounts; set their signature secret", adminUsage, c.adminCreateCmd(), c.adminShowCmd(), c.adminUpdateCmd(), c.adminSignatureCmd()),
 		c.adminCreditCmd(), c.adminChargeCmd(), c.adminTransactionsCmd(), c.adminVerifyLedgerCmd())
 	root.AddCommand(c.balanceCmd(), c.settingsCmd(), c.topupCmd(), secrets, admin,
 		c.configCmd(), c.serveCmd(), c.versionCmd())
@@ -283,6 +283,8 @@ Operators (the server's admin API, with VONAGE_ADMIN_TOKEN):
   admin account create       create an account
   admin account show KEY     show an account
   admin account update KEY   change auto-reload and limits
+  admin account signature KEY --method M | --off
+                             set or remove the secret of signed requests
   admin credit KEY AMOUNT    add money (idempotent: --idempotency-key)
   admin charge KEY AMOUNT    take money; may trigger an auto-reload
   admin transactions KEY     the ledger, newest first (--all, --cursor)
