@@ -54,6 +54,7 @@ type Store struct {
 	wdsn string     // w's data source name, to reopen it
 
 	path  string      // the file; "" in memory
+	lock  *os.File    // held while open: this process owns the file (lockOwner)
 	ident os.FileInfo // the file as opened, to notice it deleted or replaced
 	log   *slog.Logger
 	// lost is logged once: the file was deleted or replaced under the
@@ -76,7 +77,8 @@ const probeAfter = time.Second
 var _ account.Store = (*Store)(nil)
 
 // busyTimeout is how long a connection waits for a lock held by another
-// process (another Store on the same file) before giving up.
+// connection to the file (a backup, the sqlite3 shell; a second Store is
+// refused at Open) before giving up.
 const busyTimeout = 10 * time.Second
 
 // Memory is the path that opens a private in-memory database, for tests.
@@ -110,7 +112,11 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	if err := createPrivate(path); err != nil {
 		return nil, err
 	}
-	s.path = path
+	lock, err := lockOwner(path)
+	if err != nil {
+		return nil, err
+	}
+	s.path, s.lock = path, lock
 
 	// journal_mode=WAL: readers and the writer do not block each other.
 	// synchronous=FULL: in WAL mode the default NORMAL only syncs the WAL at
@@ -129,6 +135,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	})
 	w, err := openWriter(s.wdsn)
 	if err != nil {
+		s.unlock()
 		return nil, err
 	}
 
@@ -141,6 +148,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	}))
 	if err != nil {
 		w.Close()
+		s.unlock()
 		return nil, fmt.Errorf("sqlite: open read pool: %w", err)
 	}
 	n := max(4, runtime.GOMAXPROCS(0))
@@ -321,10 +329,19 @@ func (s *Store) Close() error {
 	s.wmu.Lock()
 	errW := s.w.Close()
 	s.wmu.Unlock()
+	s.unlock()
 	if err := errors.Join(errQ, errW, errR); err != nil {
 		return fmt.Errorf("sqlite: close: %w", err)
 	}
 	return nil
+}
+
+// unlock gives up the ownership of the file, once the pools are closed.
+func (s *Store) unlock() {
+	if s.lock != nil {
+		s.lock.Close()
+		s.lock = nil
+	}
 }
 
 // dbTx is a transaction of the Store. Its methods are the ledger's reads
