@@ -40,6 +40,9 @@ func (tx dbTx) Insert(ctx context.Context, t account.Transaction) (account.Trans
 		RETURNING id`,
 		t.APIKey, t.Kind, int64(t.Amount), int64(t.BalanceAfter), t.Reference,
 		nullString(t.Trx), nullString(t.RelatedTrx), toDB(t.CreatedAt)).Scan(&t.ID)
+	if err == nil {
+		tx.ch.setBalance(t.APIKey, t.BalanceAfter)
+	}
 	return t, err
 }
 

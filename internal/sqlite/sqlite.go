@@ -47,11 +47,17 @@ import (
 // read-only, so writes work again as soon as the file is writable.
 type Store struct {
 	account.Ledger
-	wmu  sync.Mutex // guards w, which a read-only failure replaces
-	w    *sql.DB    // one connection, BEGIN IMMEDIATE
-	r    *sql.DB    // several query-only connections; the same as w in memory
-	q    *readStmts // the per-request reads, prepared on r
-	wdsn string     // w's data source name, to reopen it
+	wmu sync.Mutex // guards w, which a read-only failure replaces
+	w   *sql.DB    // one connection, BEGIN IMMEDIATE
+	r   *sql.DB    // several query-only connections; the same as w in memory
+	q   *readStmts // the per-request reads, prepared on r
+	// view holds the hot accounts for the reads (view.go); nil when this
+	// process could not take ownership of the file (no flock).
+	view *view
+	// wturn is the write turn: held from BEGIN until the view has the
+	// commit, so the view changes in commit order.
+	wturn chan struct{}
+	wdsn  string // w's data source name, to reopen it
 
 	path  string      // the file; "" in memory
 	lock  *os.File    // held while open: this process owns the file (lockOwner)
@@ -102,7 +108,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	if path == "" {
 		return nil, errors.New("sqlite: open: empty database path")
 	}
-	s := &Store{log: slog.New(slog.DiscardHandler)}
+	s := &Store{log: slog.New(slog.DiscardHandler), wturn: make(chan struct{}, 1)}
 	for _, o := range opts {
 		o(s)
 	}
@@ -117,6 +123,9 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 		return nil, err
 	}
 	s.path, s.lock = path, lock
+	if lock != nil {
+		s.view = newView()
+	}
 
 	// journal_mode=WAL: readers and the writer do not block each other.
 	// synchronous=FULL: in WAL mode the default NORMAL only syncs the WAL at
@@ -204,6 +213,7 @@ func openMemory(ctx context.Context, s *Store) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
+	s.view = newView() // private to this Store
 	if err := s.start(ctx, db, db); err != nil {
 		return nil, err
 	}
@@ -347,7 +357,10 @@ func (s *Store) unlock() {
 // dbTx is a transaction of the Store. Its methods are the ledger's reads
 // and writes: a write transaction is the account.LedgerTx the money rules
 // run in.
-type dbTx struct{ *sql.Tx }
+type dbTx struct {
+	*sql.Tx
+	ch *txChanges // what a write did to the accounts, for the view; nil in a read
+}
 
 var _ account.LedgerTx = dbTx{}
 
@@ -363,6 +376,12 @@ func (s *Store) write(ctx context.Context, op string, fn func(tx dbTx) error) er
 	if err := s.checkFile(); err != nil {
 		return account.Unavailable("the database cannot be written", fmt.Errorf("sqlite: %s: %w", op, err))
 	}
+	select {
+	case s.wturn <- struct{}{}:
+	case <-ctx.Done():
+		return fmt.Errorf("sqlite: %s: waiting for the write turn: %w", op, ctx.Err())
+	}
+	defer func() { <-s.wturn }()
 	s.wmu.Lock()
 	w := s.w
 	s.wmu.Unlock()
@@ -420,12 +439,16 @@ func (s *Store) writeOn(ctx context.Context, w *sql.DB, op string, fn func(tx db
 		return fmt.Errorf("sqlite: %s: begin: %w", op, err)
 	}
 	defer tx.Rollback() // a no-op once committed
-	if err := fn(dbTx{tx}); err != nil {
-		return wrap(op, err)
+	ch := &txChanges{}
+	if err := fn(dbTx{tx, ch}); err != nil {
+		return wrap(op, err) // rolled back: the accounts are as they were
 	}
 	if err := tx.Commit(); err != nil {
+		// Most likely not committed, but the view cannot tell.
+		s.view.apply(ch, false)
 		return fmt.Errorf("sqlite: %s: commit: %w", op, err)
 	}
+	s.view.apply(ch, true)
 	return nil
 }
 
@@ -442,7 +465,7 @@ func (s *Store) read(ctx context.Context, op string, fn func(tx dbTx) error) err
 		return fmt.Errorf("sqlite: %s: begin: %w", op, err)
 	}
 	defer tx.Rollback() // read-only: nothing to commit
-	return wrap(op, fn(dbTx{tx}))
+	return wrap(op, fn(dbTx{Tx: tx}))
 }
 
 // wrap adds op to unexpected errors and leaves domain errors alone.

@@ -36,6 +36,7 @@ func Run(t *testing.T, open Opener) {
 		{"idempotency", idempotencyTests},
 		{"ledger", ledgerTests},
 		{"import", importTests},
+		{"visible", visibleTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
