@@ -57,6 +57,9 @@ type Store struct {
 	// wturn is the write turn: held from BEGIN until the view has the
 	// commit, so the view changes in commit order.
 	wturn chan struct{}
+	// group batches the money movements (group.go).
+	group   *committer
+	batches atomic.Int64 // batches committed (or tried), for the tests
 	wdsn  string // w's data source name, to reopen it
 
 	path  string      // the file; "" in memory
@@ -250,6 +253,7 @@ func (s *Store) start(ctx context.Context, w, r *sql.DB) error {
 		s.Close()
 		return err
 	}
+	s.startCommitter()
 	return nil
 }
 
@@ -331,6 +335,7 @@ func (s *Store) checkFile() error {
 
 // Close closes the prepared statements and both pools.
 func (s *Store) Close() error {
+	s.group.stop()
 	errQ := s.q.close()
 	var errR error
 	if s.r != nil && s.r != s.w {
@@ -450,11 +455,6 @@ func (s *Store) writeOn(ctx context.Context, w *sql.DB, op string, fn func(tx db
 	}
 	s.view.apply(ch, true)
 	return nil
-}
-
-// inLedgerTx runs fn in a write transaction: account.Ledger's InTx.
-func (s *Store) inLedgerTx(ctx context.Context, op string, fn func(account.LedgerTx) error) error {
-	return s.write(ctx, op, func(tx dbTx) error { return fn(tx) })
 }
 
 // read runs fn in a read transaction on the read pool, so that the several
