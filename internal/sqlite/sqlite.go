@@ -60,7 +60,7 @@ type Store struct {
 	// group batches the money movements (group.go).
 	group   *committer
 	batches atomic.Int64 // batches committed (or tried), for the tests
-	wdsn  string // w's data source name, to reopen it
+	wdsn    string       // w's data source name, to reopen it
 
 	path  string      // the file; "" in memory
 	lock  *os.File    // held while open: this process owns the file (lockOwner)
