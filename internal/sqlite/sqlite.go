@@ -39,7 +39,13 @@ import (
 // slow commit.
 //
 // Credit, Charge and TopUp come from the embedded account.Ledger, which
-// runs the money rules in the Store's write transactions.
+// runs the money rules in the Store's write transactions; movements that
+// arrive together share one transaction and one synced commit (group.go).
+//
+// The Store owns its file: Open takes an exclusive lock (lockOwner), so a
+// second process on the file is refused, and the Store keeps its hot
+// accounts and their secrets in memory (view.go), changed by each write
+// after its commit, so authenticated reads seldom reach SQLite.
 //
 // The Store tells the truth about its file: Ping fails when a write is
 // impossible (a read-only file, a deleted or replaced file, a full disk),
