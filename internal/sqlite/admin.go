@@ -49,6 +49,7 @@ func (s *Store) ResetSecrets(ctx context.Context, sec account.Secret) error {
 		if !ok {
 			return account.KeyNotFound(sec.APIKey)
 		}
+		tx.ch.forget(sec.APIKey) // the view rereads the secrets after the commit
 		if _, err := tx.ExecContext(ctx, `DELETE FROM secrets WHERE api_key = ?1
 			AND seq <> (SELECT max(seq) FROM secrets WHERE api_key = ?1)`, sec.APIKey); err != nil {
 			return err
