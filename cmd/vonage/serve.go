@@ -35,6 +35,7 @@ var flagOfField = map[string]string{
 	"IdleTimeoutNearCap": "idle-timeout-near-cap",
 	"TLSCertFile":        "tls-cert", "TLSKeyFile": "tls-key", "TLSSelfSigned": "tls-self-signed", "TLSAddr": "tls-addr", "TLSDir": "tls-dir",
 	"DBTimeout": "db-timeout", "VerifyCacheSize": "verify-cache-size", "HashConcurrency.MaxWait": "hash-wait",
+	"LimitsURL": "limits-url",
 }
 
 // envName is the environment variable of a flag: --max-in-flight is
@@ -95,6 +96,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	fs.BoolVar(&cfg.TLSSelfSigned, "tls-self-signed", cfg.TLSSelfSigned, "serve HTTPS with a certificate for localhost, 127.0.0.1 and ::1, made once beside the database (0600); prints the PEM file clients must trust")
 	fs.StringVar(&cfg.TLSAddr, "tls-addr", cfg.TLSAddr, "serve HTTPS on this address and plain HTTP on --addr; empty serves HTTPS on --addr")
 	fs.StringVar(&cfg.TLSDir, "tls-dir", cfg.TLSDir, "directory of the --tls-self-signed files; default beside a SQLite file, else the working directory")
+	fs.StringVar(&cfg.LimitsURL, "limits-url", cfg.LimitsURL, "redis:// URL: count the call-rate and failure limits in Redis, shared by every instance; empty counts them in this instance")
 	fs.IntVar(&cfg.VerifyCacheSize, "verify-cache-size", cfg.VerifyCacheSize, "successful verifications remembered (about 210 bytes each); 0 turns the cache off")
 
 	// Every flag is also its environment variable, read first through the

@@ -50,6 +50,11 @@ type Config struct {
 	// the bulk import reads whole before taking a MaxInFlight slot.
 	// Required.
 	BodyReadTimeout time.Duration
+	// LimitsState, when set, says where the limits are counted
+	// ("redis", or "local-fallback" while Redis does not answer); /readyz
+	// shows it as "limits". Nil (limits counted in this instance) shows
+	// nothing.
+	LimitsState func() string
 }
 
 // server carries the dependencies the handlers share.
@@ -63,6 +68,7 @@ type server struct {
 	bodyTimeout    time.Duration
 	clients        clientAddrResolver
 	inFlight       chan struct{} // nil: no bound
+	limitsState    func() string // nil: no "limits" in /readyz
 }
 
 // NewServer returns the HTTP handler serving the whole API: the legacy
@@ -78,7 +84,8 @@ func NewServer(cfg Config) http.Handler {
 		panic("httpapi.NewServer: Config.MaxBodyBytes, ReadyTimeout, ImportProgressTimeout and BodyReadTimeout must be positive")
 	}
 	s := &server{svc: cfg.Service, log: cfg.Logger, maxBody: cfg.MaxBodyBytes,
-		readyTimeout: cfg.ReadyTimeout, importProgress: cfg.ImportProgressTimeout, bodyTimeout: cfg.BodyReadTimeout}
+		readyTimeout: cfg.ReadyTimeout, importProgress: cfg.ImportProgressTimeout, bodyTimeout: cfg.BodyReadTimeout,
+		limitsState: cfg.LimitsState}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
