@@ -79,7 +79,8 @@ func WithVerifyCacheSize(n int) Option { return func(s *Service) { s.cache = new
 func WithAuthLimits(l AuthLimits) Option { return func(s *Service) { s.limits = l } }
 
 // WithCallRateLimit turns on (or off) the enforcement of each account's
-// max-calls-per-second on authenticated calls, counted on this instance.
+// max-calls-per-second on authenticated calls, counted in the LimitStore
+// (this instance's own unless WithLimitStore says otherwise).
 // It is off by default, so tests and embedded servers that make many calls
 // are not throttled; vonage serve turns it on.
 func WithCallRateLimit(on bool) Option { return func(s *Service) { s.rated = on } }
