@@ -92,3 +92,8 @@ func PrefixEnd(prefix string) string {
 	}
 	return ""
 }
+
+// Secrets returns an account's secrets, oldest first, for operators.
+func (s *Service) Secrets(ctx context.Context, apiKey string) ([]Secret, error) {
+	return s.store.Secrets(ctx, apiKey)
+}

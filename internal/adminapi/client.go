@@ -72,6 +72,40 @@ func (c *Client) Account(ctx context.Context, apiKey string) (Account, error) {
 	return out, err
 }
 
+// ListAccounts reads a page of accounts, ordered by key (GET
+// /admin/accounts).
+func (c *Client) ListAccounts(ctx context.Context, q AccountsQuery) (AccountsPage, error) {
+	v := url.Values{}
+	for name, val := range map[string]string{"prefix": q.Prefix, "primary_api_key": q.PrimaryAPIKey, "cursor": q.Cursor} {
+		if val != "" {
+			v.Set(name, val)
+		}
+	}
+	if q.PageSize != 0 {
+		v.Set("page_size", strconv.Itoa(q.PageSize))
+	}
+	path := "/admin/accounts"
+	if len(v) > 0 {
+		path += "?" + v.Encode()
+	}
+	var out AccountsPage
+	_, err := c.call(ctx, call{method: http.MethodGet, path: path, want: http.StatusOK, out: &out})
+	return out, err
+}
+
+// ResetSecret replaces every secret of an account by one new secret (POST
+// /admin/accounts/{api_key}/reset-secret): secret, or one the server
+// generates and returns once in APISecret when secret is empty.
+func (c *Client) ResetSecret(ctx context.Context, apiKey, secret string) (SecretReset, error) {
+	body := struct {
+		Secret string `json:"secret,omitempty"`
+	}{secret}
+	var out SecretReset
+	_, err := c.call(ctx, call{method: http.MethodPost, path: accountPath(apiKey) + "/reset-secret", body: body,
+		want: http.StatusOK, out: &out, secrets: []string{secret}})
+	return out, err
+}
+
 // UpdateAccount changes an account's auto-reload and limits (PATCH
 // /admin/accounts/{api_key}) and returns the account as it is then.
 func (c *Client) UpdateAccount(ctx context.Context, apiKey string, upd AccountUpdate) (Account, error) {

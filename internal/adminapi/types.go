@@ -180,3 +180,30 @@ type ImportLineError struct {
 	Line    int    `json:"line"`
 	Message string `json:"message"`
 }
+
+// AccountsPage is a page of GET /admin/accounts, ordered by key. NextCursor,
+// empty on the last page, asks for the accounts after it.
+type AccountsPage struct {
+	Accounts   []Account `json:"accounts"`
+	NextCursor string    `json:"next_cursor,omitempty"`
+}
+
+// AccountsQuery selects a page of GET /admin/accounts: accounts whose key
+// starts with Prefix, subaccounts of PrimaryAPIKey, PageSize of them (0:
+// the server's default, 100; at most 1000), after Cursor (the NextCursor of
+// the previous page; empty for the first).
+type AccountsQuery struct {
+	Prefix        string
+	PrimaryAPIKey string
+	PageSize      int
+	Cursor        string
+}
+
+// SecretReset is the answer of POST /admin/accounts/{api_key}/reset-secret:
+// the account's only secret now. APISecret is set only when the server
+// generated it: the one time it is shown.
+type SecretReset struct {
+	APIKey    string `json:"api_key"`
+	SecretID  string `json:"secret_id"`
+	APISecret string `json:"api_secret,omitempty"`
+}

@@ -40,11 +40,13 @@ func (s *server) routes() http.Handler {
 	if s.adminDigest != nil {
 		admin := rt.guarded(s.requireAdmin)
 		admin.handle(problemFamily, "POST", "/admin/accounts", s.createAccount)
+		admin.handle(problemFamily, "GET", "/admin/accounts", s.listAccounts)
 		admin.handle(problemFamily, "GET", "/admin/accounts/{api_key}", s.showAccount)
 		admin.handle(problemFamily, "PATCH", "/admin/accounts/{api_key}", s.updateAccount)
 		admin.handle(problemFamily, "POST", "/admin/accounts/{api_key}/credits", s.addCredit)
 		admin.handle(problemFamily, "POST", "/admin/accounts/{api_key}/charges", s.addCharge)
 		admin.handle(problemFamily, "GET", "/admin/accounts/{api_key}/transactions", s.listTransactions)
+		admin.handle(problemFamily, "POST", "/admin/accounts/{api_key}/reset-secret", s.resetSecret)
 		// JSON lines, streamed (see import.go): its body is not read first,
 		// and it takes a slot per batch written, not while lines arrive.
 		admin.streaming().handle(problemFamily, "POST", "/admin/import", s.importAccounts)
