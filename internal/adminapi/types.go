@@ -207,3 +207,18 @@ type SecretReset struct {
 	SecretID  string `json:"secret_id"`
 	APISecret string `json:"api_secret,omitempty"`
 }
+
+// ImportLine is one line of POST /admin/import (JSON lines), and of GET
+// /admin/export, which writes no secret: APIKey is required; the first
+// secret is given in clear (Secret) or as an argon2id hash (SecretHash),
+// exactly one of them; the rest is optional, as in NewAccount. An export
+// re-imports once each line is given a new secret (or hash).
+type ImportLine struct {
+	APIKey        string       `json:"api_key"`
+	Secret        string       `json:"secret,omitempty"`
+	SecretHash    string       `json:"secret_hash,omitempty"`
+	PrimaryAPIKey string       `json:"primary_api_key,omitempty"`
+	Balance       string       `json:"balance,omitempty"`
+	AutoReload    *AutoReload  `json:"auto_reload,omitempty"`
+	Limits        *LimitsPatch `json:"limits,omitempty"`
+}

@@ -51,6 +51,10 @@ func (s *server) routes() http.Handler {
 		// and it takes a slot per batch written, not while lines arrive.
 		admin.streaming().handle(problemFamily, "POST", "/admin/import", s.importAccounts)
 		admin.handle(problemFamily, "GET", "/admin/ledger/verify", s.verifyLedger)
+		// Streamed answers (admin_export.go): a slot per page read, or
+		// one for the copy, and the write deadline moves as bytes go.
+		admin.streaming().handle(problemFamily, "GET", "/admin/export", s.exportAccounts)
+		admin.handle(problemFamily, "GET", "/admin/backup", s.backup)
 	}
 
 	return rt.finish()
