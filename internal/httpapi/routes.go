@@ -32,6 +32,8 @@ func (s *server) routes() http.Handler {
 	// answered even when Config.MaxInFlight requests are being served.
 	rt.ungated().handle(problemFamily, "GET", "/healthz", s.healthz)
 	rt.handle(problemFamily, "GET", "/readyz", s.readyz)
+	// The OpenAPI document of the public and the admin API; no authentication.
+	rt.handle(problemFamily, "GET", "/openapi.yaml", s.openAPI)
 
 	// Administration (contract section 6), only when a token is configured;
 	// otherwise these paths fall through to the 404 below. The bearer check
