@@ -184,16 +184,16 @@ func csvLines(br *bufio.Reader) (func() (ImportLine, int, error), error) {
 	return func() (ImportLine, int, error) {
 		for {
 			rec, err := cr.Read()
-			line, _ := cr.FieldPos(0)
 			var pe *csv.ParseError
 			switch {
 			case err == io.EOF:
-				return ImportLine{}, line, io.EOF
+				return ImportLine{}, 0, io.EOF
 			case errors.As(err, &pe):
 				return ImportLine{}, pe.StartLine, &LineError{Line: pe.StartLine, Message: "is not valid CSV"}
 			case err != nil:
-				return ImportLine{}, line, err
+				return ImportLine{}, 0, err
 			}
+			line, _ := cr.FieldPos(0) // only valid after a record was read
 			if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
 				continue // a blank line
 			}

@@ -153,3 +153,37 @@ func TestImportFile(t *testing.T) {
 		t.Errorf("second import: %+v, %v", again, err)
 	}
 }
+
+// FuzzImportReader: any file is read to its end without a panic, every
+// line number is positive and increasing, and a refused line's message
+// never repeats the line.
+func FuzzImportReader(f *testing.F) {
+	f.Add("{\"api_key\":\"abcd1234\",\"secret\":\"Abcdef12\"}\nnot json\n")
+	f.Add("api_key,secret,balance\nabcd1234,Abcdef12,1.00\nx\n\"unclosed\n")
+	f.Add("\ufeffapi-key,secret\n,\n")
+	f.Fuzz(func(t *testing.T, file string) {
+		ir, err := adminapi.NewImportReader(strings.NewReader(file))
+		if err != nil {
+			return
+		}
+		last := 0
+		for range len(file) + 2 {
+			_, line, err := ir.Next()
+			if err == io.EOF {
+				return
+			}
+			var le *adminapi.LineError
+			if err != nil && !errors.As(err, &le) {
+				return // the file ends there
+			}
+			if line <= last {
+				t.Fatalf("line %d after line %d", line, last)
+			}
+			last = line
+			if le != nil && len(file) > 40 && strings.Contains(le.Message, file[:40]) {
+				t.Fatalf("message %q quotes the file", le.Message)
+			}
+		}
+		t.Fatal("Next never returned io.EOF")
+	})
+}
