@@ -305,7 +305,7 @@ type flightKey struct {
 
 type flight struct {
 	done     chan struct{}
-	finished bool   // under flights.mu: acct and err are set
+	finished bool   // under flights.mu: id and err are set
 	left     int    // under flights.mu: callers that left before the end
 	id       string // the matched secret's id
 	err      error
