@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -8,6 +9,8 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"os"
+	"os/exec"
 	"runtime"
 	"runtime/debug"
 	"slices"
@@ -251,36 +254,80 @@ type legResult struct {
 	PeakRSSMB   float64        `json:"peak_rss_mb"`
 	EndRSSMB    float64        `json:"end_rss_mb"`
 	PeakSource  string         `json:"peak_rss_source"`
+	LoadPID     int            `json:"load_pid"` // the load process's
 
 	P50, P99, P999 time.Duration `json:"-"`
 }
 
-// runLeg drives t with sc for cfg.duration: each worker a goroutine
-// looping on its own keep-alive connection until the deadline; requests in
-// flight then finish and count.
-func runLeg(ctx context.Context, cfg config, sc scenario, t *target, f *fleet, round int, profile string, rep *report) (legResult, error) {
-	workers := cfg.connections
-	if sc.ownAccounts {
-		workers = min(workers, len(f.hot))
+// loadSpec is what a load process needs to drive one leg: the parent
+// sends it as JSON on the child's standard input.
+type loadSpec struct {
+	Scenario    string        `json:"scenario"`
+	Side        string        `json:"side"`
+	URL         string        `json:"url"`
+	AdminToken  string        `json:"admin_token"`
+	Round       int           `json:"round"`
+	Connections int           `json:"connections"`
+	Duration    time.Duration `json:"duration"`
+	Accounts    int           `json:"accounts"`
+	Hot         int           `json:"hot"`
+	SecretPool  int           `json:"secret_pool"`
+}
+
+// loadProcessEnv set to "1" makes the bench's binary a load process: it
+// reads a loadSpec on standard input, drives the leg and writes its
+// legResult as JSON on standard output.
+const loadProcessEnv = "VONAGE_BENCH_LOAD_PROCESS"
+
+// loadProcessMain is the load process; it returns the exit status.
+func loadProcessMain(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer) int {
+	var spec loadSpec
+	if err := json.NewDecoder(stdin).Decode(&spec); err != nil {
+		fmt.Fprintln(stderr, "vonage-bench load process: reading the leg:", err)
+		return 2
 	}
-	tr := &http.Transport{
-		DialContext:         (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-		MaxIdleConns:        workers,
-		MaxIdleConnsPerHost: workers,
-		MaxConnsPerHost:     workers,
-		IdleConnTimeout:     90 * time.Second,
-		DisableCompression:  true,
+	leg, err := driveLoad(ctx, spec)
+	if err == nil {
+		err = json.NewEncoder(stdout).Encode(leg)
 	}
-	defer tr.CloseIdleConnections()
-	client := &http.Client{Transport: tr, Timeout: server.DefaultConfig().RequestTimeout} // what the server allows a request
+	if err != nil {
+		fmt.Fprintln(stderr, "vonage-bench load process:", err)
+		return 1
+	}
+	return 0
+}
+
+// runLeg measures one leg: a load process (this binary, run again as
+// one) drives t while this process, where both the baseline and the
+// server live, samples its resident set and, when profile is set, its
+// CPU. The load thus never shares an address space or a Go scheduler with
+// the side it measures; it does share the machine's CPUs, as any load
+// generator on the same machine does.
+func runLeg(ctx context.Context, cfg config, sc scenario, t *target, round int, profile string, rep *report) (legResult, error) {
+	spec := loadSpec{Scenario: sc.name, Side: t.name, URL: t.url, AdminToken: t.adminToken, Round: round,
+		Connections: cfg.connections, Duration: cfg.duration, Accounts: cfg.accounts, Hot: cfg.hot, SecretPool: cfg.secretPool}
+	in, err := json.Marshal(spec)
+	if err != nil {
+		return legResult{}, err
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return legResult{}, fmt.Errorf("finding this binary to run the load process: %w", err)
+	}
+	cmd := exec.CommandContext(ctx, exe)
+	cmd.Env = append(os.Environ(), loadProcessEnv+"=1")
+	cmd.Stdin = bytes.NewReader(in)
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	cmd.WaitDelay = 5 * time.Second
 
 	// Every leg starts from a collected heap returned to the system, so
 	// its peak is its own and not the previous leg's garbage.
 	debug.FreeOSMemory()
 	hwmReset := resetPeakRSS()
-	peakSource := "VmHWM, reset before the leg, and VmRSS sampled every 50ms"
+	peakSource := "VmHWM of the server's process, reset before the leg, and VmRSS sampled every 50ms"
 	if !hwmReset {
-		peakSource = "VmRSS sampled every 50ms"
+		peakSource = "VmRSS of the server's process sampled every 50ms"
 	}
 	var (
 		sampled  int64
@@ -304,15 +351,73 @@ func runLeg(ctx context.Context, cfg config, sc scenario, t *target, f *fleet, r
 	}()
 	stopProfile, err := startProfile(profile, sc.name, rep)
 	if err != nil {
+		close(stopSamp)
+		<-sampDone
 		return legResult{}, err
 	}
+	err = cmd.Run()
+	stopProfile()
+	close(stopSamp)
+	<-sampDone
+	if cerr := ctx.Err(); cerr != nil {
+		return legResult{}, cerr
+	}
+	if err != nil {
+		return legResult{}, fmt.Errorf("load process: %w: %s", err, strings.TrimSpace(errOut.String()))
+	}
+	var leg legResult
+	if err := json.Unmarshal(out.Bytes(), &leg); err != nil {
+		return legResult{}, fmt.Errorf("load process answered %q: %w", out.String(), err)
+	}
+	leg.P50, leg.P99, leg.P999 = fromMS(leg.P50ms), fromMS(leg.P99ms), fromMS(leg.P999ms)
+	leg.PeakSource = peakSource
+	rss, hwm, err := readRSS()
+	if err == nil {
+		leg.EndRSSMB = mb(rss)
+		if hwmReset {
+			sampled = max(sampled, hwm)
+		}
+	}
+	leg.PeakRSSMB = mb(sampled)
+	runtime.GC()
+	return leg, nil
+}
+
+// driveLoad drives spec's target with its scenario for spec.Duration:
+// each worker a goroutine looping on its own keep-alive connection until
+// the deadline; requests in flight then finish and count. It runs in the
+// load process.
+func driveLoad(ctx context.Context, spec loadSpec) (legResult, error) {
+	sc, ok := scenarioByName(spec.Scenario)
+	if !ok {
+		return legResult{}, fmt.Errorf("unknown scenario %q", spec.Scenario)
+	}
+	f, err := newFleet(config{accounts: spec.Accounts, hot: spec.Hot, secretPool: spec.SecretPool})
+	if err != nil {
+		return legResult{}, err
+	}
+	t := &target{name: spec.Side, url: spec.URL, adminToken: spec.AdminToken}
+	workers := spec.Connections
+	if sc.ownAccounts {
+		workers = min(workers, len(f.hot))
+	}
+	tr := &http.Transport{
+		DialContext:         (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		MaxIdleConns:        workers,
+		MaxIdleConnsPerHost: workers,
+		MaxConnsPerHost:     workers,
+		IdleConnTimeout:     90 * time.Second,
+		DisableCompression:  true,
+	}
+	defer tr.CloseIdleConnections()
+	client := &http.Client{Transport: tr, Timeout: server.DefaultConfig().RequestTimeout} // what the server allows a request
 
 	runID := randomHex(4)
-	deadline := time.Now().Add(cfg.duration) // reset below, when the workers start
+	deadline := time.Now().Add(spec.Duration) // reset below, when the workers start
 	ws := make([]*worker, workers)
 	for w := range ws {
 		wk := &worker{ctx: ctx, deadline: deadline, id: w, client: client, t: t, f: f, runID: runID,
-			rng:      rand.New(rand.NewPCG(uint64(w), uint64(round))),
+			rng:      rand.New(rand.NewPCG(uint64(w), uint64(spec.Round))),
 			cursor:   int(int64(w) * int64(len(f.hot)) / int64(workers)),
 			pending:  map[int]string{},
 			statuses: map[string]int{},
@@ -326,7 +431,7 @@ func runLeg(ctx context.Context, cfg config, sc scenario, t *target, f *fleet, r
 		ws[w] = wk
 	}
 	start := time.Now()
-	deadline = start.Add(cfg.duration)
+	deadline = start.Add(spec.Duration)
 	var wg sync.WaitGroup
 	for _, wk := range ws {
 		wk.deadline = deadline
@@ -340,14 +445,12 @@ func runLeg(ctx context.Context, cfg config, sc scenario, t *target, f *fleet, r
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
-	stopProfile()
-	close(stopSamp)
-	<-sampDone
 	if err := ctx.Err(); err != nil {
 		return legResult{}, err
 	}
 
-	leg := legResult{Side: t.name, Round: round, Connections: workers, Seconds: elapsed.Seconds(), Statuses: map[string]int{}, PeakSource: peakSource}
+	leg := legResult{Side: t.name, Round: spec.Round, Connections: workers, Seconds: elapsed.Seconds(),
+		Statuses: map[string]int{}, LoadPID: os.Getpid()}
 	var lat []time.Duration
 	for _, wk := range ws {
 		leg.OK += wk.ok
@@ -366,18 +469,9 @@ func runLeg(ctx context.Context, cfg config, sc scenario, t *target, f *fleet, r
 	if len(lat) > 0 {
 		leg.Maxms = ms(lat[len(lat)-1])
 	}
-	rss, hwm, err := readRSS()
-	if err == nil {
-		leg.EndRSSMB = mb(rss)
-		if hwmReset {
-			sampled = max(sampled, hwm)
-		}
-	}
-	leg.PeakRSSMB = mb(sampled)
 	if len(leg.Statuses) == 0 {
 		leg.Statuses = nil
 	}
-	runtime.GC()
 	return leg, nil
 }
 
@@ -391,40 +485,126 @@ func quantile(sorted []time.Duration, q float64) time.Duration {
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
-func mb(b int64) float64         { return float64(b) / (1 << 20) }
+func fromMS(v float64) time.Duration {
+	return time.Duration(v * float64(time.Millisecond))
+}
+func mb(b int64) float64 { return float64(b) / (1 << 20) }
 
 // scenarioResult is a scenario's legs and their comparison.
 type scenarioResult struct {
 	Name        string      `json:"name"`
 	Description string      `json:"description"`
 	Legs        []legResult `json:"legs"`
-	Baseline    *legResult  `json:"baseline_best"`
-	Server      *legResult  `json:"server_best"`
-	// Ratio is the server's requests/s over the baseline's; P99Ratio the
-	// server's p99 over the baseline's.
-	Ratio    float64 `json:"throughput_ratio"`
-	P99Ratio float64 `json:"p99_ratio"`
+	// Baseline and Server are each side's medians over the rounds.
+	Baseline *sideSummary `json:"baseline"`
+	Server   *sideSummary `json:"server"`
+	// Ratio is the server's requests/s over the baseline's of the same
+	// round; P99Ratio the server's p99 over the baseline's: median, min
+	// and max over the rounds.
+	Ratio    spread `json:"throughput_ratio"`
+	P99Ratio spread `json:"p99_ratio"`
 }
 
-// summarize picks each side's best leg (the most requests/s) and compares
-// them.
+// sideSummary is one side's legs of a scenario: the median of each
+// figure over the rounds, and the highest peak RSS.
+type sideSummary struct {
+	Side      string         `json:"side"`
+	RPS       float64        `json:"median_requests_per_second"`
+	P50       time.Duration  `json:"-"`
+	P99       time.Duration  `json:"-"`
+	P999      time.Duration  `json:"-"`
+	P50ms     float64        `json:"median_p50_ms"`
+	P99ms     float64        `json:"median_p99_ms"`
+	P999ms    float64        `json:"median_p999_ms"`
+	Errors    int            `json:"errors"`
+	Statuses  map[string]int `json:"error_statuses,omitempty"`
+	Cycles    int            `json:"rotation_cycles,omitempty"`
+	Seconds   float64        `json:"seconds"`
+	PeakRSSMB float64        `json:"peak_rss_mb"`
+}
+
+// spread is the median, min and max of a figure over the rounds.
+type spread struct {
+	Median float64 `json:"median"`
+	Min    float64 `json:"min"`
+	Max    float64 `json:"max"`
+}
+
+func spreadOf(v []float64) spread {
+	if len(v) == 0 {
+		return spread{}
+	}
+	v = slices.Clone(v)
+	slices.Sort(v)
+	return spread{Median: median(v), Min: v[0], Max: v[len(v)-1]}
+}
+
+// median of sorted values: the middle one, or the mean of the two middle
+// ones.
+func median(sorted []float64) float64 {
+	n := len(sorted)
+	if n%2 == 1 {
+		return sorted[n/2]
+	}
+	return (sorted[n/2-1] + sorted[n/2]) / 2
+}
+
+// summarize takes each side's medians and compares the sides round by
+// round: a round's baseline and server legs run back to back, so what
+// else runs on the machine weighs on both alike; the median of the
+// rounds' ratios is the result, their min and max its spread.
 func (r *scenarioResult) summarize() {
+	base := map[int]*legResult{}
+	var ratios, p99s []float64
+	for i := range r.Legs {
+		if leg := &r.Legs[i]; leg.Side != "server" {
+			base[leg.Round] = leg
+		}
+	}
 	for i := range r.Legs {
 		leg := &r.Legs[i]
-		best := &r.Baseline
-		if leg.Side == "server" {
-			best = &r.Server
+		b := base[leg.Round]
+		if leg.Side != "server" || b == nil || b.RPS <= 0 {
+			continue
 		}
-		if *best == nil || leg.RPS > (*best).RPS {
-			*best = leg
-		}
-	}
-	if r.Baseline != nil && r.Server != nil && r.Baseline.RPS > 0 {
-		r.Ratio = r.Server.RPS / r.Baseline.RPS
-		if r.Baseline.P99 > 0 {
-			r.P99Ratio = float64(r.Server.P99) / float64(r.Baseline.P99)
+		ratios = append(ratios, leg.RPS/b.RPS)
+		if b.P99 > 0 {
+			p99s = append(p99s, float64(leg.P99)/float64(b.P99))
 		}
 	}
+	r.Ratio, r.P99Ratio = spreadOf(ratios), spreadOf(p99s)
+	r.Baseline, r.Server = summarizeSide(r.Legs, "baseline"), summarizeSide(r.Legs, "server")
+}
+
+func summarizeSide(legs []legResult, side string) *sideSummary {
+	var rps, p50, p99, p999, secs []float64
+	s := &sideSummary{Side: side, Statuses: map[string]int{}}
+	for _, leg := range legs {
+		if leg.Side != side {
+			continue
+		}
+		rps, secs = append(rps, leg.RPS), append(secs, leg.Seconds)
+		p50, p99, p999 = append(p50, float64(leg.P50)), append(p99, float64(leg.P99)), append(p999, float64(leg.P999))
+		s.Errors += leg.Errors
+		s.Cycles += leg.Cycles
+		for k, v := range leg.Statuses {
+			s.Statuses[k] += v
+		}
+		s.PeakRSSMB = max(s.PeakRSSMB, leg.PeakRSSMB)
+	}
+	if len(rps) == 0 {
+		return nil
+	}
+	s.RPS = spreadOf(rps).Median
+	s.P50, s.P99, s.P999 = time.Duration(spreadOf(p50).Median), time.Duration(spreadOf(p99).Median), time.Duration(spreadOf(p999).Median)
+	s.P50ms, s.P99ms, s.P999ms = ms(s.P50), ms(s.P99), ms(s.P999)
+	for _, v := range secs {
+		s.Seconds += v
+	}
+	if len(s.Statuses) == 0 {
+		s.Statuses = nil
+	}
+	return s
 }
 
 // fmtDur prints a latency with three significant digits.

@@ -3,21 +3,23 @@ package main
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 )
 
 // printTable writes the report for people: the set-up, then one block per
-// scenario with the best leg of each side and the server/baseline ratios.
+// scenario with each side's medians and the server/baseline ratios (median,
+// min and max over the rounds).
 func printTable(w io.Writer, rep *report) {
 	c, m := rep.Config, rep.Machine
-	fmt.Fprintf(w, "vonage-bench: %s, %d accounts (load spread over %d), %d connections, %gs legs, best of %d rounds per side\n",
+	fmt.Fprintf(w, "vonage-bench: %s, %d accounts (load spread over %d), %d connections, %gs legs, median of %d rounds\n",
 		c.Store, c.Accounts, c.Hot, c.Connections, c.Duration, c.Rounds)
 	model := ""
 	if m.CPUModel != "" {
 		model = ", " + m.CPUModel
 	}
-	fmt.Fprintf(w, "machine: %d CPUs (GOMAXPROCS %d)%s, %s, %s; load generator in the same process\n",
+	fmt.Fprintf(w, "machine: %d CPUs (GOMAXPROCS %d)%s, %s, %s; load generator in its own process\n",
 		m.CPUs, m.GOMAXPROCS, model, m.GoVersion, m.OS)
 	p := rep.Provisioning
 	if p.Rate > 0 {
@@ -29,20 +31,22 @@ func printTable(w io.Writer, rep *report) {
 	fmt.Fprintf(w, "warm-up: %d authenticated calls in %.1fs\n\n", rep.Warmup.Calls, rep.Warmup.Seconds)
 
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "scenario\tside\treq/s\tp50\tp99\tp99.9\terrors\tpeak RSS\tserver/baseline\t")
+	fmt.Fprintln(tw, "scenario\tside\treq/s\tp50\tp99\tp99.9\terrors\tpeak RSS\tserver/baseline (median [min-max])\t")
 	for _, sc := range rep.Scenarios {
-		for _, leg := range []*legResult{sc.Baseline, sc.Server} {
-			if leg == nil {
+		for _, side := range []*sideSummary{sc.Baseline, sc.Server} {
+			if side == nil {
 				continue
 			}
 			name, ratio := "", ""
-			if leg == sc.Baseline {
+			if side == sc.Baseline {
 				name = sc.Name
 			} else {
-				ratio = fmt.Sprintf("%.2fx req/s, p99 %.1fx", sc.Ratio, sc.P99Ratio)
+				ratio = fmt.Sprintf("%.2fx [%.2f-%.2f] req/s, p99 %.1fx [%.1f-%.1f]",
+					sc.Ratio.Median, sc.Ratio.Min, sc.Ratio.Max, sc.P99Ratio.Median, sc.P99Ratio.Min, sc.P99Ratio.Max)
 			}
 			fmt.Fprintf(tw, "%s\t%s\t%.0f\t%s\t%s\t%s\t%s\t%.0f MB\t%s\t\n",
-				name, leg.Side, leg.RPS, fmtDur(leg.P50), fmtDur(leg.P99), fmtDur(leg.P999), errorText(leg), leg.PeakRSSMB, ratio)
+				name, side.Side, side.RPS, fmtDur(side.P50), fmtDur(side.P99), fmtDur(side.P999),
+				errorText(side.Errors, side.Statuses), side.PeakRSSMB, ratio)
 		}
 	}
 	tw.Flush()
@@ -54,22 +58,24 @@ func printTable(w io.Writer, rep *report) {
 		}
 		fmt.Fprintln(w)
 	}
-	fmt.Fprintln(w, "  req/s counts successful requests; latencies are those of successful requests; errors are other")
-	fmt.Fprintln(w, "  statuses (429: shed by the server; the client then waits Retry-After) and transport failures. RSS is the whole process's")
-	fmt.Fprintln(w, "  (server, load generator and the idle other side), peak over the leg.")
+	fmt.Fprintln(w, "  req/s counts successful requests, latencies are those of successful requests, each side's figures its medians")
+	fmt.Fprintln(w, "  over the rounds; errors are other statuses over all rounds (429: shed by the server; the client then waits")
+	fmt.Fprintln(w, "  Retry-After) and transport failures. RSS is the process holding both the server and the idle baseline")
+	fmt.Fprintln(w, "  (not the load process), the highest peak over the side's legs.")
 	for _, prof := range rep.Profiles {
 		fmt.Fprintf(w, "  CPU profile: %s (go tool pprof -top %s)\n", prof, prof)
 	}
 	fmt.Fprintf(w, "total %.0fs\n", rep.Elapsed)
 }
 
-func errorText(leg *legResult) string {
-	if leg.Errors == 0 {
+func errorText(errors int, statuses map[string]int) string {
+	if errors == 0 {
 		return "0"
 	}
 	var parts []string
-	for k, v := range leg.Statuses {
+	for k, v := range statuses {
 		parts = append(parts, fmt.Sprintf("%s:%d", k, v))
 	}
-	return fmt.Sprintf("%d (%s)", leg.Errors, strings.Join(parts, " "))
+	slices.Sort(parts)
+	return fmt.Sprintf("%d (%s)", errors, strings.Join(parts, " "))
 }

@@ -266,6 +266,8 @@ func TestServeRefusesBadLimits(t *testing.T) {
 		{"VONAGE_DB_TIMEOUT", "soon", ""},
 		{"VONAGE_DB_TIMEOUT", "0s", ""},
 		{"VONAGE_VERIFY_CACHE_SIZE", "many", ""},
+		{"--limits-url", "http://u:short@127.0.0.1:6379/", ""}, // the password is not echoed (below)
+		{"VONAGE_LIMITS_URL", "127.0.0.1:6379", ""},
 	} {
 		args := []string{"serve", "--addr", "127.0.0.1:0", "--db", db}
 		env := map[string]string{}

@@ -2,6 +2,7 @@ package account
 
 import (
 	"context"
+	"io"
 	"log/slog"
 )
 
@@ -91,4 +92,30 @@ func PrefixEnd(prefix string) string {
 		}
 	}
 	return ""
+}
+
+// Secrets returns an account's secrets, oldest first, for operators.
+func (s *Service) Secrets(ctx context.Context, apiKey string) ([]Secret, error) {
+	return s.store.Secrets(ctx, apiKey)
+}
+
+// Backuper is a Store that can write a consistent copy of its live
+// database (internal/sqlite's).
+type Backuper interface {
+	Backup(ctx context.Context, w io.Writer) error
+}
+
+// Backup writes a consistent copy of the live database to w, while writes
+// go on. A store that cannot (PostgreSQL) is ENOTSUPPORTED. The copy is as
+// long as the database, so only ctx bounds it, not the per-call deadline.
+func (s *Service) Backup(ctx context.Context, w io.Writer) error {
+	store := s.store
+	if d, ok := store.(deadlineStore); ok {
+		store = d.inner
+	}
+	b, ok := store.(Backuper)
+	if !ok {
+		return Errorf(ENOTSUPPORTED, "online backup is built in for SQLite only; back PostgreSQL up with pg_dump (see the README, Operating it)")
+	}
+	return b.Backup(ctx, w)
 }

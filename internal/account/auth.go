@@ -90,44 +90,59 @@ func (s *Service) verify(ctx context.Context, apiKey, secret string, at attempt)
 	}
 	mac := s.cache.mac(apiKey, secret)
 	if id, ok := s.cache.getMAC(mac); ok {
-		// One read confirms the secret still exists and loads the account,
-		// so a revoked secret fails at once on every instance.
-		acct, found, err := s.store.AccountWithSecret(ctx, apiKey, id)
-		if err != nil {
-			return Account{}, err
+		if acct, found, err := s.confirm(ctx, mac, apiKey, id); err != nil || found {
+			return acct, err
 		}
-		if found {
-			return acct, nil
-		}
+	}
+	id, err := s.flights.do(ctx, flightKey{mac, at.addr},
+		func(ctx context.Context) (string, error) { return s.verifyByHash(ctx, mac, apiKey, secret, at) },
+		func(err error) { s.fails.record(at, outcomeOf(err)) })
+	if err != nil {
+		return Account{}, err
+	}
+	// Every caller confirms the match itself, after the shared run: one
+	// that joined the run after a revocation committed must not be
+	// answered from the secrets the run read before it.
+	acct, found, err := s.confirm(ctx, mac, apiKey, id)
+	if err == nil && !found {
+		err = errUnauthorized
+	}
+	return acct, err
+}
+
+// confirm reads the account if it still holds the secret id that mac
+// matched, in one read, so a revoked secret fails at once on every
+// instance; when it does not, the cache forgets the match.
+func (s *Service) confirm(ctx context.Context, mac [sha256.Size]byte, apiKey, id string) (Account, bool, error) {
+	acct, found, err := s.store.AccountWithSecret(ctx, apiKey, id)
+	if err == nil && !found {
 		s.cache.forgetMAC(mac)
 	}
-	return s.flights.do(ctx, flightKey{mac, at.addr},
-		func(ctx context.Context) (Account, error) { return s.verifyByHash(ctx, mac, apiKey, secret, at) },
-		func(err error) { s.fails.record(at, outcomeOf(err)) })
+	return acct, found, err
 }
 
 // verifyByHash checks key and secret against the stored hashes. Holding a
 // hashing slot, it checks the failure limits again: guesses admitted
 // together and queued for the gate are refused, without hashing, once
 // those before them have used up the limit.
-func (s *Service) verifyByHash(ctx context.Context, mac [sha256.Size]byte, apiKey, secret string, at attempt) (Account, error) {
+func (s *Service) verifyByHash(ctx context.Context, mac [sha256.Size]byte, apiKey, secret string, at attempt) (string, error) {
 	secrets, err := s.store.Secrets(ctx, apiKey)
 	if err != nil && ErrorCode(err) != ENOTFOUND {
-		return Account{}, err
+		return "", err
 	}
 	if err := s.gate.acquire(ctx, at.addr); err != nil {
-		return Account{}, err
+		return "", err
 	}
 	defer s.gate.release()
 	if err := s.fails.check(at); err != nil {
-		return Account{}, err
+		return "", err
 	}
 	id, ok := s.matchSecret(apiKey, secret, secrets)
 	if !ok {
-		return Account{}, errUnauthorized
+		return "", errUnauthorized
 	}
 	s.cache.putMAC(mac, id)
-	return s.accountOrUnauthorized(ctx, apiKey)
+	return id, nil
 }
 
 // matchSecret returns the id of the secret of secrets that secret matches.
@@ -290,9 +305,9 @@ type flightKey struct {
 
 type flight struct {
 	done     chan struct{}
-	finished bool // under flights.mu: acct and err are set
-	left     int  // under flights.mu: callers that left before the end
-	acct     Account
+	finished bool   // under flights.mu: id and err are set
+	left     int    // under flights.mu: callers that left before the end
+	id       string // the matched secret's id
 	err      error
 }
 
@@ -306,7 +321,7 @@ var errCallerLeft = limitError(LimitHashQueue, time.Second, "%s", errBusy)
 // does not fail the others: a caller whose ctx ends first gets
 // errCallerLeft alone, and is charged (charge, with the run's error) once
 // the run ends, so leaving early does not make a guess free.
-func (f *flights) do(ctx context.Context, key flightKey, verify func(context.Context) (Account, error), charge func(error)) (Account, error) {
+func (f *flights) do(ctx context.Context, key flightKey, verify func(context.Context) (string, error), charge func(error)) (string, error) {
 	f.mu.Lock()
 	fl, ok := f.m[key]
 	if !ok {
@@ -320,24 +335,24 @@ func (f *flights) do(ctx context.Context, key flightKey, verify func(context.Con
 	f.mu.Unlock()
 	select {
 	case <-fl.done:
-		return fl.acct, fl.err
+		return fl.id, fl.err
 	case <-ctx.Done():
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if fl.finished {
-		return fl.acct, fl.err
+		return fl.id, fl.err
 	}
 	fl.left++
-	return Account{}, errCallerLeft
+	return "", errCallerLeft
 }
 
-func (f *flights) run(ctx context.Context, key flightKey, fl *flight, verify func(context.Context) (Account, error), charge func(error)) {
+func (f *flights) run(ctx context.Context, key flightKey, fl *flight, verify func(context.Context) (string, error), charge func(error)) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), flightTimeout)
 	defer cancel()
-	acct, err := verify(ctx)
+	id, err := verify(ctx)
 	f.mu.Lock()
-	fl.acct, fl.err, fl.finished = acct, err, true
+	fl.id, fl.err, fl.finished = id, err, true
 	left := fl.left
 	delete(f.m, key)
 	f.mu.Unlock()

@@ -23,6 +23,7 @@ const (
 	EFUNDS          Code = "insufficient_funds" // a charge larger than what the account holds
 	ERATELIMIT      Code = "rate_limited"       // too many calls or too many failed attempts
 	EINTERNAL       Code = "internal"           // anything unexpected; details go to the log only
+	ENOTSUPPORTED   Code = "not_supported"      // this store cannot do it (an online backup of PostgreSQL)
 )
 
 // The real service's words for the secret-management errors (contract

@@ -129,15 +129,24 @@ func (s *Service) CountHashes() (taken func() []HashCall) {
 }
 
 // FailureTokens are the failure budgets left to (apiKey, clientAddr) and
-// to clientAddr's group.
+// to clientAddr's group, in a Service counting locally.
 func (s *Service) FailureTokens(apiKey, clientAddr string) (pair, addr float64) {
 	f := s.fails
+	l := f.local()
 	group := clientGroup(clientAddr)
-	now := f.now()
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.pairs.tokens(apiKey+"\x00"+group, f.pairCap, f.pairRate, now), f.addrs.tokens(group, f.addrCap, f.addrRate, now)
+	now := l.now()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.pairs.tokens(apiKey+"\x00"+group, f.pairCap, f.pairRate, now), l.addrs.tokens(group, f.addrCap, f.addrRate, now)
 }
+
+// newLocalFailLimiter is a failLimiter counting in a local store on now.
+func newLocalFailLimiter(l AuthLimits, now func() time.Time) *failLimiter {
+	return newFailLimiter(l, NewLocalLimits(l.MaxEntries, now))
+}
+
+// local is f's store, which must be the local one.
+func (f *failLimiter) local() *localLimits { return f.store.(*localLimits) }
 
 // verify is usable then matches: whether secret matches encoded. A
 // malformed hash never matches (false, nil); a peppered hash without a

@@ -57,67 +57,23 @@ var DefaultAuthLimits = AuthLimits{PerPair: 20, PerAddr: 100, Window: time.Minut
 // entry, so some 13 MiB per table at worst.
 const DefaultLimiterEntries = 65536
 
-// lruBuckets is a bounded table of token buckets, least recently used
-// first out. It does no locking; its owner does.
-type lruBuckets struct {
-	*lru[string, bucket]
-}
-
-// bucket holds tokens as of time at.
-type bucket struct {
-	tokens float64
-	at     time.Time
-}
-
-func newLRUBuckets(max int) *lruBuckets {
-	if max <= 0 {
-		max = DefaultLimiterEntries
-	}
-	return &lruBuckets{newLRU[string, bucket](max)}
-}
-
-// tokens returns key's tokens at now, refilled at rate per second up to
-// capacity; a key without an entry is full.
-func (t *lruBuckets) tokens(key string, capacity, rate float64, now time.Time) float64 {
-	b, ok := t.peek(key)
-	if !ok {
-		return capacity
-	}
-	elapsed := now.Sub(b.at).Seconds()
-	if elapsed < 0 {
-		elapsed = 0
-	}
-	return min(capacity, b.tokens+elapsed*rate)
-}
-
-// set records key's tokens at now. A full bucket is dropped: it is the same
-// as no entry, and keeps honest traffic out of the table.
-func (t *lruBuckets) set(key string, tokens, capacity float64, now time.Time) {
-	if tokens >= capacity {
-		t.remove(key)
-		return
-	}
-	t.put(key, bucket{tokens: tokens, at: now})
-}
-
-// failLimiter counts failed authentications per pair and per address.
+// failLimiter counts failed authentications per pair and per address, in
+// the buckets of its LimitStore.
 type failLimiter struct {
-	mu               sync.Mutex
-	now              func() time.Time
+	store            LimitStore
 	pairCap, addrCap float64
 	pairRate         float64 // tokens a second
 	addrRate         float64
-	pairs, addrs     *lruBuckets
 }
 
-func newFailLimiter(l AuthLimits, now func() time.Time) *failLimiter {
+func newFailLimiter(l AuthLimits, store LimitStore) *failLimiter {
 	if l.PerPair <= 0 && l.PerAddr <= 0 {
 		return nil
 	}
 	if l.Window <= 0 {
 		l.Window = time.Minute
 	}
-	f := &failLimiter{now: now, pairs: newLRUBuckets(l.MaxEntries), addrs: newLRUBuckets(l.MaxEntries)}
+	f := &failLimiter{store: store}
 	if l.PerPair > 0 {
 		f.pairCap, f.pairRate = float64(l.PerPair), float64(l.PerPair)/l.Window.Seconds()
 	}
@@ -196,24 +152,30 @@ func (f *failLimiter) check(a attempt) error {
 	if f == nil || !a.counted {
 		return nil
 	}
-	now := f.now()
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.pairRate > 0 && !a.addrOnly {
-		tokens := f.pairs.tokens(a.pair, f.pairCap, f.pairRate, now)
-		f.pairs.set(a.pair, tokens, f.pairCap, now) // drops a refilled entry
-		if tokens < 1-tokenSlack {
-			return limitError(LimitFailuresPair, wait(tokens, f.pairRate), "too many failed authentication attempts; retry later")
-		}
+	bs := f.buckets(a, true)
+	i, after := f.store.Check(bs...)
+	if i < 0 {
+		return nil
+	}
+	reason := LimitFailuresAddr
+	if bs[i].Kind == BucketPair {
+		reason = LimitFailuresPair
+	}
+	return limitError(reason, after, "too many failed authentication attempts; retry later")
+}
+
+// buckets are the buckets a counts against: its pair (withPair, unless it
+// is counted under its address alone) and its address, each when its limit
+// is on.
+func (f *failLimiter) buckets(a attempt, withPair bool) []Bucket {
+	bs := make([]Bucket, 0, 2)
+	if f.pairRate > 0 && withPair && !a.addrOnly {
+		bs = append(bs, Bucket{Kind: BucketPair, Key: a.pair, Capacity: f.pairCap, Rate: f.pairRate})
 	}
 	if f.addrRate > 0 {
-		tokens := f.addrs.tokens(a.addr, f.addrCap, f.addrRate, now)
-		f.addrs.set(a.addr, tokens, f.addrCap, now)
-		if tokens < 1-tokenSlack {
-			return limitError(LimitFailuresAddr, wait(tokens, f.addrRate), "too many failed authentication attempts; retry later")
-		}
+		bs = append(bs, Bucket{Kind: BucketAddr, Key: a.addr, Capacity: f.addrCap, Rate: f.addrRate})
 	}
-	return nil
+	return bs
 }
 
 // outcome is what became of an admitted attempt, as record charges it.
@@ -243,62 +205,34 @@ func (f *failLimiter) record(a attempt, o outcome) {
 	if f == nil || !a.counted || o == outcomeNone {
 		return
 	}
-	now := f.now()
-	f.mu.Lock()
-	defer f.mu.Unlock()
 	switch o {
 	case outcomeSucceeded:
 		if f.pairRate > 0 && !a.addrOnly {
-			f.pairs.set(a.pair, f.pairCap, f.pairCap, now)
+			f.store.Fill(Bucket{Kind: BucketPair, Key: a.pair, Capacity: f.pairCap, Rate: f.pairRate})
 		}
-		return
 	case outcomeFailed:
-		if f.pairRate > 0 && !a.addrOnly {
-			f.pairs.set(a.pair, max(f.pairs.tokens(a.pair, f.pairCap, f.pairRate, now)-1, -f.pairCap), f.pairCap, now)
-		}
-	}
-	if f.addrRate > 0 {
-		f.addrs.set(a.addr, max(f.addrs.tokens(a.addr, f.addrCap, f.addrRate, now)-1, -f.addrCap), f.addrCap, now)
+		f.store.Charge(f.buckets(a, true)...)
+	default:
+		f.store.Charge(f.buckets(a, false)...)
 	}
 }
 
-// tokenSlack absorbs float rounding: a bucket refilled for exactly one
-// token's time holds one token.
-const tokenSlack = 1e-6
-
-// wait is how long a bucket with tokens takes to hold one, at rate.
-func wait(tokens, rate float64) time.Duration {
-	return time.Duration((1 - tokens) / rate * float64(time.Second))
-}
-
-// callLimiter enforces each account's max-calls-per-second on this
-// instance: a token bucket per API key holding one second's worth of calls.
+// callLimiter enforces each account's max-calls-per-second in the
+// LimitStore's call counts.
 type callLimiter struct {
-	mu      sync.Mutex
-	now     func() time.Time
-	buckets *lruBuckets
+	store LimitStore
 }
 
-func newCallLimiter(now func() time.Time) *callLimiter {
-	return &callLimiter{now: now, buckets: newLRUBuckets(DefaultLimiterEntries)}
-}
-
-// allow takes one call from acct's bucket, or returns a LimitError. A limit
-// of 0 means no limit.
+// allow admits one call of acct, or returns a LimitError. A limit of 0
+// means no limit.
 func (c *callLimiter) allow(acct Account) error {
 	perSecond := acct.Limits.MaxCallsPerSecond
 	if c == nil || perSecond <= 0 {
 		return nil
 	}
-	rate := float64(perSecond)
-	now := c.now()
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	tokens := c.buckets.tokens(acct.APIKey, rate, rate, now)
-	if tokens < 1-tokenSlack {
-		return limitError(LimitCallRate, wait(tokens, rate), "rate limit hit: this account may make at most %d calls per second", perSecond)
+	if after, ok := c.store.TakeCall(acct.APIKey, perSecond); !ok {
+		return limitError(LimitCallRate, after, "rate limit hit: this account may make at most %d calls per second", perSecond)
 	}
-	c.buckets.set(acct.APIKey, max(tokens-1, 0), rate, now)
 	return nil
 }
 

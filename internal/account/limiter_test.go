@@ -28,7 +28,7 @@ func wantLimit(t *testing.T, err error, reason string, after time.Duration) {
 func TestFailLimiterPerPair(t *testing.T) {
 	t.Parallel()
 	clk := newFakeClock()
-	f := newFailLimiter(AuthLimits{PerPair: 20, PerAddr: 100, Window: time.Minute}, clk.Now)
+	f := newLocalFailLimiter(AuthLimits{PerPair: 20, PerAddr: 100, Window: time.Minute}, clk.Now)
 	for i := range 20 {
 		r, err := f.admit("victim01", "192.0.2.1")
 		if err != nil {
@@ -62,7 +62,7 @@ func TestFailLimiterPerPair(t *testing.T) {
 func TestFailLimiterPerAddr(t *testing.T) {
 	t.Parallel()
 	clk := newFakeClock()
-	f := newFailLimiter(AuthLimits{PerPair: 20, PerAddr: 100, Window: time.Minute}, clk.Now)
+	f := newLocalFailLimiter(AuthLimits{PerPair: 20, PerAddr: 100, Window: time.Minute}, clk.Now)
 	for i := range 100 {
 		r, err := f.admit("key"+strconv.Itoa(i), "2001:db8:1:2::"+strconv.FormatInt(int64(i), 16))
 		if err != nil {
@@ -81,7 +81,7 @@ func TestFailLimiterPerAddr(t *testing.T) {
 func TestFailLimiterSettle(t *testing.T) {
 	t.Parallel()
 	clk := newFakeClock()
-	f := newFailLimiter(AuthLimits{PerPair: 10, PerAddr: 5, Window: time.Minute}, clk.Now)
+	f := newLocalFailLimiter(AuthLimits{PerPair: 10, PerAddr: 5, Window: time.Minute}, clk.Now)
 	// attempt is one admitted attempt ending in outcome.
 	attempt := func(o outcome) {
 		t.Helper()
@@ -108,8 +108,8 @@ func TestFailLimiterSettle(t *testing.T) {
 	for range 10 {
 		attempt(outcomeNone)
 	}
-	if f.pairs.len() != 0 || f.addrs.len() != 0 {
-		t.Errorf("full buckets are kept: %d pairs, %d addresses", f.pairs.len(), f.addrs.len())
+	if f.local().pairs.len() != 0 || f.local().addrs.len() != 0 {
+		t.Errorf("full buckets are kept: %d pairs, %d addresses", f.local().pairs.len(), f.local().addrs.len())
 	}
 }
 
@@ -119,7 +119,7 @@ func TestFailLimiterSettle(t *testing.T) {
 func TestFailLimiterDebt(t *testing.T) {
 	t.Parallel()
 	clk := newFakeClock()
-	f := newFailLimiter(AuthLimits{PerPair: 20, PerAddr: 1000, Window: time.Minute}, clk.Now)
+	f := newLocalFailLimiter(AuthLimits{PerPair: 20, PerAddr: 1000, Window: time.Minute}, clk.Now)
 	var burst []attempt
 	for range 25 { // all checked before the first verification ends
 		a, err := f.admit("victim01", "192.0.2.1")
@@ -155,7 +155,7 @@ func TestFailLimiterDebt(t *testing.T) {
 func TestFailLimiterBounded(t *testing.T) {
 	t.Parallel()
 	clk := newFakeClock()
-	f := newFailLimiter(AuthLimits{PerPair: 2, PerAddr: 1000, Window: time.Minute, MaxEntries: 50}, clk.Now)
+	f := newLocalFailLimiter(AuthLimits{PerPair: 2, PerAddr: 1000, Window: time.Minute, MaxEntries: 50}, clk.Now)
 	for i := range 10_000 {
 		r, err := f.admit("k"+strconv.Itoa(i), "192.0.2."+strconv.Itoa(i%200))
 		if err != nil {
@@ -163,10 +163,10 @@ func TestFailLimiterBounded(t *testing.T) {
 		}
 		f.record(r, outcomeFailed)
 	}
-	if f.pairs.len() > 50 || f.addrs.len() > 50 {
-		t.Errorf("tables grew to %d pairs, %d addresses; bound 50", f.pairs.len(), f.addrs.len())
+	if f.local().pairs.len() > 50 || f.local().addrs.len() > 50 {
+		t.Errorf("tables grew to %d pairs, %d addresses; bound 50", f.local().pairs.len(), f.local().addrs.len())
 	}
-	if newFailLimiter(AuthLimits{}, clk.Now) != nil {
+	if newLocalFailLimiter(AuthLimits{}, clk.Now) != nil {
 		t.Error("zero limits should turn the limiter off")
 	}
 	var off *failLimiter
@@ -195,7 +195,7 @@ func TestClientGroup(t *testing.T) {
 func TestCallLimiter(t *testing.T) {
 	t.Parallel()
 	clk := newFakeClock()
-	c := newCallLimiter(clk.Now)
+	c := &callLimiter{store: NewLocalLimits(0, clk.Now)}
 	a := Account{APIKey: "busy0001", Limits: Limits{MaxCallsPerSecond: 30}}
 	b := Account{APIKey: "calm0001", Limits: Limits{MaxCallsPerSecond: 30}}
 	for i := range 30 {

@@ -11,20 +11,22 @@ import (
 // Service applies the account rules on top of a Store. The HTTP layer calls
 // it; it never sees a request.
 type Service struct {
-	store   Store
-	params  HashParams // the argon2id cost of new hashes
-	pepper  []byte     // nil: no pepper
-	hasher  hasher     // params and pepper, set by NewService
-	now     func() time.Time
-	cache   *verifyCache
-	log     *slog.Logger
-	gate    *hashGate
-	fails   *failLimiter // nil: failed authentications are not limited
-	calls   *callLimiter // nil: max-calls-per-second is not enforced
-	limits  AuthLimits
-	conc    HashConcurrency
-	rated   bool
-	monoNow func() time.Time // the limiters' clock
+	store  Store
+	params HashParams // the argon2id cost of new hashes
+	pepper []byte     // nil: no pepper
+	hasher hasher     // params and pepper, set by NewService
+	now    func() time.Time
+	cache  *verifyCache
+	log    *slog.Logger
+	gate   *hashGate
+	fails  *failLimiter // nil: failed authentications are not limited
+	calls  *callLimiter // nil: max-calls-per-second is not enforced
+	limits AuthLimits
+	// limitStore counts for fails and calls (nil: NewLocalLimits).
+	limitStore LimitStore
+	conc       HashConcurrency
+	rated      bool
+	monoNow    func() time.Time // the limiters' clock
 	// dbTimeout bounds each store call (0: only the caller's context).
 	dbTimeout time.Duration
 
@@ -80,7 +82,8 @@ func WithVerifyCacheSize(n int) Option { return func(s *Service) { s.cache = new
 func WithAuthLimits(l AuthLimits) Option { return func(s *Service) { s.limits = l } }
 
 // WithCallRateLimit turns on (or off) the enforcement of each account's
-// max-calls-per-second on authenticated calls, counted on this instance.
+// max-calls-per-second on authenticated calls, counted in the LimitStore
+// (this instance's own unless WithLimitStore says otherwise).
 // It is off by default, so tests and embedded servers that make many calls
 // are not throttled; vonage serve turns it on.
 func WithCallRateLimit(on bool) Option { return func(s *Service) { s.rated = on } }
@@ -120,9 +123,12 @@ func NewService(store Store, opts ...Option) *Service {
 	}
 	s.hasher = hasher{params: s.params, pepper: s.pepper}
 	s.gate = newHashGate(s.conc)
-	s.fails = newFailLimiter(s.limits, s.monoNow)
+	if s.limitStore == nil {
+		s.limitStore = NewLocalLimits(s.limits.MaxEntries, s.monoNow)
+	}
+	s.fails = newFailLimiter(s.limits, s.limitStore)
 	if s.rated {
-		s.calls = newCallLimiter(s.monoNow)
+		s.calls = &callLimiter{store: s.limitStore}
 	}
 	return s
 }

@@ -72,6 +72,40 @@ func (c *Client) Account(ctx context.Context, apiKey string) (Account, error) {
 	return out, err
 }
 
+// ListAccounts reads a page of accounts, ordered by key (GET
+// /admin/accounts).
+func (c *Client) ListAccounts(ctx context.Context, q AccountsQuery) (AccountsPage, error) {
+	v := url.Values{}
+	for name, val := range map[string]string{"prefix": q.Prefix, "primary_api_key": q.PrimaryAPIKey, "cursor": q.Cursor} {
+		if val != "" {
+			v.Set(name, val)
+		}
+	}
+	if q.PageSize != 0 {
+		v.Set("page_size", strconv.Itoa(q.PageSize))
+	}
+	path := "/admin/accounts"
+	if len(v) > 0 {
+		path += "?" + v.Encode()
+	}
+	var out AccountsPage
+	_, err := c.call(ctx, call{method: http.MethodGet, path: path, want: http.StatusOK, out: &out})
+	return out, err
+}
+
+// ResetSecret replaces every secret of an account by one new secret (POST
+// /admin/accounts/{api_key}/reset-secret): secret, or one the server
+// generates and returns once in APISecret when secret is empty.
+func (c *Client) ResetSecret(ctx context.Context, apiKey, secret string) (SecretReset, error) {
+	body := struct {
+		Secret string `json:"secret,omitempty"`
+	}{secret}
+	var out SecretReset
+	_, err := c.call(ctx, call{method: http.MethodPost, path: accountPath(apiKey) + "/reset-secret", body: body,
+		want: http.StatusOK, out: &out, secrets: []string{secret}})
+	return out, err
+}
+
 // UpdateAccount changes an account's auto-reload and limits (PATCH
 // /admin/accounts/{api_key}) and returns the account as it is then.
 func (c *Client) UpdateAccount(ctx context.Context, apiKey string, upd AccountUpdate) (Account, error) {
@@ -142,12 +176,31 @@ func (c *Client) Transactions(ctx context.Context, apiKey string, limit int, cur
 
 // Import provisions accounts in bulk from JSON lines (POST /admin/import).
 // When the server read only part of the body (it was too large), the error
-// is an *Error and the summary says what was done, up to its LastLine.
+// is an *Error and the summary says what was done, up to its LastLine. A
+// long import is bounded by ctx only, not by the client's timeout.
 func (c *Client) Import(ctx context.Context, lines io.Reader) (ImportSummary, error) {
 	var out ImportSummary
 	_, err := c.call(ctx, call{method: http.MethodPost, path: "/admin/import", raw: lines, contentType: "application/x-ndjson",
 		want: http.StatusOK, out: &out, outOnError: true})
 	return out, err
+}
+
+// Backup writes a consistent copy of the server's live SQLite database to
+// w (GET /admin/backup). On PostgreSQL the server answers 501 (use
+// pg_dump), an *Error, and nothing is written to w. The copy can be large:
+// only ctx bounds the call, not the client's timeout. A copy cut short is
+// an error (matching ErrTransport): what reached w is then incomplete.
+func (c *Client) Backup(ctx context.Context, w io.Writer) error {
+	_, err := c.call(ctx, call{method: http.MethodGet, path: "/admin/backup", want: http.StatusOK, sink: w})
+	return err
+}
+
+// Export writes every account to w as JSON lines in the import's format,
+// without secrets (GET /admin/export; see ImportLine). Only ctx bounds the
+// call; an export cut short is an error matching ErrTransport.
+func (c *Client) Export(ctx context.Context, w io.Writer) error {
+	_, err := c.call(ctx, call{method: http.MethodGet, path: "/admin/export", want: http.StatusOK, sink: w})
+	return err
 }
 
 // VerifyLedger checks every account's balance against its ledger (GET
@@ -169,6 +222,10 @@ type call struct {
 	out          any      // the success body is decoded into it
 	outOnError   bool     // a failure's body is decoded into out as well
 	secrets      []string // kept out of every error text, beside the token
+	// sink, when set, receives the success body as it arrives, whatever
+	// its length, instead of out; the call is then bounded by its context
+	// only, not by the client's timeout.
+	sink io.Writer
 }
 
 // call sends one request and decodes an answer with status want into
@@ -196,11 +253,23 @@ func (c *Client) call(ctx context.Context, k call) (http.Header, error) {
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
 	}
-	resp, err := c.hc.Do(req)
+	hc := c.hc
+	if k.sink != nil || k.raw != nil {
+		long := *hc
+		long.Timeout = 0
+		hc = &long
+	}
+	resp, err := hc.Do(req)
 	if err != nil {
 		return nil, &transportError{msg: scrub(err.Error(), secrets), err: err}
 	}
 	defer resp.Body.Close()
+	if k.sink != nil && resp.StatusCode == k.want {
+		if _, err := io.Copy(k.sink, resp.Body); err != nil {
+			return resp.Header, &transportError{msg: scrub(err.Error(), secrets), err: err}
+		}
+		return resp.Header, nil
+	}
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
 	if err != nil {
 		return resp.Header, &transportError{msg: scrub(err.Error(), secrets), err: err}

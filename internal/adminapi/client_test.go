@@ -186,3 +186,63 @@ func TestClientErrors(t *testing.T) {
 		t.Errorf("a secret in the error: %s", text)
 	}
 }
+
+// TestClientAccountsAndReset lists accounts through the cursors and resets
+// a secret.
+func TestClientAccountsAndReset(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	c := adminapi.New(newServer(t, 0), adminToken)
+	var want []string
+	for i := range 5 {
+		k := fmt.Sprintf("page%04d", i)
+		want = append(want, k)
+		if _, err := c.CreateAccount(ctx, adminapi.NewAccount{APIKey: k}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := c.CreateAccount(ctx, adminapi.NewAccount{APIKey: "subp0000", PrimaryAPIKey: "page0003"}); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	q := adminapi.AccountsQuery{Prefix: "page", PageSize: 2}
+	for range 10 {
+		page, err := c.ListAccounts(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range page.Accounts {
+			got = append(got, a.APIKey)
+		}
+		if q.Cursor = page.NextCursor; q.Cursor == "" {
+			break
+		}
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("ListAccounts walked %v, want %v", got, want)
+	}
+	if page, err := c.ListAccounts(ctx, adminapi.AccountsQuery{PrimaryAPIKey: "page0003"}); err != nil || len(page.Accounts) != 1 || page.Accounts[0].APIKey != "subp0000" {
+		t.Errorf("ListAccounts(primary) = %+v, %v", page, err)
+	}
+	_, err := c.ListAccounts(ctx, adminapi.AccountsQuery{Cursor: "bogus"})
+	var apiErr *adminapi.Error
+	if !errors.As(err, &apiErr) || apiErr.Status != http.StatusBadRequest {
+		t.Errorf("ListAccounts(bad cursor) = %v", err)
+	}
+
+	reset, err := c.ResetSecret(ctx, "page0001", "")
+	if err != nil || reset.APIKey != "page0001" || account.ValidateSecret(reset.APISecret) != nil {
+		t.Fatalf("ResetSecret(generated) = %+v, %v", reset, err)
+	}
+	acct, err := c.Account(ctx, "page0001")
+	if err != nil || len(acct.Secrets) != 1 || acct.Secrets[0].ID != reset.SecretID {
+		t.Errorf("after the reset: %+v, %v", acct, err)
+	}
+	chosen, err := c.ResetSecret(ctx, "page0001", "Chosen1Secret")
+	if err != nil || chosen.APISecret != "" || chosen.SecretID == reset.SecretID {
+		t.Errorf("ResetSecret(chosen) = %+v, %v", chosen, err)
+	}
+	if _, err := c.ResetSecret(ctx, "page0001", "weak-Secret-of-Mine-which-is-too-long"); err == nil || strings.Contains(err.Error(), "weak-Secret") {
+		t.Errorf("ResetSecret(too long) = %v", err)
+	}
+}

@@ -204,3 +204,45 @@ type ImportLineError struct {
 	Line    int    `json:"line"`
 	Message string `json:"message"`
 }
+
+// AccountsPage is a page of GET /admin/accounts, ordered by key. NextCursor,
+// empty on the last page, asks for the accounts after it.
+type AccountsPage struct {
+	Accounts   []Account `json:"accounts"`
+	NextCursor string    `json:"next_cursor,omitempty"`
+}
+
+// AccountsQuery selects a page of GET /admin/accounts: accounts whose key
+// starts with Prefix, subaccounts of PrimaryAPIKey, PageSize of them (0:
+// the server's default, 100; at most 1000), after Cursor (the NextCursor of
+// the previous page; empty for the first).
+type AccountsQuery struct {
+	Prefix        string
+	PrimaryAPIKey string
+	PageSize      int
+	Cursor        string
+}
+
+// SecretReset is the answer of POST /admin/accounts/{api_key}/reset-secret:
+// the account's only secret now. APISecret is set only when the server
+// generated it: the one time it is shown.
+type SecretReset struct {
+	APIKey    string `json:"api_key"`
+	SecretID  string `json:"secret_id"`
+	APISecret string `json:"api_secret,omitempty"`
+}
+
+// ImportLine is one line of POST /admin/import (JSON lines), and of GET
+// /admin/export, which writes no secret: APIKey is required; the first
+// secret is given in clear (Secret) or as an argon2id hash (SecretHash),
+// exactly one of them; the rest is optional, as in NewAccount. An export
+// re-imports once each line is given a new secret (or hash).
+type ImportLine struct {
+	APIKey        string       `json:"api_key"`
+	Secret        string       `json:"secret,omitempty"`
+	SecretHash    string       `json:"secret_hash,omitempty"`
+	PrimaryAPIKey string       `json:"primary_api_key,omitempty"`
+	Balance       string       `json:"balance,omitempty"`
+	AutoReload    *AutoReload  `json:"auto_reload,omitempty"`
+	Limits        *LimitsPatch `json:"limits,omitempty"`
+}

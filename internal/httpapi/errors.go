@@ -48,6 +48,7 @@ var errorTable = map[account.Code]errorKind{
 	account.EFUNDS:          {http.StatusPaymentRequired, "insufficient funds", "#insufficient-funds", "Insufficient Funds"},
 	account.ERATELIMIT:      {http.StatusTooManyRequests, "rate limit exceeded", "#throttled", "Rate Limit Hit"},
 	account.EINTERNAL:       {http.StatusInternalServerError, "internal error", "#internal-error", "Internal Server Error"},
+	account.ENOTSUPPORTED:   {http.StatusNotImplemented, "not implemented", "#not-implemented", "Not Implemented"},
 	codeNoRoute:             {http.StatusNotFound, "not found", "#not-found", "Not Found"},
 	codeMethod:              {http.StatusMethodNotAllowed, "method not allowed", "#method-not-allowed", "Method Not Allowed"},
 	codeTooLarge:            {http.StatusRequestEntityTooLarge, "request body too large", "#payload-too-large", "Payload Too Large"},

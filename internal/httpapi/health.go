@@ -7,9 +7,13 @@ import (
 	"github.com/vonage/vonage-go-sdk/internal/account"
 )
 
-// statusBody is the body of a passing health check.
+// statusBody is the body of a passing health check. Limits, in /readyz
+// with --limits-url, says where the limits are counted: an instance whose
+// Redis does not answer still serves, on its own limits, so it stays ready
+// and says so here.
 type statusBody struct {
 	Status string `json:"status"`
+	Limits string `json:"limits,omitempty"`
 }
 
 // healthz answers 200 while the process serves requests (contract section
@@ -34,5 +38,9 @@ func (s *server) readyz(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, &account.Error{Code: codeUnavailable, Message: "the database does not answer or cannot be written"})
 		return
 	}
-	s.writeJSON(w, r, http.StatusOK, statusBody{Status: "ready"})
+	body := statusBody{Status: "ready"}
+	if s.limitsState != nil {
+		body.Limits = s.limitsState()
+	}
+	s.writeJSON(w, r, http.StatusOK, body)
 }

@@ -216,6 +216,7 @@ func (e *env) do(t *testing.T, req request) response {
 	if res.StatusCode >= 500 && !req.allow500 {
 		t.Errorf("%s %s: status %d, body %s", req.method, req.path, res.StatusCode, data)
 	}
+	checkSpec(t, hr, res.StatusCode, res.Header, data)
 	return r
 }
 

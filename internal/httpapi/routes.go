@@ -32,6 +32,8 @@ func (s *server) routes() http.Handler {
 	// answered even when Config.MaxInFlight requests are being served.
 	rt.ungated().handle(problemFamily, "GET", "/healthz", s.healthz)
 	rt.handle(problemFamily, "GET", "/readyz", s.readyz)
+	// The OpenAPI document of the public and the admin API; no authentication.
+	rt.handle(problemFamily, "GET", "/openapi.yaml", s.openAPI)
 
 	// Administration (contract section 6), only when a token is configured;
 	// otherwise these paths fall through to the 404 below. The bearer check
@@ -40,15 +42,21 @@ func (s *server) routes() http.Handler {
 	if s.adminDigest != nil {
 		admin := rt.guarded(s.requireAdmin)
 		admin.handle(problemFamily, "POST", "/admin/accounts", s.createAccount)
+		admin.handle(problemFamily, "GET", "/admin/accounts", s.listAccounts)
 		admin.handle(problemFamily, "GET", "/admin/accounts/{api_key}", s.showAccount)
 		admin.handle(problemFamily, "PATCH", "/admin/accounts/{api_key}", s.updateAccount)
 		admin.handle(problemFamily, "POST", "/admin/accounts/{api_key}/credits", s.addCredit)
 		admin.handle(problemFamily, "POST", "/admin/accounts/{api_key}/charges", s.addCharge)
 		admin.handle(problemFamily, "GET", "/admin/accounts/{api_key}/transactions", s.listTransactions)
+		admin.handle(problemFamily, "POST", "/admin/accounts/{api_key}/reset-secret", s.resetSecret)
 		// JSON lines, streamed (see import.go): its body is not read first,
 		// and it takes a slot per batch written, not while lines arrive.
 		admin.streaming().handle(problemFamily, "POST", "/admin/import", s.importAccounts)
 		admin.handle(problemFamily, "GET", "/admin/ledger/verify", s.verifyLedger)
+		// Streamed answers (admin_export.go): a slot per page read, or
+		// one for the copy, and the write deadline moves as bytes go.
+		admin.streaming().handle(problemFamily, "GET", "/admin/export", s.exportAccounts)
+		admin.handle(problemFamily, "GET", "/admin/backup", s.backup)
 	}
 
 	// The web dashboard (contract section 7), a subtree it routes itself.

@@ -1,12 +1,14 @@
 package httpapi_test
 
 import (
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 
 	"github.com/vonage/vonage-go-sdk/internal/account"
+	"github.com/vonage/vonage-go-sdk/internal/server"
 )
 
 func TestTrailingSlash(t *testing.T) {
@@ -129,6 +131,26 @@ func TestLeadingSlashes(t *testing.T) {
 	wantLegacy(t, e.do(t, request{method: "GET", path: "//account/get-balance", basic: []string{key, secret + "x"}}), 401, "authentication failed")
 	wantLegacy(t, e.do(t, request{method: "POST", path: "//account/get-balance", basic: creds}), 405, "method not allowed")
 	wantProblem(t, e.do(t, request{method: "GET", path: "//nope"}), 404, "#not-found", "Not Found")
+}
+
+// TestReadyzLimits: /readyz says where the limits are counted only with
+// --limits-url; an instance whose Redis does not answer stays ready.
+func TestReadyzLimits(t *testing.T) {
+	t.Parallel()
+	if r := newEnv(t).do(t, request{method: "GET", path: "/readyz"}); string(r.body) != `{"status":"ready"}`+"\n" {
+		t.Errorf("without --limits-url: %s", r.body)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	gone := "redis://" + ln.Addr().String() + "/0"
+	ln.Close() // nothing listens there: Redis is down from the start
+	e := newEnv(t, withConfig(func(c *server.Config) { c.LimitsURL = gone }))
+	r := e.do(t, request{method: "GET", path: "/readyz"})
+	if r.status != 200 || string(r.body) != `{"status":"ready","limits":"local-fallback"}`+"\n" {
+		t.Errorf("with Redis down: %d %s", r.status, r.body)
+	}
 }
 
 func TestHealth(t *testing.T) {

@@ -54,6 +54,11 @@ type Config struct {
 	// dashboard, internal/dashboard), behind the same middleware and
 	// MaxInFlight as the API.
 	Dashboard http.Handler
+	// LimitsState, when set, says where the limits are counted
+	// ("redis", or "local-fallback" while Redis does not answer); /readyz
+	// shows it as "limits". Nil (limits counted in this instance) shows
+	// nothing.
+	LimitsState func() string
 }
 
 // server carries the dependencies the handlers share.
@@ -68,6 +73,7 @@ type server struct {
 	clients        clientAddrResolver
 	inFlight       chan struct{} // nil: no bound
 	dashboard      http.Handler  // nil: no dashboard
+	limitsState    func() string // nil: no "limits" in /readyz
 }
 
 // NewServer returns the HTTP handler serving the whole API: the legacy
@@ -84,7 +90,7 @@ func NewServer(cfg Config) http.Handler {
 	}
 	s := &server{svc: cfg.Service, log: cfg.Logger, maxBody: cfg.MaxBodyBytes,
 		readyTimeout: cfg.ReadyTimeout, importProgress: cfg.ImportProgressTimeout, bodyTimeout: cfg.BodyReadTimeout,
-		dashboard: cfg.Dashboard}
+		dashboard: cfg.Dashboard, limitsState: cfg.LimitsState}
 	if s.log == nil {
 		s.log = slog.Default()
 	}

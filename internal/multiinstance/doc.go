@@ -16,8 +16,17 @@
 //     a balance below zero.
 //   - TestConcurrentStartup: two instances starting together on an empty
 //     schema both come up, migrate once and bootstrap one account.
+//   - TestCallRateAcrossInstances and TestFailureLimitsAcrossInstances:
+//     with --limits-url, an account's max-calls-per-second and a client's
+//     failure limits hold across both instances as on one.
+//   - TestLimitsWhenRedisStops: a Redis that hangs, then one that is gone,
+//     leaves both instances answering on their local limits, each call
+//     waiting at most the short Redis deadline, and the limits go back to
+//     Redis when it answers again.
 //
 // It has no code of its own. The tests read VONAGE_TEST_POSTGRES_URL and
 // are skipped without it; each uses a schema of its own, dropped when it
-// ends.
+// ends. The first two limits tests also read VONAGE_TEST_REDIS_URL (each
+// uses a key prefix of its own); the third starts a redis-server of its
+// own and is skipped when none is installed.
 package multiinstance

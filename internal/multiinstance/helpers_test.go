@@ -92,11 +92,20 @@ type instance struct {
 // it. It is safe to call from several goroutines at once; the caller closes
 // the instance.
 func startInstance(ctx context.Context, t *testing.T, schema, name string, log *slog.Logger) (*instance, error) {
+	return startInstanceWith(ctx, t, schema, name, log, nil)
+}
+
+// startInstanceWith is startInstance with change (when not nil) applied
+// to the instance's Config last.
+func startInstanceWith(ctx context.Context, t *testing.T, schema, name string, log *slog.Logger, change func(*server.Config)) (*instance, error) {
 	cfg := server.TestConfig()
 	cfg.DB = schemaURL(t, schema, appName(schema, name))
 	cfg.PGMaxConns = poolSize
 	cfg.AdminToken = adminToken
 	cfg.Logger = log
+	if change != nil {
+		change(&cfg)
+	}
 	srv, err := server.New(ctx, cfg)
 	if err != nil {
 		return nil, err
@@ -119,11 +128,17 @@ func (in *instance) close() {
 // error, a failed readiness check) fails the test.
 func twoInstances(t *testing.T) (schema string, a, b *instance) {
 	t.Helper()
+	return twoInstancesWith(t, nil)
+}
+
+// twoInstancesWith is twoInstances with change applied to both Configs.
+func twoInstancesWith(t *testing.T, change func(*server.Config)) (schema string, a, b *instance) {
+	t.Helper()
 	schema = newSchema(t)
 	log := errorLog(t)
 	var ins [2]*instance
 	for i, name := range []string{"A", "B"} {
-		in, err := startInstance(t.Context(), t, schema, name, log)
+		in, err := startInstanceWith(t.Context(), t, schema, name, log, change)
 		if err != nil {
 			t.Fatalf("instance %s: %v", name, err)
 		}

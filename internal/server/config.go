@@ -115,6 +115,15 @@ type Config struct {
 	// setting a signature through the admin API is refused.
 	DataKey     string
 	DataKeyFile string
+	// LimitsURL, a redis:// (rediss://, unix://) URL, counts the call
+	// rate and the failure limits in Redis, shared by every instance that
+	// names it with the same LimitsPrefix; empty counts them in this
+	// instance. No call waits for Redis longer than LimitsTimeout: past it,
+	// the instance counts locally until Redis answers again
+	// (internal/redislimit).
+	LimitsURL     string
+	LimitsPrefix  string
+	LimitsTimeout time.Duration
 
 	// PostgreSQL pool size (0: pgxpool's default, max(4, CPUs)),
 	// statement_timeout and lock_timeout (0: none).
@@ -149,23 +158,27 @@ type Config struct {
 // nowhere else.
 func DefaultConfig() Config {
 	return Config{
-		Addr:                     "127.0.0.1:8080",
-		DB:                       "vonage.db",
-		ReadHeaderTimeout:        5 * time.Second,
-		RequestTimeout:           30 * time.Second,
-		IdleTimeout:              2 * time.Minute,
-		MaxHeaderBytes:           64 << 10,
-		MaxBodyBytes:             64 << 10,
-		MaxInFlight:              1024,
-		MaxConnections:           2048,
-		ReadyTimeout:             2 * time.Second,
-		ImportProgressTimeout:    time.Minute,
-		ShutdownTimeout:          30 * time.Second,
-		ClientIPHeader:           "X-Forwarded-For",
-		Dashboard:                true,
-		HashParams:               account.DefaultHashParams,
-		AuthLimits:               account.DefaultAuthLimits,
-		CallRateLimit:            true,
+		Addr:                  "127.0.0.1:8080",
+		DB:                    "vonage.db",
+		ReadHeaderTimeout:     5 * time.Second,
+		RequestTimeout:        30 * time.Second,
+		IdleTimeout:           2 * time.Minute,
+		MaxHeaderBytes:        64 << 10,
+		MaxBodyBytes:          64 << 10,
+		MaxInFlight:           1024,
+		MaxConnections:        2048,
+		ReadyTimeout:          2 * time.Second,
+		ImportProgressTimeout: time.Minute,
+		ShutdownTimeout:       30 * time.Second,
+		ClientIPHeader:        "X-Forwarded-For",
+		Dashboard:             true,
+		HashParams:            account.DefaultHashParams,
+		AuthLimits:            account.DefaultAuthLimits,
+		CallRateLimit:         true,
+		LimitsPrefix:          "vonage:limits:",
+		// A few round trips to a Redis nearby; short enough that an API
+		// call barely notices a Redis that stopped answering.
+		LimitsTimeout:            5 * time.Millisecond,
 		VerifyCacheSize:          account.DefaultVerifyCacheSize,
 		PGStatementTimeout:       postgres.DefaultStatementTimeout,
 		IdempotencyPruneInterval: time.Hour,

@@ -17,6 +17,7 @@ import (
 	"github.com/vonage/vonage-go-sdk/internal/dashboard"
 	"github.com/vonage/vonage-go-sdk/internal/httpapi"
 	"github.com/vonage/vonage-go-sdk/internal/postgres"
+	"github.com/vonage/vonage-go-sdk/internal/redislimit"
 	"github.com/vonage/vonage-go-sdk/internal/sqlite"
 )
 
@@ -27,6 +28,9 @@ type Server struct {
 	Store   account.Store
 	Service *account.Service
 	HTTP    *http.Server
+	// Limits counts the limits in Redis, with Config.LimitsURL; nil
+	// without. Its State, Degraded and Fallbacks are for monitoring.
+	Limits *redislimit.Limits
 
 	// URL is the address of Config.Addr once the server listens:
 	// http://host:port, or https://host:port when Addr serves HTTPS.
@@ -89,6 +93,18 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.LimiterClock != nil {
 		opts = append(opts, account.WithLimiterClock(cfg.LimiterClock))
 	}
+	var limits *redislimit.Limits
+	var limitsState func() string
+	if cfg.LimitsURL != "" {
+		limits, err = redislimit.Open(ctx, cfg.LimitsURL, redislimit.Options{Prefix: cfg.LimitsPrefix, Timeout: cfg.LimitsTimeout,
+			Fallback: account.NewLocalLimits(cfg.AuthLimits.MaxEntries, cfg.LimiterClock), Logger: log})
+		if err != nil {
+			store.Close()
+			return nil, err
+		}
+		opts = append(opts, account.WithLimitStore(limits))
+		limitsState = limits.State
+	}
 	svc := account.NewService(store, opts...)
 	var dash http.Handler
 	if cfg.Dashboard {
@@ -113,6 +129,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		ImportProgressTimeout: cfg.ImportProgressTimeout,
 		BodyReadTimeout:       cfg.BodyReadTimeout,
 		Dashboard:             dash,
+		LimitsState:           limitsState,
 	})
 	if cfg.Wrap != nil {
 		h = cfg.Wrap(h)
@@ -120,7 +137,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	cfg.Logger = log
 	hs := cfg.NewHTTPServer(h)
 	hs.TLSConfig = tlsConf
-	return &Server{Config: cfg, Store: store, Service: svc, HTTP: hs, log: log, tlsConf: tlsConf, CAFile: caFile}, nil
+	return &Server{Config: cfg, Store: store, Service: svc, HTTP: hs, Limits: limits, log: log, tlsConf: tlsConf, CAFile: caFile}, nil
 }
 
 // Check refuses a Config that cannot work, before anything starts. Its
@@ -154,6 +171,8 @@ func (c Config) Check() error {
 		{"ShutdownTimeout", c.ShutdownTimeout <= 0, nonPositive},
 		{"IdempotencyPruneInterval", c.IdempotencyPruneInterval <= 0, nonPositive},
 		{"DBTimeout", c.DBTimeout <= 0, nonPositive},
+		{"LimitsURL", c.LimitsURL != "" && redislimit.CheckURL(c.LimitsURL) != nil, "must be a redis://, rediss:// or unix:// URL"},
+		{"LimitsTimeout", c.LimitsURL != "" && c.LimitsTimeout <= 0, nonPositive},
 		{"VerifyCacheSize", c.VerifyCacheSize < 0, negative},
 		{"TLSKeyFile", c.TLSCertFile != "" && c.TLSKeyFile == "", "is needed with a certificate file"},
 		{"TLSCertFile", c.TLSKeyFile != "" && c.TLSCertFile == "", "is needed with a key file"},
@@ -400,6 +419,9 @@ func (s *Server) Close() error {
 		if ln != nil {
 			ln.Close() // Shutdown closed it unless the server never served
 		}
+	}
+	if s.Limits != nil {
+		s.Limits.Close()
 	}
 	if cerr := s.Store.Close(); err == nil {
 		err = cerr

@@ -12,17 +12,18 @@ const accountColumns = `api_key, primary_api_key, balance, reload_threshold, rel
 	max_outbound_request, max_inbound_request, max_calls_per_second,
 	mo_callback_url, dr_callback_url, created_at`
 
-// scanAccount reads one row of accountColumns.
-func scanAccount(row interface{ Scan(...any) error }) (account.Account, error) {
+// scanAccount reads one row of accountColumns, followed by the columns
+// extra scans into.
+func scanAccount(row interface{ Scan(...any) error }, extra ...any) (account.Account, error) {
 	var (
 		a                 account.Account
 		primary           sql.NullString
 		threshold, amount sql.NullInt64
 		created           int64
 	)
-	err := row.Scan(&a.APIKey, &primary, &a.Balance, &threshold, &amount,
+	err := row.Scan(append([]any{&a.APIKey, &primary, &a.Balance, &threshold, &amount,
 		&a.Limits.MaxOutboundRequest, &a.Limits.MaxInboundRequest, &a.Limits.MaxCallsPerSecond,
-		&a.Settings.MoCallbackURL, &a.Settings.DrCallbackURL, &created)
+		&a.Settings.MoCallbackURL, &a.Settings.DrCallbackURL, &created}, extra...)...)
 	if err != nil {
 		return account.Account{}, err
 	}
@@ -85,14 +86,22 @@ func (s *Store) CreateAccount(ctx context.Context, acct account.Account, first a
 			}
 			return err
 		}
+		tx.ch.forget(acct.APIKey)
 		return account.InsertOpeningCredit(ctx, tx, acct)
 	})
 }
 
-// Account returns the account with that key.
+// Account returns the account with that key, from the view when it holds
+// it.
 func (s *Store) Account(ctx context.Context, apiKey string) (account.Account, error) {
-	a, err := scanAccount(s.q.account.QueryRowContext(ctx, apiKey))
-	return a, wrap("account", account.OrKeyNotFound(apiKey, err))
+	e, err := s.entry(ctx, apiKey)
+	if err != nil {
+		return account.Account{}, wrap("account", err)
+	}
+	if e == nil {
+		return account.Account{}, account.KeyNotFound(apiKey)
+	}
+	return e.acct, nil
 }
 
 // AccountCount returns the number of accounts.
@@ -119,6 +128,9 @@ func (s *Store) update(ctx context.Context, op, apiKey, query string, args ...an
 	err := s.write(ctx, op, func(tx dbTx) error {
 		var err error
 		a, err = scanAccount(tx.QueryRowContext(ctx, query+` RETURNING `+accountColumns, args...))
+		if err == nil {
+			tx.ch.setAccount(a)
+		}
 		return account.OrKeyNotFound(apiKey, err)
 	})
 	if err != nil {

@@ -4,6 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"path/filepath"
 
 	"github.com/vonage/vonage-go-sdk/internal/account"
 )
@@ -49,6 +53,7 @@ func (s *Store) ResetSecrets(ctx context.Context, sec account.Secret) error {
 		if !ok {
 			return account.KeyNotFound(sec.APIKey)
 		}
+		tx.ch.forget(sec.APIKey) // the view rereads the secrets after the commit
 		if _, err := tx.ExecContext(ctx, `DELETE FROM secrets WHERE api_key = ?1
 			AND seq <> (SELECT max(seq) FROM secrets WHERE api_key = ?1)`, sec.APIKey); err != nil {
 			return err
@@ -65,4 +70,45 @@ func (s *Store) ResetSecrets(ctx context.Context, sec account.Secret) error {
 		_, err = tx.ExecContext(ctx, `DELETE FROM secrets WHERE api_key = ? AND id <> ?`, sec.APIKey, sec.ID)
 		return err
 	})
+}
+
+// Backup writes a consistent copy of the database to w: VACUUM INTO a new
+// file beside the database (created 0600, as the database is), which reads
+// one snapshot, so in WAL mode writers go on meanwhile; then the file is
+// copied to w and removed. VACUUM INTO runs on a connection of its own:
+// the read pool's are query-only, which refuses it, and the write
+// connection would hold up writers. An in-memory database (one connection)
+// is copied through the temporary directory.
+func (s *Store) Backup(ctx context.Context, w io.Writer) error {
+	dir, db := os.TempDir(), s.w
+	if s.path != "" {
+		dir = filepath.Dir(s.path)
+		var err error
+		db, err = sql.Open("sqlite", dsn(s.path, url.Values{"_busy_timeout": {fmt.Sprint(busyTimeout.Milliseconds())}}))
+		if err != nil {
+			return fmt.Errorf("sqlite: backup: %w", err)
+		}
+		defer db.Close()
+	}
+	f, err := os.CreateTemp(dir, ".vonage-backup-*.db") // 0600, empty: VACUUM INTO accepts it
+	if err != nil {
+		return fmt.Errorf("sqlite: backup: %w", err)
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp)
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("sqlite: backup: %w", err)
+	}
+	if _, err := db.ExecContext(ctx, `VACUUM INTO ?`, tmp); err != nil {
+		return wrap("backup", err)
+	}
+	f, err = os.Open(tmp)
+	if err != nil {
+		return fmt.Errorf("sqlite: backup: %w", err)
+	}
+	defer f.Close()
+	if _, err := io.Copy(w, f); err != nil {
+		return fmt.Errorf("sqlite: backup: %w", err)
+	}
+	return nil
 }

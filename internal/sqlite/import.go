@@ -26,6 +26,9 @@ func (s *Store) ImportAccounts(ctx context.Context, recs []account.ImportRecord)
 			if errs[i], err = ins.one(ctx, rec); err != nil {
 				return err
 			}
+			if errs[i] == nil {
+				tx.ch.forget(rec.Account.APIKey)
+			}
 		}
 		return nil
 	})

@@ -40,6 +40,9 @@ func (tx dbTx) Insert(ctx context.Context, t account.Transaction) (account.Trans
 		RETURNING id`,
 		t.APIKey, t.Kind, int64(t.Amount), int64(t.BalanceAfter), t.Reference,
 		nullString(t.Trx), nullString(t.RelatedTrx), toDB(t.CreatedAt)).Scan(&t.ID)
+	if err == nil {
+		tx.ch.setBalance(t.APIKey, t.BalanceAfter)
+	}
 	return t, err
 }
 
@@ -79,10 +82,10 @@ func (tx dbTx) ReloadAmount(ctx context.Context, apiKey, trx string) (account.Mo
 
 // Idempotency keys (contract section 6, account.Movement). account.Ledger
 // looks the key up and records it inside the movement's own write
-// transaction. Writes are serialised (one connection, BEGIN IMMEDIATE;
-// another process waits on SQLite's lock), so a repeat that races the
-// first attempt simply runs after it and finds its key: there is no window
-// in which both could move money.
+// transaction. Writes are serialised (one connection, BEGIN IMMEDIATE,
+// one process owning the file), so a repeat that races the first attempt
+// runs after it, in a later batch or later in the same one, and finds its
+// key: there is no window in which both could move money.
 
 // LookupKey returns what the account's idempotency key recorded.
 func (tx dbTx) LookupKey(ctx context.Context, apiKey, key string) (account.KeyRecord, bool, error) {

@@ -2,8 +2,7 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
-	"fmt"
+	"slices"
 
 	"github.com/vonage/vonage-go-sdk/internal/account"
 )
@@ -11,40 +10,30 @@ import (
 // lastSecretMsg is part of the message of the secrets_keep_last trigger.
 const lastSecretMsg = "an account must keep at least one secret"
 
-// Secrets returns the account's secrets in creation order.
+// Secrets returns the account's secrets in creation order, from the view
+// when it holds the account.
 func (s *Store) Secrets(ctx context.Context, apiKey string) ([]account.Secret, error) {
-	rows, err := s.q.secrets.QueryContext(ctx, apiKey) // secretsQuery
+	e, err := s.entry(ctx, apiKey)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: secrets: %w", err)
+		return nil, wrap("secrets", err)
 	}
-	secrets := []account.Secret{}
-	n, err := eachRow(rows, func(row *sql.Rows) error {
-		var (
-			id, hash sql.NullString
-			created  sql.NullInt64
-		)
-		// A row without id is an account without secrets, which the
-		// schema forbids.
-		if err := row.Scan(&id, &hash, &created); err != nil || !id.Valid {
-			return err
-		}
-		secrets = append(secrets, account.Secret{ID: id.String, APIKey: apiKey, Hash: hash.String, CreatedAt: fromDB(created.Int64)})
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: secrets: %w", err)
-	}
-	if n == 0 {
+	if e == nil {
 		return nil, account.KeyNotFound(apiKey)
 	}
-	return secrets, nil
+	return slices.Clone(e.secrets), nil
 }
 
-// AccountWithSecret returns the account if it still holds the secret.
+// AccountWithSecret returns the account if it still holds the secret,
+// from the view when it holds the account.
 func (s *Store) AccountWithSecret(ctx context.Context, apiKey, id string) (account.Account, bool, error) {
-	a, err := scanAccount(s.q.accountWithSecret.QueryRowContext(ctx, apiKey, id))
-	ok, err := account.Found(err)
-	return a, ok, wrap("account with secret", err)
+	e, err := s.entry(ctx, apiKey)
+	if err != nil {
+		return account.Account{}, false, wrap("account with secret", err)
+	}
+	if e == nil || !e.hasSecret(id) {
+		return account.Account{}, false, nil
+	}
+	return e.acct, true, nil
 }
 
 // AddSecret stores sec in the account's free slot. The schema has two
@@ -76,6 +65,9 @@ func (s *Store) AddSecret(ctx context.Context, sec account.Secret) error {
 			}
 			return account.Errorf(account.ESECRETLIMIT, "account %s already has the maximum of %d secrets", account.Quoted(sec.APIKey), account.MaxSecrets)
 		}
+		if err == nil {
+			tx.ch.addSecret(sec)
+		}
 		return err
 	})
 }
@@ -98,6 +90,7 @@ func (s *Store) RevokeSecret(ctx context.Context, apiKey, id string) error {
 		if n == 0 {
 			return account.SecretNotFound(id)
 		}
+		tx.ch.dropSecret(apiKey, id)
 		return nil
 	})
 }

@@ -36,6 +36,9 @@ func (s *Store) ReplaceSecret(ctx context.Context, oldID string, sec account.Sec
 			_, err := tx.ExecContext(ctx, `DELETE FROM secrets WHERE api_key = ? AND id = ?`, sec.APIKey, oldID)
 			return err
 		}
+		// The in-memory view reloads the account's secrets from the
+		// database on its next read rather than replaying the swap.
+		tx.ch.forget(sec.APIKey)
 		if count < account.MaxSecrets {
 			if err := insert(3 - slot); err != nil {
 				return err

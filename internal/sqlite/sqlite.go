@@ -39,7 +39,13 @@ import (
 // slow commit.
 //
 // Credit, Charge and TopUp come from the embedded account.Ledger, which
-// runs the money rules in the Store's write transactions.
+// runs the money rules in the Store's write transactions; movements that
+// arrive together share one transaction and one synced commit (group.go).
+//
+// The Store owns its file: Open takes an exclusive lock (lockOwner), so a
+// second process on the file is refused, and the Store keeps its hot
+// accounts and their secrets in memory (view.go), changed by each write
+// after its commit, so authenticated reads seldom reach SQLite.
 //
 // The Store tells the truth about its file: Ping fails when a write is
 // impossible (a read-only file, a deleted or replaced file, a full disk),
@@ -47,13 +53,23 @@ import (
 // read-only, so writes work again as soon as the file is writable.
 type Store struct {
 	account.Ledger
-	wmu  sync.Mutex // guards w, which a read-only failure replaces
-	w    *sql.DB    // one connection, BEGIN IMMEDIATE
-	r    *sql.DB    // several query-only connections; the same as w in memory
-	q    *readStmts // the per-request reads, prepared on r
-	wdsn string     // w's data source name, to reopen it
+	wmu sync.Mutex // guards w, which a read-only failure replaces
+	w   *sql.DB    // one connection, BEGIN IMMEDIATE
+	r   *sql.DB    // several query-only connections; the same as w in memory
+	q   *readStmts // the per-request reads, prepared on r
+	// view holds the hot accounts for the reads (view.go); nil when this
+	// process could not take ownership of the file (no flock).
+	view *view
+	// wturn is the write turn: held from BEGIN until the view has the
+	// commit, so the view changes in commit order.
+	wturn chan struct{}
+	// group batches the money movements (group.go).
+	group   *committer
+	batches atomic.Int64 // batches committed (or tried), for the tests
+	wdsn    string       // w's data source name, to reopen it
 
 	path  string      // the file; "" in memory
+	lock  *os.File    // held while open: this process owns the file (lockOwner)
 	ident os.FileInfo // the file as opened, to notice it deleted or replaced
 	log   *slog.Logger
 	// lost is logged once: the file was deleted or replaced under the
@@ -76,7 +92,8 @@ const probeAfter = time.Second
 var _ account.Store = (*Store)(nil)
 
 // busyTimeout is how long a connection waits for a lock held by another
-// process (another Store on the same file) before giving up.
+// connection to the file (a backup, the sqlite3 shell; a second Store is
+// refused at Open) before giving up.
 const busyTimeout = 10 * time.Second
 
 // Memory is the path that opens a private in-memory database, for tests.
@@ -100,7 +117,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	if path == "" {
 		return nil, errors.New("sqlite: open: empty database path")
 	}
-	s := &Store{log: slog.New(slog.DiscardHandler)}
+	s := &Store{log: slog.New(slog.DiscardHandler), wturn: make(chan struct{}, 1)}
 	for _, o := range opts {
 		o(s)
 	}
@@ -110,7 +127,14 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	if err := createPrivate(path); err != nil {
 		return nil, err
 	}
-	s.path = path
+	lock, err := lockOwner(path)
+	if err != nil {
+		return nil, err
+	}
+	s.path, s.lock = path, lock
+	if lock != nil {
+		s.view = newView()
+	}
 
 	// journal_mode=WAL: readers and the writer do not block each other.
 	// synchronous=FULL: in WAL mode the default NORMAL only syncs the WAL at
@@ -129,6 +153,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	})
 	w, err := openWriter(s.wdsn)
 	if err != nil {
+		s.unlock()
 		return nil, err
 	}
 
@@ -141,6 +166,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	}))
 	if err != nil {
 		w.Close()
+		s.unlock()
 		return nil, fmt.Errorf("sqlite: open read pool: %w", err)
 	}
 	n := max(4, runtime.GOMAXPROCS(0))
@@ -196,6 +222,7 @@ func openMemory(ctx context.Context, s *Store) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
+	s.view = newView() // private to this Store
 	if err := s.start(ctx, db, db); err != nil {
 		return nil, err
 	}
@@ -232,6 +259,7 @@ func (s *Store) start(ctx context.Context, w, r *sql.DB) error {
 		s.Close()
 		return err
 	}
+	s.startCommitter()
 	return nil
 }
 
@@ -313,6 +341,7 @@ func (s *Store) checkFile() error {
 
 // Close closes the prepared statements and both pools.
 func (s *Store) Close() error {
+	s.group.stop()
 	errQ := s.q.close()
 	var errR error
 	if s.r != nil && s.r != s.w {
@@ -321,16 +350,28 @@ func (s *Store) Close() error {
 	s.wmu.Lock()
 	errW := s.w.Close()
 	s.wmu.Unlock()
+	s.unlock()
 	if err := errors.Join(errQ, errW, errR); err != nil {
 		return fmt.Errorf("sqlite: close: %w", err)
 	}
 	return nil
 }
 
+// unlock gives up the ownership of the file, once the pools are closed.
+func (s *Store) unlock() {
+	if s.lock != nil {
+		s.lock.Close()
+		s.lock = nil
+	}
+}
+
 // dbTx is a transaction of the Store. Its methods are the ledger's reads
 // and writes: a write transaction is the account.LedgerTx the money rules
 // run in.
-type dbTx struct{ *sql.Tx }
+type dbTx struct {
+	*sql.Tx
+	ch *txChanges // what a write did to the accounts, for the view; nil in a read
+}
 
 var _ account.LedgerTx = dbTx{}
 
@@ -346,6 +387,12 @@ func (s *Store) write(ctx context.Context, op string, fn func(tx dbTx) error) er
 	if err := s.checkFile(); err != nil {
 		return account.Unavailable("the database cannot be written", fmt.Errorf("sqlite: %s: %w", op, err))
 	}
+	select {
+	case s.wturn <- struct{}{}:
+	case <-ctx.Done():
+		return fmt.Errorf("sqlite: %s: waiting for the write turn: %w", op, ctx.Err())
+	}
+	defer func() { <-s.wturn }()
 	s.wmu.Lock()
 	w := s.w
 	s.wmu.Unlock()
@@ -403,18 +450,17 @@ func (s *Store) writeOn(ctx context.Context, w *sql.DB, op string, fn func(tx db
 		return fmt.Errorf("sqlite: %s: begin: %w", op, err)
 	}
 	defer tx.Rollback() // a no-op once committed
-	if err := fn(dbTx{tx}); err != nil {
-		return wrap(op, err)
+	ch := &txChanges{}
+	if err := fn(dbTx{tx, ch}); err != nil {
+		return wrap(op, err) // rolled back: the accounts are as they were
 	}
 	if err := tx.Commit(); err != nil {
+		// Most likely not committed, but the view cannot tell.
+		s.view.apply(ch, false)
 		return fmt.Errorf("sqlite: %s: commit: %w", op, err)
 	}
+	s.view.apply(ch, true)
 	return nil
-}
-
-// inLedgerTx runs fn in a write transaction: account.Ledger's InTx.
-func (s *Store) inLedgerTx(ctx context.Context, op string, fn func(account.LedgerTx) error) error {
-	return s.write(ctx, op, func(tx dbTx) error { return fn(tx) })
 }
 
 // read runs fn in a read transaction on the read pool, so that the several
@@ -425,7 +471,7 @@ func (s *Store) read(ctx context.Context, op string, fn func(tx dbTx) error) err
 		return fmt.Errorf("sqlite: %s: begin: %w", op, err)
 	}
 	defer tx.Rollback() // read-only: nothing to commit
-	return wrap(op, fn(dbTx{tx}))
+	return wrap(op, fn(dbTx{Tx: tx}))
 }
 
 // wrap adds op to unexpected errors and leaves domain errors alone.

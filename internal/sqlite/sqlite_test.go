@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -298,37 +297,6 @@ func TestTimesRoundTrip(t *testing.T) {
 		if got != when { // == : same instant, location and no monotonic reading
 			t.Errorf("%s CreatedAt %v, want %v", what, got, when)
 		}
-	}
-}
-
-// TestTwoStoresOneFile: two Stores on one file (as two processes would be)
-// write concurrently without SQLITE_BUSY and keep the ledger consistent.
-func TestTwoStoresOneFile(t *testing.T) {
-	t.Parallel()
-	path := filepath.Join(t.TempDir(), "test.db")
-	a, b := open(t, path), open(t, path)
-	seed(t, a, "shared01", 0)
-	const n = 50
-	var wg sync.WaitGroup
-	errs := make(chan error, 2*n)
-	for i := range n {
-		for _, s := range []*sqlite.Store{a, b} {
-			wg.Go(func() {
-				_, err := s.Credit(t.Context(), account.Movement{APIKey: "shared01", Amount: account.Money(i + 1), Now: t0})
-				errs <- err
-			})
-		}
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		if err != nil {
-			t.Fatalf("Credit: %v", err)
-		}
-	}
-	acct, err := b.Account(t.Context(), "shared01")
-	if want := account.Money(n * (n + 1)); err != nil || acct.Balance != want {
-		t.Errorf("balance %d (%v), want %d", acct.Balance, err, want)
 	}
 }
 

@@ -40,6 +40,7 @@ func Run(t *testing.T, open Opener) {
 		{"signatures", signatureTests},
 		{"sessions", sessionTests},
 		{"admin", adminTests},
+		{"visible", visibleTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
