@@ -141,66 +141,20 @@ rows follow, it says how to ask for the next page (--cursor). --all follows
 the pages to the end and prints every row.`,
 }
 
-// allPageSize is the page size of --all without --limit: the server's
-// largest, for the fewest requests.
-const allPageSize = 1000
-
 func (c *cli) adminTransactionsCmd() *cobra.Command {
-	var (
-		af     adminFlags
-		limit  int
-		cursor string
-		all    bool
-	)
-	return c.leaf(adminTransactionsCmd, func(ctx context.Context, cmd *cobra.Command, pos []string) error {
-		limitGiven := given(cmd, "limit")
-		if limitGiven && (limit < 1 || limit > 1000) {
-			return c.misuse(cmd, errors.New("--limit must be from 1 to 1000"))
-		}
-		if all && !limitGiven {
-			limit = allPageSize
-		}
-		admin, err := c.adminClient(&af)
-		if err != nil {
-			return err
-		}
-		key := pos[0]
-		// --all prints every row as one page without a cursor.
-		out := adminapi.TransactionsPage{Transactions: []adminapi.Transaction{}}
-		for {
-			page, err := admin.Transactions(ctx, key, limit, cursor)
-			if err != nil {
-				return c.adminFailure(err)
+	return pagedCommand(c, adminTransactionsCmd, listing[adminapi.Transaction]{
+		rows: "transactions", sizeFlag: "limit", serverDefault: "50",
+		fetch: func(ctx context.Context, admin *adminapi.Client, pos []string, size int, cursor string) ([]adminapi.Transaction, string, error) {
+			page, err := admin.Transactions(ctx, pos[0], size, cursor)
+			return page.Transactions, page.NextCursor, err
+		},
+		print: func(txs []adminapi.Transaction, next string) error {
+			if c.json {
+				return writeJSON(c.stdout, transactionsJSON{Transactions: newTransactionsJSON(txs), NextCursor: next})
 			}
-			out.Transactions = append(out.Transactions, page.Transactions...)
-			out.NextCursor = page.NextCursor
-			if !all || page.NextCursor == "" {
-				break
-			}
-			if page.NextCursor == cursor || len(page.Transactions) == 0 {
-				return &cmdError{title: "Invalid response", detail: "the server's next cursor does not advance", err: vonage.ErrDecode}
-			}
-			cursor = page.NextCursor
-			fmt.Fprintf(c.stderr, "Fetched %d transactions so far...\n", len(out.Transactions))
-		}
-		if c.json {
-			return writeJSON(c.stdout, transactionsJSON{Transactions: newTransactionsJSON(out.Transactions), NextCursor: out.NextCursor})
-		}
-		if err := writeTransactions(c.stdout, out.Transactions); err != nil {
-			return err
-		}
-		if out.NextCursor != "" {
-			more := "vonage admin transactions " + key + " --cursor " + out.NextCursor
-			if limitGiven {
-				more += " --limit " + strconv.Itoa(limit)
-			}
-			fmt.Fprintf(c.stderr, "More transactions follow: %s (or --all for every row)\n", more)
-		}
-		return nil
-	}, af.register, func(fs *flag.FlagSet) {
-		fs.IntVar(&limit, "limit", 0, "rows per page, 1 to 1000 (default: the server's, 50; 1000 with --all)")
-		fs.StringVar(&cursor, "cursor", "", "start after this row: the next cursor a previous page printed")
-		fs.BoolVar(&all, "all", false, "follow the pages to the end of the ledger")
+			return writeTransactions(c.stdout, txs)
+		},
+		cmdline: func(pos []string) string { return "vonage admin transactions " + pos[0] },
 	})
 }
 
