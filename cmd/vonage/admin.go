@@ -20,9 +20,14 @@ const adminUsage = `usage: vonage admin <command> [flags]
 
 Accounts:
   account create [flags]       create an account
+  account list [flags]         list accounts, by key (--prefix P, --primary
+                               KEY, --page-size N, --cursor C, --all)
   account show KEY             show an account: balance, auto-reload, limits,
                                settings and secret ids
   account update KEY [flags]   change an account's auto-reload and limits
+  account reset-secret KEY     replace every secret of the account by one new
+                               secret (generated and printed once, or typed
+                               with --secret-stdin)
   account signature KEY --method M | --off
                                set (secret typed or piped) or remove the
                                secret of the account's signed requests
@@ -33,6 +38,13 @@ Money (every movement is a row of the account's ledger):
                                may trigger an auto-reload)
   transactions KEY             the account's ledger, newest first
   verify-ledger                check every balance against its ledger
+
+Files:
+  import FILE                  create the accounts of a JSON-lines or CSV file,
+                               with progress and a summary of failed lines
+  export [FILE]                every account as JSON lines, without secrets
+  backup FILE                  a consistent copy of the live SQLite database
+                               (created 0600; --force to replace FILE)
 
 Operator commands over the server's admin API (/admin/). The server must run
 with VONAGE_ADMIN_TOKEN set; these commands send the same token, read from the

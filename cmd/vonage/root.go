@@ -54,8 +54,10 @@ func (c *cli) root() *cobra.Command {
 	secrets := c.group("secrets", "manage the account's API secrets", secretsUsage,
 		c.secretsListCmd(), c.secretsGetCmd(), c.secretsCreateCmd(), c.secretsRotateCmd(), c.secretsRevokeCmd())
 	admin := c.group("admin", "operator commands over the server's admin API", adminUsage,
-		c.group("account", "create, show and update accounts; set their signature secret", adminUsage, c.adminCreateCmd(), c.adminShowCmd(), c.adminUpdateCmd(), c.adminSignatureCmd()),
-		c.adminCreditCmd(), c.adminChargeCmd(), c.adminTransactionsCmd(), c.adminVerifyLedgerCmd())
+		c.group("account", "create, list, show and update accounts; reset their secrets, set their signature secret", adminUsage,
+			c.adminCreateCmd(), c.adminListCmd(), c.adminShowCmd(), c.adminUpdateCmd(), c.adminResetSecretCmd(), c.adminSignatureCmd()),
+		c.adminCreditCmd(), c.adminChargeCmd(), c.adminTransactionsCmd(), c.adminVerifyLedgerCmd(),
+		c.adminImportCmd(), c.adminExportCmd(), c.adminBackupCmd())
 	root.AddCommand(c.balanceCmd(), c.settingsCmd(), c.topupCmd(), secrets, admin,
 		c.configCmd(), c.serveCmd(), c.versionCmd())
 	// cobra's "completion" command, with the mistakes of a group: an
@@ -112,13 +114,14 @@ func (c *cli) unknownCommand(cmd *cobra.Command, args []string, missing string) 
 // takes and its -h text.
 type command struct {
 	name    string   // as typed after "vonage", e.g. "secrets get"
-	args    []string // the positional arguments it takes, by name, e.g. "ID"
+	args    []string // the positional arguments it takes, by name, e.g. "ID"; "[FILE]" at the end: optional
 	usage   string   // after "usage: vonage "
 	summary string   // a paragraph under the usage line
 }
 
 // leaf returns the command spec describes: its flags are the ones the
-// register functions add, it takes exactly spec.args positional arguments,
+// register functions add, it takes spec.args positional arguments (those
+// in brackets may be left out),
 // none empty (flags may come before, between or after them; "--" ends the
 // flags), and run does the work. -h prints the help on stdout; a mistake
 // prints it on stderr and is a usageError.
@@ -147,7 +150,11 @@ func (c *cli) leaf(spec command, run func(ctx context.Context, cmd *cobra.Comman
 // checkArgs checks the positional arguments against spec. They are not
 // echoed: someone may have typed a secret there.
 func checkArgs(spec command, pos []string) error {
-	if len(pos) != len(spec.args) {
+	required := len(spec.args)
+	for required > 0 && strings.HasPrefix(spec.args[required-1], "[") {
+		required-- // "[FILE]": optional, at the end
+	}
+	if len(pos) < required || len(pos) > len(spec.args) {
 		if len(spec.args) == 0 {
 			return fmt.Errorf("%s takes no arguments, got %d", spec.name, len(pos))
 		}
@@ -281,14 +288,20 @@ API secrets (--key KEY: a subaccount's instead of your own):
 
 Operators (the server's admin API, with VONAGE_ADMIN_TOKEN):
   admin account create       create an account
+  admin account list         list accounts (--prefix, --primary, --all)
   admin account show KEY     show an account
   admin account update KEY   change auto-reload and limits
+  admin account reset-secret KEY
+                             replace every secret by one new secret
   admin account signature KEY --method M | --off
                              set or remove the secret of signed requests
   admin credit KEY AMOUNT    add money (idempotent: --idempotency-key)
   admin charge KEY AMOUNT    take money; may trigger an auto-reload
   admin transactions KEY     the ledger, newest first (--all, --cursor)
   admin verify-ledger        check every balance against its ledger
+  admin import FILE          create the accounts of a JSON-lines or CSV file
+  admin export [FILE]        every account as JSON lines, without secrets
+  admin backup FILE          a consistent copy of the live SQLite database
 
 This command line:
   config set KEY VALUE       set base-url, api-key, api-secret,
