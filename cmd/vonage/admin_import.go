@@ -129,6 +129,9 @@ func openImport(stdin io.Reader, name string) (io.ReadCloser, int, error) {
 		return f, -1, nil
 	}
 	total, err := countImportAccounts(f)
+	if errors.Is(err, bufio.ErrTooLong) {
+		total, err = -1, nil // the import says which line, by its number
+	}
 	if _, serr := f.Seek(0, io.SeekStart); err != nil || serr != nil {
 		f.Close()
 		return nil, 0, &cmdError{title: "Cannot read the import file", detail: errors.Join(err, serr).Error()}

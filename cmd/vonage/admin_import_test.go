@@ -188,3 +188,14 @@ func TestAdminImportProgressTicks(t *testing.T) {
 		t.Errorf("no final line:\n%s", r.stderr)
 	}
 }
+
+// A line too long to be an account stops the import, named by its number.
+func TestAdminImportLongLine(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	file := writeFile(t, "long.jsonl", `{"api_key":"long0001","secret":"L0ngLineSecret"}`+"\n"+`{"api_key":"`+strings.Repeat("x", 2<<20)+`"}`+"\n")
+	r := cliRun(t, s.adminEnv(), "admin", "import", file).wantErr(t, exitError, "line 2 is longer than 16 KiB")
+	if !strings.Contains(r.stderr, "Run the same command again") {
+		t.Errorf("stderr: %s", r.stderr)
+	}
+}
