@@ -35,12 +35,17 @@ var errUnauthorized = Errorf(EUNAUTHORIZED, "%s", MsgBadCredentials)
 // address a failure; and, with WithCallRateLimit, an account past its
 // max-calls-per-second gets ERATELIMIT. Every ERATELIMIT is a *LimitError
 // saying how long to wait.
-func (s *Service) Authenticate(ctx context.Context, apiKey, secret, clientAddr string) (Account, error) {
+func (s *Service) Authenticate(ctx context.Context, apiKey, secret, clientAddr string) (acct Account, err error) {
+	defer func() {
+		if o := authOutcome(err); o != "" {
+			s.obs.Authenticated(o)
+		}
+	}()
 	at, err := s.fails.admit(apiKey, clientAddr)
 	if err != nil {
 		return Account{}, err
 	}
-	acct, err := s.verify(ctx, apiKey, secret, at)
+	acct, err = s.verify(ctx, apiKey, secret, at)
 	s.fails.record(at, outcomeOf(err))
 	if err != nil {
 		return Account{}, err
@@ -80,7 +85,9 @@ func (s *Service) verify(ctx context.Context, apiKey, secret string, at attempt)
 		return Account{}, errUnauthorized
 	}
 	mac := s.cache.mac(apiKey, secret)
-	if id, ok := s.cache.getMAC(mac); ok {
+	id, hit := s.cache.getMAC(mac)
+	s.obs.VerifyCacheLookup(hit)
+	if hit {
 		// One read confirms the secret still exists and loads the account,
 		// so a revoked secret fails at once on every instance.
 		acct, found, err := s.store.AccountWithSecret(ctx, apiKey, id)
@@ -106,7 +113,7 @@ func (s *Service) verifyByHash(ctx context.Context, mac [sha256.Size]byte, apiKe
 	if err != nil && ErrorCode(err) != ENOTFOUND {
 		return Account{}, err
 	}
-	if err := s.gate.acquire(ctx, at.addr); err != nil {
+	if err := s.acquireHash(ctx, at.addr); err != nil {
 		return Account{}, err
 	}
 	defer s.gate.release()
@@ -158,11 +165,20 @@ func (s *Service) matchSecret(apiKey, secret string, secrets []Secret) (string, 
 // operator or for an authenticated account, so no client group's share
 // of the queue bounds it.
 func (s *Service) hash(ctx context.Context, secret string) (string, error) {
-	if err := s.gate.acquire(ctx, ""); err != nil {
+	if err := s.acquireHash(ctx, ""); err != nil {
 		return "", err
 	}
 	defer s.gate.release()
 	return s.hasher.hash(secret)
+}
+
+// acquireHash takes a hashing slot for group (see hashGate.acquire),
+// telling the Observer how long it waited.
+func (s *Service) acquireHash(ctx context.Context, group string) error {
+	start := time.Now()
+	err := s.gate.acquire(ctx, group)
+	s.obs.HashWaited(time.Since(start))
+	return err
 }
 
 func (s *Service) accountOrUnauthorized(ctx context.Context, apiKey string) (Account, error) {
@@ -253,6 +269,13 @@ func (c *verifyCache) putMAC(k [sha256.Size]byte, id string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.ids.put(k, id)
+}
+
+// len is the number of verifications remembered.
+func (c *verifyCache) len() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.ids.m)
 }
 
 func (c *verifyCache) forgetMAC(k [sha256.Size]byte) {
