@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/vonage/vonage-go-sdk/internal/account"
+	"github.com/vonage/vonage-go-sdk/internal/buildinfo"
 )
 
 // statusBody is the body of a passing health check.
@@ -35,4 +36,10 @@ func (s *server) readyz(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.writeJSON(w, r, http.StatusOK, statusBody{Status: "ready"})
+}
+
+// version answers the running build's version and commit (contract
+// section 7), the values of the metrics' vonage_build_info.
+func (s *server) version(w http.ResponseWriter, r *http.Request) {
+	s.writeJSON(w, r, http.StatusOK, buildinfo.Get())
 }

@@ -50,6 +50,11 @@ type Config struct {
 	// the bulk import reads whole before taking a MaxInFlight slot.
 	// Required.
 	BodyReadTimeout time.Duration
+	// Metrics is told of every request answered; nil: nobody.
+	Metrics RequestObserver
+	// MetricsHandler serves GET /metrics (behind the admin token when
+	// AdminToken is set); nil: no such route.
+	MetricsHandler http.Handler
 }
 
 // server carries the dependencies the handlers share.
@@ -62,7 +67,9 @@ type server struct {
 	importProgress time.Duration
 	bodyTimeout    time.Duration
 	clients        clientAddrResolver
-	inFlight       chan struct{} // nil: no bound
+	inFlight       chan struct{}   // nil: no bound
+	metrics        RequestObserver // nil: none
+	metricsHandler http.Handler    // nil: no /metrics
 }
 
 // NewServer returns the HTTP handler serving the whole API: the legacy
@@ -78,7 +85,8 @@ func NewServer(cfg Config) http.Handler {
 		panic("httpapi.NewServer: Config.MaxBodyBytes, ReadyTimeout, ImportProgressTimeout and BodyReadTimeout must be positive")
 	}
 	s := &server{svc: cfg.Service, log: cfg.Logger, maxBody: cfg.MaxBodyBytes,
-		readyTimeout: cfg.ReadyTimeout, importProgress: cfg.ImportProgressTimeout, bodyTimeout: cfg.BodyReadTimeout}
+		readyTimeout: cfg.ReadyTimeout, importProgress: cfg.ImportProgressTimeout, bodyTimeout: cfg.BodyReadTimeout,
+		metrics: cfg.Metrics, metricsHandler: cfg.MetricsHandler}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
