@@ -31,7 +31,7 @@ func (s *server) logThrottled(r *http.Request, err error) {
 	var le *account.LimitError
 	if errors.As(err, &le) {
 		s.securityEvent(r, slog.LevelWarn, "request throttled",
-			attrString("api_key", stateOf(r).apiKey), attrString("limit", le.Reason), slog.Duration("retry_after", le.After))
+			attrString("api_key", stateOf(r).apiKey), attrString("limit", le.Reason), slog.Float64("retry_after_s", le.After.Seconds()))
 	}
 }
 

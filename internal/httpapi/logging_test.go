@@ -132,8 +132,9 @@ func assertNoCanary(t *testing.T, where, s string) {
 }
 
 // checkLogLines checks that there is exactly one Info line per request,
-// with the documented attributes and a path without query string, and
-// nothing that looks like a header, a form or a body.
+// with the documented attributes (the route's pattern, or a path without
+// query string when no route matched; the API key only when one was
+// claimed), and nothing that looks like a header, a form or a body.
 func checkLogLines(t *testing.T, logs string, requests int) {
 	t.Helper()
 	n := 0
@@ -148,12 +149,23 @@ func checkLogLines(t *testing.T, logs string, requests int) {
 			continue
 		}
 		n++
-		want := []string{"bytes", "duration", "level", "method", "msg", "path", "request_id", "status", "time"}
-		if got := keys(line); !slices.Equal(got, want) {
-			t.Errorf("request line has %v, want %v", got, want)
+		want := []string{"bytes", "client", "duration_ms", "level", "method", "msg", "request_id", "status", "time", "user_agent"}
+		got := slices.DeleteFunc(keys(line), func(k string) bool { return k == "api_key" })
+		if i := slices.IndexFunc(got, func(k string) bool { return k == "route" || k == "path" }); i >= 0 {
+			got = slices.Delete(got, i, i+1)
 		}
-		if line["level"] != "INFO" {
-			t.Errorf("request line at %v", line["level"])
+		if !slices.Equal(got, want) {
+			t.Errorf("request line has %v, want %v besides route or path and api_key", keys(line), want)
+		}
+		if _, ok := line["duration_ms"].(float64); !ok {
+			t.Errorf("duration_ms %v is not a number", line["duration_ms"])
+		}
+		wantLevel := "INFO"
+		if r := line["route"]; r == "/healthz" || r == "/readyz" {
+			wantLevel = "DEBUG" // probes, every few seconds, are noise
+		}
+		if line["level"] != wantLevel {
+			t.Errorf("request line of %v at %v, want %s", line["route"], line["level"], wantLevel)
 		}
 		if p, _ := line["path"].(string); strings.ContainsAny(p, "?") {
 			t.Errorf("logged path %q has a query", p)
@@ -235,8 +247,9 @@ func TestThrottledNeverLogged(t *testing.T) {
 		if n := strings.Count(env.logs, `"msg":"request throttled"`); n != env.throttled {
 			t.Errorf("%d throttle lines, want %d:\n%s", n, env.throttled, env.logs)
 		}
-		if !strings.Contains(env.logs, `"level":"DEBUG"`) || !strings.Contains(env.logs, `"client":"127.0.0.1"`) || !strings.Contains(env.logs, `"limit":"`+env.limit+`"`) {
-			t.Errorf("throttle lines lack level or client:\n%s", env.logs)
+		want := `"level":"WARN","msg":"request throttled","request_id":"`
+		if strings.Count(env.logs, want) != env.throttled || !strings.Contains(env.logs, `"client":"127.0.0.1","api_key":"canary01","limit":"`+env.limit+`"`) {
+			t.Errorf("throttle lines lack level, client, key or limit:\n%s", env.logs)
 		}
 	}
 }
