@@ -253,3 +253,38 @@ func TestThrottledNeverLogged(t *testing.T) {
 		}
 	}
 }
+
+// TestSecurityEventsLogged: a secret created and one revoked are Info
+// lines naming the account, the secret id and the caller; a wrong admin
+// token is a Warn line naming the client and the route. None holds a
+// secret or the token.
+func TestSecurityEventsLogged(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	key, _ := e.newAccount(t, account.NewAccount{APIKey: "canary01", Secret: canary})
+	basic := []string{key, canary}
+	r := e.do(t, request{method: "POST", path: "/accounts/" + key + "/secrets", basic: basic, body: `{"secret":"` + canaryNew + `"}`})
+	var created struct{ ID string }
+	if err := json.Unmarshal(r.body, &created); err != nil || created.ID == "" {
+		t.Fatalf("create: %d %s", r.status, r.body)
+	}
+	e.do(t, request{method: "DELETE", path: "/accounts/" + key + "/secrets/" + created.ID, basic: basic})
+	e.do(t, request{method: "GET", path: "/admin/accounts/" + key, bearer: canaryAdmin + "-wrong-token-padding"})
+
+	logs := e.logs.String()
+	assertNoCanary(t, "logs", logs)
+	for _, want := range []string{
+		`"level":"INFO","msg":"secret created","request_id":"`,
+		`"client":"127.0.0.1","api_key":"canary01","secret_id":"` + created.ID + `","by":"canary01"}`,
+		`"level":"INFO","msg":"secret revoked","request_id":"`,
+		`"level":"WARN","msg":"admin authentication failed","request_id":"`,
+		`"client":"127.0.0.1","route":"/admin/accounts/{api_key}"}`,
+	} {
+		if !strings.Contains(logs, want) {
+			t.Errorf("logs lack %s:\n%s", want, logs)
+		}
+	}
+	if n := strings.Count(logs, `"secret_id":"`+created.ID+`","by":"canary01"}`); n != 2 {
+		t.Errorf("%d lines name the secret created then revoked, want 2", n)
+	}
+}
