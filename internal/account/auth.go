@@ -275,7 +275,7 @@ func (c *verifyCache) putMAC(k [sha256.Size]byte, id string) {
 func (c *verifyCache) len() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return len(c.ids.m)
+	return c.ids.len()
 }
 
 func (c *verifyCache) forgetMAC(k [sha256.Size]byte) {
