@@ -55,6 +55,7 @@ func (h *throttleCounter) Handle(ctx context.Context, r slog.Record) error {
 			}
 			return true
 		})
+		return nil // counted; at Warn, a flood would fill the output with them
 	}
 	if r.Level >= slog.LevelWarn {
 		return h.next.Handle(ctx, r)

@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"path/filepath"
+	"os"
 	"strings"
+
+	"golang.org/x/term"
 
 	"github.com/vonage/vonage-go-sdk/internal/httpapi"
 	"github.com/vonage/vonage-go-sdk/internal/server"
@@ -137,7 +139,11 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err := cfg.Check(); err != nil {
 		return usageError{nameSetting(err)}
 	}
-	logger, err := newLogger(stderr, sf.logLevel, sf.logFmt)
+	// Log lines are buffered and flushed every server.LogFlushInterval
+	// and when serve returns: no system call per request for its line.
+	logs := server.NewLogWriter(stderr, server.LogFlushInterval)
+	defer logs.Close()
+	logger, err := newLogger(logs, sf.logLevel, sf.logFmt)
 	if err != nil {
 		return usageError{err}
 	}
@@ -182,48 +188,13 @@ func nameSetting(err error) error {
 	return err
 }
 
+// serve runs the server (server.Serve: listeners first, then the
+// database). A generated first secret goes to stdout only when stdout is a
+// terminal.
 func serve(ctx context.Context, cfg server.Config, sf serveFlags, stdout io.Writer) error {
-	logger := cfg.Logger
-	srv, err := server.New(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer srv.Close()
-
-	created, key, generated, err := srv.Service.Bootstrap(ctx, sf.bootstrapKey, sf.bootstrapSecret)
-	if err != nil {
-		return fmt.Errorf("bootstrap: %w", err)
-	}
-	if created {
-		// Printed once, to stdout and never to the log: this is the only
-		// time the generated secret exists outside its hash.
-		if generated != "" {
-			fmt.Fprintf(stdout, "Created the first account.\n  API key:    %s\n  API secret: %s\nThe secret is shown only this once.\n", key, generated)
-		}
-		logger.Info("bootstrap account created", "api_key", key)
-	}
-
-	if err := srv.Listen(); err != nil {
-		return err
-	}
-	if srv.TLSURL != "" && srv.TLSURL != srv.URL {
-		fmt.Fprintf(stdout, "Serving HTTPS on %s\n", srv.TLSURL)
-	}
-	if srv.CAFile != "" {
-		ca, err := filepath.Abs(srv.CAFile)
-		if err != nil {
-			ca = srv.CAFile
-		}
-		fmt.Fprintf(stdout, "TLS: self-signed certificate; clients must trust %s (VONAGE_CA_FILE, --ca-file)\n", ca)
-		logger.Info("self-signed TLS certificate", "ca_file", ca)
-	}
-	fmt.Fprintf(stdout, "Listening on %s\n", srv.URL)
-	lim := cfg.AuthLimits
-	logger.Info("server started", "addr", srv.URL, "tls_addr", srv.TLSURL, "db", server.DescribeDB(cfg.DB), "admin", cfg.AdminToken != "",
-		"pepper", len(cfg.Pepper) > 0, "auth_fail_limit_pair", lim.PerPair, "auth_fail_limit_addr", lim.PerAddr,
-		"auth_fail_window", lim.Window.String(), "trusted_proxies", len(cfg.TrustedProxies), "rate_limit", cfg.CallRateLimit,
-		"max_in_flight", cfg.MaxInFlight, "max_connections", cfg.MaxConnections, "max_connections_per_addr", cfg.MaxConnectionsPerAddr)
-	return srv.Run(ctx)
+	f, ok := stdout.(*os.File)
+	tty := ok && term.IsTerminal(int(f.Fd()))
+	return server.Serve(ctx, cfg, server.Bootstrap{APIKey: sf.bootstrapKey, Secret: sf.bootstrapSecret}, stdout, tty)
 }
 
 func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {

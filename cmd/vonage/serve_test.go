@@ -138,17 +138,13 @@ func TestServe(t *testing.T) {
 	t.Parallel()
 	db := filepath.Join(t.TempDir(), "vonage.db")
 
-	// On an empty database the first account is created and its secret
-	// printed, once.
+	// On an empty database the first account is created; stdout is not a
+	// terminal, so its secret goes to a 0600 file beside the database,
+	// whose path is printed, and never to stdout.
 	s := startServe(t, db, nil)
-	k := regexp.MustCompile(`(?m)^\s*API key:\s+(\S+)$`).FindStringSubmatch(s.out)
-	m := regexp.MustCompile(`(?m)^\s*API secret:\s+(\S+)$`).FindStringSubmatch(s.out)
-	if k == nil || m == nil {
-		t.Fatalf("no bootstrap key and secret on stdout:\n%s", s.out)
-	}
-	key, secret := k[1], m[1]
-	if strings.Count(s.out, secret) != 1 {
-		t.Errorf("the bootstrap secret is printed %d times:\n%s", strings.Count(s.out, secret), s.out)
+	key, secret := readBootstrapFile(t, db+".bootstrap-secret")
+	if !strings.Contains(s.out, db+".bootstrap-secret") || strings.Contains(s.out, secret) {
+		t.Errorf("stdout should name the secret's file, not the secret:\n%s", s.out)
 	}
 	for _, path := range []string{"/healthz", "/readyz"} {
 		if code := getStatus(t, s.url+path); code != http.StatusOK {
@@ -233,6 +229,29 @@ func TestServe(t *testing.T) {
 	if strings.Contains(s.logs.String(), bootSecret) {
 		t.Errorf("the log shows the bootstrap secret")
 	}
+}
+
+// readBootstrapFile returns the key and secret of a bootstrap secret
+// file, checking that only its owner may read it.
+func readBootstrapFile(t *testing.T, path string) (key, secret string) {
+	t.Helper()
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatalf("no bootstrap secret file: %v", err)
+	}
+	if fi.Mode().Perm() != 0o600 {
+		t.Errorf("%s has mode %v, want 0600", path, fi.Mode().Perm())
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := regexp.MustCompile(`(?m)^VONAGE_API_KEY=(\S+)$`).FindStringSubmatch(string(data))
+	m := regexp.MustCompile(`(?m)^VONAGE_API_SECRET=(\S+)$`).FindStringSubmatch(string(data))
+	if k == nil || m == nil {
+		t.Fatalf("bootstrap secret file holds %d bytes without a key and secret", len(data))
+	}
+	return k[1], m[1]
 }
 
 // TestServeRefusesBadLimits: settings that cannot work stop serve before

@@ -61,8 +61,10 @@ func (s *Service) ResetSecrets(ctx context.Context, apiKey, secret string) (sec 
 	} else if err := ValidateSecret(secret); err != nil {
 		return Secret{}, "", err
 	}
-	// Refuse an unknown key before paying for a hash.
-	if _, err := s.store.Account(ctx, apiKey); err != nil {
+	// Refuse an unknown key before paying for a hash; the secrets read
+	// is what the metrics count as revoked.
+	old, err := s.store.Secrets(ctx, apiKey)
+	if err != nil {
 		return Secret{}, "", err
 	}
 	hash, err := s.hash(ctx, secret)
@@ -73,6 +75,7 @@ func (s *Service) ResetSecrets(ctx context.Context, apiKey, secret string) (sec 
 	if err := s.store.ResetSecrets(ctx, sec); err != nil {
 		return Secret{}, "", err
 	}
+	s.obs.SecretsChanged(1, len(old))
 	s.log.LogAttrs(ctx, slog.LevelInfo, "secrets reset by an operator",
 		slog.String("api_key", apiKey), slog.String("secret_id", sec.ID))
 	return sec, generated, nil

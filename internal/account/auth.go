@@ -43,13 +43,18 @@ func (s *Service) Authenticate(ctx context.Context, apiKey, secret, clientAddr s
 
 // authenticateWith runs verify, one way of checking a request's
 // credentials, within the failure limits of apiKey from clientAddr, and
-// then applies the account's call rate.
-func (s *Service) authenticateWith(apiKey, clientAddr string, verify func(attempt) (Account, error)) (Account, error) {
+// then applies the account's call rate; the observer learns the outcome.
+func (s *Service) authenticateWith(apiKey, clientAddr string, verify func(attempt) (Account, error)) (acct Account, err error) {
+	defer func() {
+		if o := authOutcome(err); o != "" {
+			s.obs.Authenticated(o)
+		}
+	}()
 	at, err := s.fails.admit(apiKey, clientAddr)
 	if err != nil {
 		return Account{}, err
 	}
-	acct, err := verify(at)
+	acct, err = verify(at)
 	s.fails.record(at, outcomeOf(err))
 	if err != nil {
 		return Account{}, err
@@ -89,7 +94,9 @@ func (s *Service) verify(ctx context.Context, apiKey, secret string, at attempt)
 		return Account{}, errUnauthorized
 	}
 	mac := s.cache.mac(apiKey, secret)
-	if id, ok := s.cache.getMAC(mac); ok {
+	id, hit := s.cache.getMAC(mac)
+	s.obs.VerifyCacheLookup(hit)
+	if hit {
 		if acct, found, err := s.confirm(ctx, mac, apiKey, id); err != nil || found {
 			return acct, err
 		}
@@ -130,7 +137,7 @@ func (s *Service) verifyByHash(ctx context.Context, mac [sha256.Size]byte, apiKe
 	if err != nil && ErrorCode(err) != ENOTFOUND {
 		return "", err
 	}
-	if err := s.gate.acquire(ctx, at.addr); err != nil {
+	if err := s.acquireHash(ctx, at.addr); err != nil {
 		return "", err
 	}
 	defer s.gate.release()
@@ -182,11 +189,20 @@ func (s *Service) matchSecret(apiKey, secret string, secrets []Secret) (string, 
 // operator or for an authenticated account, so no client group's share
 // of the queue bounds it.
 func (s *Service) hash(ctx context.Context, secret string) (string, error) {
-	if err := s.gate.acquire(ctx, ""); err != nil {
+	if err := s.acquireHash(ctx, ""); err != nil {
 		return "", err
 	}
 	defer s.gate.release()
 	return s.hasher.hash(secret)
+}
+
+// acquireHash takes a hashing slot for group (see hashGate.acquire),
+// telling the Observer how long it waited.
+func (s *Service) acquireHash(ctx context.Context, group string) error {
+	start := time.Now()
+	err := s.gate.acquire(ctx, group)
+	s.obs.HashWaited(time.Since(start))
+	return err
 }
 
 func (s *Service) accountOrUnauthorized(ctx context.Context, apiKey string) (Account, error) {
@@ -277,6 +293,13 @@ func (c *verifyCache) putMAC(k [sha256.Size]byte, id string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.ids.put(k, id)
+}
+
+// len is the number of verifications remembered.
+func (c *verifyCache) len() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.ids.len()
 }
 
 func (c *verifyCache) forgetMAC(k [sha256.Size]byte) {

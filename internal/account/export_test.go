@@ -82,9 +82,6 @@ func (c *FakeClock) Advance(d time.Duration) {
 	c.t = c.t.Add(d)
 }
 
-// len is the number of entries.
-func (c *lru[K, V]) len() int { return len(c.m) }
-
 // queued is the number of verifications waiting for a slot.
 func (g *hashGate) queued() int {
 	g.mu.Lock()

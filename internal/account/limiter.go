@@ -358,3 +358,11 @@ func (g *hashGate) dequeue(group string) {
 }
 
 func (g *hashGate) release() { <-g.slots }
+
+// depth reports the verifications waiting for a slot and the hashes
+// running.
+func (g *hashGate) depth() (waiting, running int) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.waiting, len(g.slots)
+}

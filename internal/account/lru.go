@@ -56,6 +56,9 @@ func (c *lru[K, V]) put(key K, val V) {
 	c.m[key] = c.order.PushFront(&lruEntry[K, V]{key: key, val: val})
 }
 
+// len is the number of entries.
+func (c *lru[K, V]) len() int { return len(c.m) }
+
 // remove drops key's entry, if there is one.
 func (c *lru[K, V]) remove(key K) {
 	if el, ok := c.m[key]; ok {

@@ -29,22 +29,25 @@ type MoneyRequest struct {
 
 // Credit adds money to an account.
 func (s *Service) Credit(ctx context.Context, r MoneyRequest) (MoveResult, error) {
-	m, err := s.movement(KindCredit, r)
-	if err != nil {
-		return MoveResult{}, err
-	}
-	return s.store.Credit(ctx, m)
+	return s.move(ctx, KindCredit, r, s.store.Credit)
 }
 
 // Charge takes money from an account, reloading it first when auto-reload
 // is on and the charge takes it below the threshold; EFUNDS when the money
 // is not there.
 func (s *Service) Charge(ctx context.Context, r MoneyRequest) (MoveResult, error) {
-	m, err := s.movement(KindCharge, r)
-	if err != nil {
-		return MoveResult{}, err
+	return s.move(ctx, KindCharge, r, s.store.Charge)
+}
+
+// move checks r and has the store apply it, telling the Observer.
+func (s *Service) move(ctx context.Context, kind string, r MoneyRequest, apply func(context.Context, Movement) (MoveResult, error)) (MoveResult, error) {
+	m, err := s.movement(kind, r)
+	res := MoveResult{}
+	if err == nil {
+		res, err = apply(ctx, m)
 	}
-	return s.store.Charge(ctx, m)
+	s.observeMove(kind, res, err)
+	return res, err
 }
 
 func (s *Service) movement(kind string, r MoneyRequest) (Movement, error) {

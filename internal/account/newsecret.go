@@ -1,6 +1,9 @@
 package account
 
-import "context"
+import (
+	"context"
+	"log/slog"
+)
 
 // FieldNewSecret is E3's legacy parameter that replaces the secret the
 // request was authenticated with (contract section 1).
@@ -62,6 +65,9 @@ func (s *Service) ChangeSettings(ctx context.Context, caller Account, current st
 	if current != "" {
 		s.cache.forgetMAC(s.cache.mac(caller.APIKey, current))
 	}
+	s.obs.SecretsChanged(1, 1)
+	s.log.LogAttrs(ctx, slog.LevelInfo, "secret replaced through newSecret",
+		slog.String("api_key", caller.APIKey), slog.String("old_secret_id", oldID), slog.String("secret_id", sec.ID))
 	return acct, nil
 }
 
@@ -87,7 +93,7 @@ func (s *Service) secretToReplace(ctx context.Context, apiKey, current string) (
 			}
 		}
 	}
-	if err := s.gate.acquire(ctx, ""); err != nil {
+	if err := s.acquireHash(ctx, ""); err != nil {
 		return "", err
 	}
 	defer s.gate.release()

@@ -18,6 +18,7 @@ type Service struct {
 	now    func() time.Time
 	cache  *verifyCache
 	log    *slog.Logger
+	obs    Observer
 	gate   *hashGate
 	fails  *failLimiter // nil: failed authentications are not limited
 	calls  *callLimiter // nil: max-calls-per-second is not enforced
@@ -118,9 +119,10 @@ func NewService(store Store, opts ...Option) *Service {
 	if s.log == nil {
 		s.log = slog.Default()
 	}
-	if s.dbTimeout > 0 {
-		s.store = deadlineStore{inner: s.store, d: s.dbTimeout}
+	if s.obs == nil {
+		s.obs = nopObserver{}
 	}
+	s.store = deadlineStore{inner: s.store, d: s.dbTimeout, obs: s.obs}
 	s.hasher = hasher{params: s.params, pepper: s.pepper}
 	s.gate = newHashGate(s.conc)
 	if s.limitStore == nil {
@@ -246,6 +248,7 @@ func (s *Service) CreateSecret(ctx context.Context, caller Account, pathKey, sec
 	if err := s.store.AddSecret(ctx, sec); err != nil {
 		return Secret{}, inRealWords(err, sec.ID)
 	}
+	s.obs.SecretsChanged(1, 0)
 	return sec, nil
 }
 
@@ -258,7 +261,11 @@ func (s *Service) RevokeSecret(ctx context.Context, caller Account, pathKey, id 
 	if !ok {
 		return secretNotFound(id)
 	}
-	return inRealWords(s.store.RevokeSecret(ctx, pathKey, canon), id)
+	if err := s.store.RevokeSecret(ctx, pathKey, canon); err != nil {
+		return inRealWords(err, id)
+	}
+	s.obs.SecretsChanged(0, 1)
+	return nil
 }
 
 // inRealWords gives a store's secret-management refusal the real service's
@@ -288,7 +295,9 @@ func (s *Service) TopUp(ctx context.Context, caller Account, trx string) (Transa
 	if len(trx) > 64 {
 		return Transaction{}, Invalid("trx", "is not a transaction reference of this account")
 	}
-	return s.store.TopUp(ctx, caller.APIKey, trx, s.timestamp())
+	tx, err := s.store.TopUp(ctx, caller.APIKey, trx, s.timestamp())
+	s.observeMove(KindTopUp, MoveResult{Transaction: tx}, err)
+	return tx, err
 }
 
 // CreateAccount creates an account as an operator asked. It returns the
@@ -351,6 +360,7 @@ func (s *Service) CreateAccount(ctx context.Context, na NewAccount) (Account, st
 		}
 		return Account{}, "", err
 	}
+	s.obs.SecretsChanged(1, 0)
 	return acct, generated, nil
 }
 

@@ -58,7 +58,7 @@ func (s *Service) SignIn(ctx context.Context, apiKey, secret, clientAddr string)
 	if err != nil {
 		return Account{}, "", err
 	}
-	if err := s.gate.acquire(ctx, ""); err != nil {
+	if err := s.acquireHash(ctx, ""); err != nil {
 		return Account{}, "", err
 	}
 	defer s.gate.release()

@@ -13,33 +13,57 @@ import (
 
 // authenticate checks credentials through the domain, which counts
 // failures under the request's client address (clientaddr.go) and
-// enforces the account's call rate. A refusal by a limiter is logged at
-// Debug with the client address and the limit hit, never the credentials;
-// the 429 and its Retry-After are written by writeError.
+// enforces the account's call rate. The key is kept for the request's log
+// line when it has the shape of an API key (loggableKey). A refusal by a
+// limiter is logged at Warn with the client address, the key and the
+// limit hit, never the secret; the 429 and its Retry-After are written by
+// writeError.
 func (s *server) authenticate(r *http.Request, key, secret string) (account.Account, error) {
-	client := s.clients.addr(r)
-	acct, err := s.svc.Authenticate(r.Context(), key, secret, client)
-	s.logThrottled(r, client, err)
+	st := stateOf(r)
+	st.apiKey = loggableKey(key)
+	acct, err := s.svc.Authenticate(r.Context(), key, secret, s.clients.addr(r))
+	s.logThrottled(r, err)
 	return acct, err
 }
 
 // authenticateSigned is authenticate for a signed request: its key and all
 // its parameters (sig and timestamp among them).
 func (s *server) authenticateSigned(r *http.Request, key string, params []account.Param) (account.Account, error) {
-	client := s.clients.addr(r)
-	acct, err := s.svc.AuthenticateSigned(r.Context(), key, params, client)
-	s.logThrottled(r, client, err)
+	stateOf(r).apiKey = loggableKey(key)
+	acct, err := s.svc.AuthenticateSigned(r.Context(), key, params, s.clients.addr(r))
+	s.logThrottled(r, err)
 	return acct, err
 }
 
-// logThrottled logs a limiter's refusal of client's credentials.
-func (s *server) logThrottled(r *http.Request, client string, err error) {
+// logThrottled logs a limiter's refusal, a security event.
+func (s *server) logThrottled(r *http.Request, err error) {
 	var le *account.LimitError
 	if errors.As(err, &le) {
-		s.log.LogAttrs(r.Context(), slog.LevelDebug, "request throttled",
-			attrRequestID(stateOf(r).id), attrString("client", client),
-			attrString("limit", le.Reason), slog.Duration("retry_after", le.After))
+		s.securityEvent(r, slog.LevelWarn, "request throttled",
+			attrString("api_key", stateOf(r).apiKey), attrString("limit", le.Reason), slog.Float64("retry_after_s", le.After.Seconds()))
 	}
+}
+
+// securityEvent logs what happened to which key (in attrs) with the
+// request's id and client address.
+func (s *server) securityEvent(r *http.Request, level slog.Level, msg string, attrs ...slog.Attr) {
+	attrs = append([]slog.Attr{attrRequestID(stateOf(r).id), attrString("client", s.clients.addr(r))}, attrs...)
+	s.log.LogAttrs(r.Context(), level, msg, attrs...)
+}
+
+// loggableKey returns key if it can be logged: 1 to 64 characters of
+// a-z and 0-9. A secret needs an upper-case letter (account.ValidateSecret),
+// so a client that swapped key and secret never gets its secret logged.
+func loggableKey(key string) string {
+	if key == "" || len(key) > 64 {
+		return ""
+	}
+	for i := 0; i < len(key); i++ {
+		if c := key[i]; !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9') {
+			return ""
+		}
+	}
+	return key
 }
 
 // requireAdmin lets a request through only with Authorization: Bearer and
@@ -57,18 +81,15 @@ func (s *server) requireAdmin(next http.Handler) http.Handler {
 		got := sha256.Sum256([]byte(token))
 		match := subtle.ConstantTimeCompare(got[:], s.adminDigest[:]) == 1
 		valid := strings.EqualFold(scheme, "Bearer") && token != "" && match
-		client := s.clients.addr(r)
-		err := s.svc.AuthorizeAdmin(client, valid)
-		var le *account.LimitError
+		err := s.svc.AuthorizeAdmin(s.clients.addr(r), valid)
 		switch {
 		case err == nil:
 			next.ServeHTTP(w, r)
 			return
-		case errors.As(err, &le):
-			s.logThrottled(r, client, err)
+		case errors.As(err, new(*account.LimitError)):
+			s.logThrottled(r, err)
 		default:
-			s.log.LogAttrs(r.Context(), slog.LevelWarn, "admin authentication failed",
-				attrRequestID(stateOf(r).id), attrString("client", client))
+			s.securityEvent(r, slog.LevelWarn, "admin authentication failed", attrString("route", stateOf(r).route))
 			w.Header().Set("WWW-Authenticate", `Bearer realm="vonage-admin"`)
 			err = account.Errorf(account.EUNAUTHORIZED, `a valid "Authorization: Bearer <token>" header is required`)
 		}

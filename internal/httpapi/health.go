@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/vonage/vonage-go-sdk/internal/account"
+	"github.com/vonage/vonage-go-sdk/internal/buildinfo"
 )
 
 // statusBody is the body of a passing health check. Limits, in /readyz
@@ -43,4 +44,10 @@ func (s *server) readyz(w http.ResponseWriter, r *http.Request) {
 		body.Limits = s.limitsState()
 	}
 	s.writeJSON(w, r, http.StatusOK, body)
+}
+
+// version answers the running build's version and commit (contract
+// section 7), the values of the metrics' vonage_build_info.
+func (s *server) version(w http.ResponseWriter, r *http.Request) {
+	s.writeJSON(w, r, http.StatusOK, buildinfo.Get())
 }

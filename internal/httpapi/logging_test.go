@@ -132,8 +132,9 @@ func assertNoCanary(t *testing.T, where, s string) {
 }
 
 // checkLogLines checks that there is exactly one Info line per request,
-// with the documented attributes and a path without query string, and
-// nothing that looks like a header, a form or a body.
+// with the documented attributes (the route's pattern, or a path without
+// query string when no route matched; the API key only when one was
+// claimed), and nothing that looks like a header, a form or a body.
 func checkLogLines(t *testing.T, logs string, requests int) {
 	t.Helper()
 	n := 0
@@ -148,12 +149,23 @@ func checkLogLines(t *testing.T, logs string, requests int) {
 			continue
 		}
 		n++
-		want := []string{"bytes", "duration", "level", "method", "msg", "path", "request_id", "status", "time"}
-		if got := keys(line); !slices.Equal(got, want) {
-			t.Errorf("request line has %v, want %v", got, want)
+		want := []string{"bytes", "client", "duration_ms", "level", "method", "msg", "request_id", "status", "time", "user_agent"}
+		got := slices.DeleteFunc(keys(line), func(k string) bool { return k == "api_key" })
+		if i := slices.IndexFunc(got, func(k string) bool { return k == "route" || k == "path" }); i >= 0 {
+			got = slices.Delete(got, i, i+1)
 		}
-		if line["level"] != "INFO" {
-			t.Errorf("request line at %v", line["level"])
+		if !slices.Equal(got, want) {
+			t.Errorf("request line has %v, want %v besides route or path and api_key", keys(line), want)
+		}
+		if _, ok := line["duration_ms"].(float64); !ok {
+			t.Errorf("duration_ms %v is not a number", line["duration_ms"])
+		}
+		wantLevel := "INFO"
+		if r := line["route"]; r == "/healthz" || r == "/readyz" {
+			wantLevel = "DEBUG" // probes, every few seconds, are noise
+		}
+		if line["level"] != wantLevel {
+			t.Errorf("request line of %v at %v, want %s", line["route"], line["level"], wantLevel)
 		}
 		if p, _ := line["path"].(string); strings.ContainsAny(p, "?") {
 			t.Errorf("logged path %q has a query", p)
@@ -235,8 +247,44 @@ func TestThrottledNeverLogged(t *testing.T) {
 		if n := strings.Count(env.logs, `"msg":"request throttled"`); n != env.throttled {
 			t.Errorf("%d throttle lines, want %d:\n%s", n, env.throttled, env.logs)
 		}
-		if !strings.Contains(env.logs, `"level":"DEBUG"`) || !strings.Contains(env.logs, `"client":"127.0.0.1"`) || !strings.Contains(env.logs, `"limit":"`+env.limit+`"`) {
-			t.Errorf("throttle lines lack level or client:\n%s", env.logs)
+		want := `"level":"WARN","msg":"request throttled","request_id":"`
+		if strings.Count(env.logs, want) != env.throttled || !strings.Contains(env.logs, `"client":"127.0.0.1","api_key":"canary01","limit":"`+env.limit+`"`) {
+			t.Errorf("throttle lines lack level, client, key or limit:\n%s", env.logs)
 		}
+	}
+}
+
+// TestSecurityEventsLogged: a secret created and one revoked are Info
+// lines naming the account, the secret id and the caller; a wrong admin
+// token is a Warn line naming the client and the route. None holds a
+// secret or the token.
+func TestSecurityEventsLogged(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	key, _ := e.newAccount(t, account.NewAccount{APIKey: "canary01", Secret: canary})
+	basic := []string{key, canary}
+	r := e.do(t, request{method: "POST", path: "/accounts/" + key + "/secrets", basic: basic, body: `{"secret":"` + canaryNew + `"}`})
+	var created struct{ ID string }
+	if err := json.Unmarshal(r.body, &created); err != nil || created.ID == "" {
+		t.Fatalf("create: %d %s", r.status, r.body)
+	}
+	e.do(t, request{method: "DELETE", path: "/accounts/" + key + "/secrets/" + created.ID, basic: basic})
+	e.do(t, request{method: "GET", path: "/admin/accounts/" + key, bearer: canaryAdmin + "-wrong-token-padding"})
+
+	logs := e.logs.String()
+	assertNoCanary(t, "logs", logs)
+	for _, want := range []string{
+		`"level":"INFO","msg":"secret created","request_id":"`,
+		`"client":"127.0.0.1","api_key":"canary01","secret_id":"` + created.ID + `","by":"canary01"}`,
+		`"level":"INFO","msg":"secret revoked","request_id":"`,
+		`"level":"WARN","msg":"admin authentication failed","request_id":"`,
+		`"client":"127.0.0.1","route":"/admin/accounts/{api_key}"}`,
+	} {
+		if !strings.Contains(logs, want) {
+			t.Errorf("logs lack %s:\n%s", want, logs)
+		}
+	}
+	if n := strings.Count(logs, `"secret_id":"`+created.ID+`","by":"canary01"}`); n != 2 {
+		t.Errorf("%d lines name the secret created then revoked, want 2", n)
 	}
 }

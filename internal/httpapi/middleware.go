@@ -32,6 +32,8 @@ type requestState struct {
 	// then the root element of the endpoint's (xml.go).
 	xml     bool
 	xmlRoot string
+	route   string // the matched route's path pattern; "" for none
+	apiKey  string // the API key the request claimed, when loggable (loggableKey)
 	// secrets are the credentials this request carried, so that a logged
 	// error quoting one is scrubbed (see redact).
 	secrets []string
@@ -110,27 +112,62 @@ func (w *statusWriter) Write(p []byte) (int, error) {
 // Unwrap lets http.ResponseController reach the underlying writer.
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// logRequests writes one Info line per request. It logs the path without
-// the query string and never a header, form or body: Vonage clients put
-// api_secret in query strings and bodies.
+// logRequests writes one line per request, at Info (health probes at
+// Debug), and tells Config.Metrics of it. The line names the client
+// address, the API key the request claimed (when it has a key's shape),
+// the method, the route's pattern (the path itself, bounded, only when no
+// route matched), the status, the duration in milliseconds, the bytes
+// sent, the request id and the user agent (bounded). Never a query
+// string, a header but the user agent, a form or a body: Vonage clients
+// put api_secret in query strings and bodies.
 func (s *server) logRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w}
 		defer func() {
+			elapsed := time.Since(start)
 			status := sw.status
 			if status == 0 {
 				status = http.StatusOK // the handler wrote nothing
 			}
-			s.log.LogAttrs(r.Context(), slog.LevelInfo, "request",
-				attrMethod(r), attrPath(r),
-				slog.Int("status", status),
-				slog.Duration("duration", time.Since(start)),
-				attrRequestID(stateOf(r).id),
-				slog.Int64("bytes", sw.bytes))
+			st := stateOf(r)
+			if s.metrics != nil {
+				s.metrics.Request(st.route, r.Method, status, elapsed)
+			}
+			level := slog.LevelInfo
+			if st.route == "/healthz" || st.route == "/readyz" {
+				level = slog.LevelDebug
+			}
+			if !s.log.Enabled(r.Context(), level) {
+				return
+			}
+			attrs := make([]slog.Attr, 0, 10)
+			attrs = append(attrs, attrString("client", s.clients.addr(r)))
+			if st.apiKey != "" {
+				attrs = append(attrs, attrString("api_key", st.apiKey))
+			}
+			attrs = append(attrs, attrMethod(r))
+			if st.route != "" {
+				attrs = append(attrs, attrString("route", st.route))
+			} else {
+				attrs = append(attrs, attrPath(r))
+			}
+			attrs = append(attrs, slog.Int("status", status),
+				slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000),
+				slog.Int64("bytes", sw.bytes),
+				attrRequestID(st.id),
+				attrString("user_agent", bounded(r.UserAgent(), maxLoggedUserAgent)))
+			s.log.LogAttrs(r.Context(), level, "request", attrs...)
 		}()
 		next.ServeHTTP(sw, r)
 	})
+}
+
+// RequestObserver is told of every request answered, for metrics: the
+// matched route's path pattern ("" when none matched), the method, the
+// status and the time taken. internal/metrics implements it.
+type RequestObserver interface {
+	Request(route, method string, status int, d time.Duration)
 }
 
 // recoverPanics turns a handler panic into a logged 500 so one bad request
@@ -182,13 +219,20 @@ func attrMethod(r *http.Request) slog.Attr {
 }
 func attrString(key, v string) slog.Attr { return slog.String(key, v) }
 
+// maxLoggedUserAgent bounds the user agent in a log line.
+const maxLoggedUserAgent = 128
+
 // attrPath is the request path only: r.URL.Path never holds the query.
 func attrPath(r *http.Request) slog.Attr {
-	p := r.URL.Path
-	if len(p) > maxLoggedPath {
-		p = p[:maxLoggedPath] + "..."
+	return slog.String("path", bounded(r.URL.Path, maxLoggedPath))
+}
+
+// bounded cuts s to max bytes, marking the cut with "...".
+func bounded(s string, max int) string {
+	if len(s) > max {
+		return s[:max] + "..."
 	}
-	return slog.String("path", p)
+	return s
 }
 
 // limitInFlight answers 503, with Retry-After and in the route's body

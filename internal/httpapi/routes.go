@@ -35,6 +35,18 @@ func (s *server) routes() http.Handler {
 	// The OpenAPI document of the public and the admin API; no authentication.
 	rt.handle(problemFamily, "GET", "/openapi.yaml", s.openAPI)
 
+	// Operations (contract section 7): the build, and the Prometheus
+	// metrics, which need the admin token when one is configured (they
+	// tell how busy the server is and how much money moves).
+	rt.handle(problemFamily, "GET", "/version", s.version)
+	if s.metricsHandler != nil {
+		metrics := rt
+		if s.adminDigest != nil {
+			metrics = rt.guarded(s.requireAdmin)
+		}
+		metrics.ungated().handle(problemFamily, "GET", "/metrics", s.metricsHandler.ServeHTTP)
+	}
+
 	// Administration (contract section 6), only when a token is configured;
 	// otherwise these paths fall through to the 404 below. The bearer check
 	// also guards their 405s: without the token a caller learns nothing of
@@ -141,20 +153,20 @@ func (rt *router) handle(fam family, method, path string, h http.HandlerFunc) {
 	if !rt.free && !rt.stream {
 		handler = rt.s.readBodyFirst(rt.s.limitInFlight(handler))
 	}
-	handler = rt.wrap(fam, rt.guard, handler)
+	handler = rt.wrap(fam, path, rt.guard, handler)
 	rt.mux.Handle(method+" "+path, handler)
 	rt.mux.Handle(method+" "+path+"/{$}", handler)
 }
 
-// wrap marks the request with its route's error body shape, then applies
-// the guard.
-func (rt *router) wrap(fam family, guard func(http.Handler) http.Handler, h http.Handler) http.Handler {
+// wrap marks the request with its route's error body shape and path
+// pattern (for the log and the metrics), then applies the guard.
+func (rt *router) wrap(fam family, route string, guard func(http.Handler) http.Handler, h http.Handler) http.Handler {
 	if guard != nil {
 		h = guard(h)
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		st := stateOf(r)
-		st.family = fam
+		st.family, st.route = fam, route
 		if fam == legacyFamily { // the legacy bodies can be XML (xml.go)
 			w.Header().Add("Vary", "Accept")
 			st.xml = prefersXML(r.Header.Values("Accept"))
@@ -170,14 +182,14 @@ func (rt *router) finish() http.Handler {
 	for _, path := range rt.order {
 		pr := rt.paths[path]
 		allow := strings.Join(pr.methods, ", ")
-		h := rt.wrap(pr.family, pr.guard, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := rt.wrap(pr.family, path, pr.guard, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Allow", allow)
 			rt.s.writeError(w, r, &account.Error{Code: codeMethod, Message: "this resource allows " + allow})
 		}))
 		rt.mux.Handle(path, h)
 		rt.mux.Handle(path+"/{$}", h)
 	}
-	notFound := rt.wrap(problemFamily, nil, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	notFound := rt.wrap(problemFamily, "", nil, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rt.s.writeError(w, r, &account.Error{Code: codeNoRoute, Message: "no such resource"})
 	}))
 	rt.mux.Handle("/", notFound)

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"log/slog"
 	"mime"
 	"net/http"
 	"net/url"
@@ -92,6 +93,9 @@ func (s *server) createSecret(w http.ResponseWriter, r *http.Request) {
 	}
 	pathKey := r.PathValue("api_key")
 	sec, err := s.svc.CreateSecret(r.Context(), caller, pathKey, secret)
+	if err == nil {
+		s.securityEvent(r, slog.LevelInfo, "secret created", attrString("api_key", pathKey), attrString("secret_id", sec.ID), attrString("by", caller.APIKey))
+	}
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -169,10 +173,12 @@ func (s *server) revokeSecret(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if err := s.svc.RevokeSecret(r.Context(), caller, r.PathValue("api_key"), r.PathValue("secret_id")); err != nil {
+	pathKey, id := r.PathValue("api_key"), r.PathValue("secret_id")
+	if err := s.svc.RevokeSecret(r.Context(), caller, pathKey, id); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
+	s.securityEvent(r, slog.LevelInfo, "secret revoked", attrString("api_key", pathKey), attrString("secret_id", id), attrString("by", caller.APIKey))
 	w.WriteHeader(http.StatusNoContent)
 }
 

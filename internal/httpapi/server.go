@@ -59,6 +59,11 @@ type Config struct {
 	// shows it as "limits". Nil (limits counted in this instance) shows
 	// nothing.
 	LimitsState func() string
+	// Metrics is told of every request answered; nil: nobody.
+	Metrics RequestObserver
+	// MetricsHandler serves GET /metrics (behind the admin token when
+	// AdminToken is set); nil: no such route.
+	MetricsHandler http.Handler
 }
 
 // server carries the dependencies the handlers share.
@@ -71,9 +76,11 @@ type server struct {
 	importProgress time.Duration
 	bodyTimeout    time.Duration
 	clients        clientAddrResolver
-	inFlight       chan struct{} // nil: no bound
-	dashboard      http.Handler  // nil: no dashboard
-	limitsState    func() string // nil: no "limits" in /readyz
+	inFlight       chan struct{}   // nil: no bound
+	dashboard      http.Handler    // nil: no dashboard
+	limitsState    func() string   // nil: no "limits" in /readyz
+	metrics        RequestObserver // nil: none
+	metricsHandler http.Handler    // nil: no /metrics
 }
 
 // NewServer returns the HTTP handler serving the whole API: the legacy
@@ -90,7 +97,8 @@ func NewServer(cfg Config) http.Handler {
 	}
 	s := &server{svc: cfg.Service, log: cfg.Logger, maxBody: cfg.MaxBodyBytes,
 		readyTimeout: cfg.ReadyTimeout, importProgress: cfg.ImportProgressTimeout, bodyTimeout: cfg.BodyReadTimeout,
-		dashboard: cfg.Dashboard, limitsState: cfg.LimitsState}
+		dashboard: cfg.Dashboard, limitsState: cfg.LimitsState,
+		metrics: cfg.Metrics, metricsHandler: cfg.MetricsHandler}
 	if s.log == nil {
 		s.log = slog.Default()
 	}

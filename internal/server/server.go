@@ -14,8 +14,10 @@ import (
 	"time"
 
 	"github.com/vonage/vonage-go-sdk/internal/account"
+	"github.com/vonage/vonage-go-sdk/internal/buildinfo"
 	"github.com/vonage/vonage-go-sdk/internal/dashboard"
 	"github.com/vonage/vonage-go-sdk/internal/httpapi"
+	"github.com/vonage/vonage-go-sdk/internal/metrics"
 	"github.com/vonage/vonage-go-sdk/internal/postgres"
 	"github.com/vonage/vonage-go-sdk/internal/redislimit"
 	"github.com/vonage/vonage-go-sdk/internal/sqlite"
@@ -53,10 +55,38 @@ type Server struct {
 // New opens the store cfg.DB names (migrating its schema) and builds the
 // service and the HTTP server over it. A Config that cannot work is
 // refused before anything is opened. The caller must Close the Server.
+// New does not listen (Listen or Start do); `vonage serve` uses Open,
+// which binds first.
 func New(ctx context.Context, cfg Config) (*Server, error) {
 	if err := cfg.Check(); err != nil {
 		return nil, err
 	}
+	return build(ctx, cfg)
+}
+
+// Open is New for a server about to serve: it binds Config.Addr (and
+// Config.TLSAddr) first and only then creates TLS files and opens and
+// migrates the database, so a bad address or a port already taken fails
+// before anything is written to disk.
+func Open(ctx context.Context, cfg Config) (*Server, error) {
+	if err := cfg.Check(); err != nil {
+		return nil, err
+	}
+	b, err := cfg.bind()
+	if err != nil {
+		return nil, err
+	}
+	s, err := build(ctx, cfg)
+	if err != nil {
+		b.close()
+		return nil, err
+	}
+	s.attach(b)
+	return s, nil
+}
+
+// build is New after the Config's check.
+func build(ctx context.Context, cfg Config) (*Server, error) {
 	tlsConf, caFile, err := cfg.tlsConfig(time.Now())
 	if err != nil {
 		return nil, err
@@ -69,7 +99,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	m := metrics.New(buildinfo.Get())
 	opts := []account.Option{
+		account.WithObserver(m),
 		account.WithHashParams(cfg.HashParams),
 		account.WithLogger(log),
 		account.WithAuthLimits(cfg.AuthLimits),
@@ -117,7 +149,10 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 			ClientAddr: httpapi.ClientAddrFunc(cfg.TrustedProxies, cfg.ClientIPHeader),
 			Logger:     log, DBTimeout: cfg.DBTimeout, Clock: cfg.Clock})
 	}
+	m.WatchService(svc.Stats)
 	h := httpapi.NewServer(httpapi.Config{
+		Metrics:               m,
+		MetricsHandler:        m.Handler(),
 		Service:               svc,
 		Logger:                log,
 		AdminToken:            cfg.AdminToken,
@@ -286,33 +321,62 @@ func (s *Server) Listen() error {
 	if s.ln != nil {
 		return errors.New("server: already listening")
 	}
-	ln, err := s.Config.Listen()
+	b, err := s.Config.bind()
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w", s.Config.Addr, err)
+		return err
 	}
-	hooks := []func(net.Conn, http.ConnState){ConnStateOf(ln)}
-	s.URL = "http://" + ln.Addr().String()
-	if s.tlsConf != nil && s.Config.TLSAddr == "" {
-		s.URL = "https://" + ln.Addr().String()
-		s.TLSURL = s.URL
+	s.attach(b)
+	return nil
+}
+
+// bound are the listeners of a Config, bound but not yet served.
+type bound struct {
+	ln, tlsLn   net.Listener // tlsLn: HTTPS beside HTTP (Config.TLSAddr), or nil
+	url, tlsURL string
+}
+
+// bind binds c.Addr, and c.TLSAddr when it serves HTTPS beside HTTP.
+func (c Config) bind() (bound, error) {
+	ln, err := c.Listen()
+	if err != nil {
+		return bound{}, fmt.Errorf("listen on %s: %w", c.Addr, err)
 	}
-	if s.tlsConf != nil && s.Config.TLSAddr != "" {
-		c := s.Config
-		c.Addr = c.TLSAddr
-		tlsLn, err := c.Listen()
+	b := bound{ln: ln, url: "http://" + ln.Addr().String()}
+	switch {
+	case c.TLSEnabled() && c.TLSAddr == "":
+		b.url = "https://" + ln.Addr().String()
+		b.tlsURL = b.url
+	case c.TLSEnabled():
+		tc := c
+		tc.Addr = c.TLSAddr
+		tlsLn, err := tc.Listen()
 		if err != nil {
 			ln.Close()
-			return fmt.Errorf("listen on %s: %w", c.TLSAddr, err)
+			return bound{}, fmt.Errorf("listen on %s: %w", c.TLSAddr, err)
 		}
-		s.tlsLn = tlsLn
-		s.TLSURL = "https://" + tlsLn.Addr().String()
-		hooks = append(hooks, ConnStateOf(tlsLn))
+		b.tlsLn, b.tlsURL = tlsLn, "https://"+tlsLn.Addr().String()
 	}
-	s.ln = ln
+	return b, nil
+}
+
+func (b bound) close() {
+	for _, ln := range []net.Listener{b.ln, b.tlsLn} {
+		if ln != nil {
+			ln.Close()
+		}
+	}
+}
+
+// attach makes b the server's listeners.
+func (s *Server) attach(b bound) {
+	s.ln, s.tlsLn, s.URL, s.TLSURL = b.ln, b.tlsLn, b.url, b.tlsURL
+	hooks := []func(net.Conn, http.ConnState){ConnStateOf(b.ln)}
+	if b.tlsLn != nil {
+		hooks = append(hooks, ConnStateOf(b.tlsLn))
+	}
 	if hook := joinConnState(hooks); hook != nil {
 		s.HTTP.ConnState = hook
 	}
-	return nil
 }
 
 // joinConnState calls every non-nil hook; nil when there is none.

@@ -1,0 +1,203 @@
+package metrics_test
+
+import (
+	"bufio"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"math"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vonage/vonage-go-sdk/internal/account"
+	"github.com/vonage/vonage-go-sdk/internal/buildinfo"
+	"github.com/vonage/vonage-go-sdk/internal/server"
+	"github.com/vonage/vonage-go-sdk/internal/testutil"
+)
+
+const adminToken = "metrics-test-admin-token-5e1f"
+
+// client sends the test's requests to one server.
+type client struct {
+	t    *testing.T
+	base string
+}
+
+// do sends a request and returns its status and body.
+func (c client) do(method, path, body string, header ...string) (int, string) {
+	c.t.Helper()
+	req, err := http.NewRequest(method, c.base+path, strings.NewReader(body))
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		c.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(data)
+}
+
+func (c client) want(status int, method, path, body string, header ...string) string {
+	c.t.Helper()
+	got, data := c.do(method, path, body, header...)
+	if got != status {
+		c.t.Fatalf("%s %s: %d %s, want %d", method, path, got, data, status)
+	}
+	return data
+}
+
+// scrape reads /metrics into a map from series ("name{labels}") to value.
+func (c client) scrape() map[string]float64 {
+	c.t.Helper()
+	text := c.want(200, "GET", "/metrics", "", "Authorization", "Bearer "+adminToken)
+	series := make(map[string]float64)
+	sc := bufio.NewScanner(strings.NewReader(text))
+	for sc.Scan() {
+		line := sc.Text()
+		if line == "" || line[0] == '#' {
+			continue
+		}
+		i := strings.LastIndexByte(line, ' ')
+		v, err := strconv.ParseFloat(line[i+1:], 64)
+		if err != nil {
+			c.t.Fatalf("metrics line %q: %v", line, err)
+		}
+		series[line[:i]] = v
+	}
+	return series
+}
+
+// TestMetricsCountExactly scrapes /metrics around a known sequence of
+// calls and checks that each counter moved by exactly what they did.
+func TestMetricsCountExactly(t *testing.T) {
+	t.Parallel()
+	cfg := server.TestConfig()
+	cfg.AdminToken = adminToken
+	cfg.AuthLimits = account.AuthLimits{PerPair: 2, PerAddr: 100, Window: time.Hour}
+	srv := testutil.StartServer(t, cfg)
+	c := client{t, srv.URL}
+	bearer := []string{"Authorization", "Bearer " + adminToken}
+
+	// Without the admin token, /metrics is refused.
+	if status, _ := c.do("GET", "/metrics", ""); status != http.StatusUnauthorized {
+		t.Fatalf("GET /metrics without the token: %d, want 401", status)
+	}
+	before := c.scrape()
+
+	const key, secret = "metrics01", "Metrics1Secret"
+	c.want(201, "POST", "/admin/accounts", `{"api_key":"`+key+`","secret":"`+secret+`"}`, bearer...)
+	balance := "/account/get-balance?" + url.Values{"api_key": {key}, "api_secret": {secret}}.Encode()
+	for range 3 { // a verification by hash, then two from the cache
+		c.want(200, "GET", balance, "")
+	}
+	c.want(201, "POST", "/admin/accounts/"+key+"/credits", `{"amount":"10.50"}`, bearer...)
+	c.want(201, "POST", "/admin/accounts/"+key+"/charges", `{"amount":"2.25"}`, bearer...)
+	c.want(402, "POST", "/admin/accounts/"+key+"/charges", `{"amount":"1000"}`, bearer...)
+	basic := []string{"Authorization", "Basic " + base64.StdEncoding.EncodeToString([]byte(key+":"+secret))}
+	var created struct{ ID string }
+	if err := json.Unmarshal([]byte(c.want(201, "POST", "/accounts/"+key+"/secrets", `{"secret":"Second1Secret"}`, basic...)), &created); err != nil {
+		t.Fatal(err)
+	}
+	c.want(204, "DELETE", "/accounts/"+key+"/secrets/"+created.ID, "", basic...)
+	c.want(404, "GET", "/nowhere/"+key, "")
+	wrong := "/account/get-balance?" + url.Values{"api_key": {key}, "api_secret": {"Wrong1Secret"}}.Encode()
+	c.want(401, "GET", wrong, "")
+	c.want(401, "GET", wrong, "")
+	c.want(429, "GET", wrong, "") // past PerPair
+
+	after := c.scrape()
+	delta := func(series string) float64 { return after[series] - before[series] }
+	for series, want := range map[string]float64{
+		`vonage_http_requests_total{method="GET",route="/account/get-balance",status="200"}`:                       3,
+		`vonage_http_requests_total{method="GET",route="/account/get-balance",status="401"}`:                       2,
+		`vonage_http_requests_total{method="GET",route="/account/get-balance",status="429"}`:                       1,
+		`vonage_http_requests_total{method="POST",route="/admin/accounts/{api_key}/charges",status="402"}`:         1,
+		`vonage_http_requests_total{method="DELETE",route="/accounts/{api_key}/secrets/{secret_id}",status="204"}`: 1,
+		`vonage_http_requests_total{method="GET",route="unmatched",status="404"}`:                                  1,
+		`vonage_http_requests_total{method="GET",route="/metrics",status="200"}`:                                   1, // the first scrape
+		`vonage_http_request_duration_seconds_count{method="GET",route="/account/get-balance"}`:                    6,
+		`vonage_auth_total{outcome="ok"}`:                          5,
+		`vonage_auth_total{outcome="wrong_secret"}`:                2,
+		`vonage_auth_total{outcome="limited_failures"}`:            1,
+		`vonage_verify_cache_lookups_total{result="hit"}`:          4,
+		`vonage_verify_cache_lookups_total{result="miss"}`:         3,
+		`vonage_hash_wait_seconds_count`:                           5, // account, first login, new secret, two wrong
+		`vonage_money_moved_eur_total{kind="credit"}`:              10.5,
+		`vonage_money_moved_eur_total{kind="charge"}`:              2.25,
+		`vonage_money_movements_total{kind="credit"}`:              1,
+		`vonage_money_movements_total{kind="charge"}`:              1,
+		`vonage_money_refusals_total{kind="charge"}`:               1,
+		`vonage_secrets_total{event="created"}`:                    2,
+		`vonage_secrets_total{event="revoked"}`:                    1,
+		`vonage_db_call_duration_seconds_count{op="Credit"}`:       1,
+		`vonage_db_call_duration_seconds_count{op="Charge"}`:       2,
+		`vonage_db_call_duration_seconds_count{op="RevokeSecret"}`: 1,
+	} {
+		if got := delta(series); math.Abs(got-want) > 1e-9 {
+			t.Errorf("%s moved by %v, want %v", series, got, want)
+		}
+	}
+	for series := range after {
+		if strings.HasPrefix(series, "vonage_db_call_errors_total") {
+			t.Errorf("a database error was counted: %s", series)
+		}
+		if strings.Contains(series, "/nowhere") || strings.Contains(series, "metrics01") {
+			t.Errorf("a raw path or key is a label: %s", series)
+		}
+	}
+	if after["vonage_verify_cache_entries"] != 1 || after["vonage_hash_queue_waiting"] != 0 {
+		t.Errorf("cache entries %v, hash queue %v; want 1 and 0", after["vonage_verify_cache_entries"], after["vonage_hash_queue_waiting"])
+	}
+
+	// Build info and GET /version tell the same build.
+	var v buildinfo.Info
+	if err := json.Unmarshal([]byte(c.want(200, "GET", "/version", "")), &v); err != nil {
+		t.Fatal(err)
+	}
+	if v != buildinfo.Get() {
+		t.Errorf("GET /version = %+v, want %+v", v, buildinfo.Get())
+	}
+	found := false
+	for series, val := range after {
+		if strings.HasPrefix(series, "vonage_build_info{") && val == 1 &&
+			strings.Contains(series, `version="`+v.Version+`"`) && strings.Contains(series, `commit="`+v.Commit+`"`) {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("no vonage_build_info for %+v", v)
+	}
+}
+
+// TestMetricsOpenWithoutAdminToken: with no admin token configured,
+// /metrics needs none, and each server counts alone (a registry each).
+func TestMetricsOpenWithoutAdminToken(t *testing.T) {
+	t.Parallel()
+	a := client{t, testutil.StartServer(t, server.TestConfig()).URL}
+	b := client{t, testutil.StartServer(t, server.TestConfig()).URL}
+	for range 3 {
+		a.want(200, "GET", "/healthz", "")
+	}
+	b.want(200, "GET", "/healthz", "")
+	for _, tc := range []struct {
+		c    client
+		want string
+	}{{a, "3"}, {b, "1"}} {
+		text := tc.c.want(200, "GET", "/metrics", "")
+		if !strings.Contains(text, `vonage_http_requests_total{method="GET",route="/healthz",status="200"} `+tc.want+"\n") {
+			t.Errorf("want %s health checks counted:\n%s", tc.want, text)
+		}
+	}
+}
