@@ -34,7 +34,7 @@ var flagOfField = map[string]string{
 	"BodyReadTimeout": "body-read-timeout", "MaxConnectionsPerAddr": "max-connections-per-addr",
 	"IdleTimeoutNearCap": "idle-timeout-near-cap",
 	"TLSCertFile":        "tls-cert", "TLSKeyFile": "tls-key", "TLSSelfSigned": "tls-self-signed", "TLSAddr": "tls-addr", "TLSDir": "tls-dir",
-	"DBTimeout": "db-timeout", "VerifyCacheSize": "verify-cache-size", "HashConcurrency.MaxWait": "hash-wait",
+	"DBTimeout": "db-timeout", "VerifyCacheSize": "verify-cache-size", "HashConcurrency.MaxWait": "hash-wait", "DataKeyFile": "data-key-file",
 }
 
 // envName is the environment variable of a flag: --max-in-flight is
@@ -55,6 +55,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		logFmt:          "text",
 	}
 	cfg.AdminToken = getenv("VONAGE_ADMIN_TOKEN")
+	cfg.DataKey = getenv("VONAGE_DATA_KEY")
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
@@ -96,6 +97,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	fs.StringVar(&cfg.TLSAddr, "tls-addr", cfg.TLSAddr, "serve HTTPS on this address and plain HTTP on --addr; empty serves HTTPS on --addr")
 	fs.StringVar(&cfg.TLSDir, "tls-dir", cfg.TLSDir, "directory of the --tls-self-signed files; default beside a SQLite file, else the working directory")
 	fs.IntVar(&cfg.VerifyCacheSize, "verify-cache-size", cfg.VerifyCacheSize, "successful verifications remembered (about 210 bytes each); 0 turns the cache off")
+	fs.StringVar(&cfg.DataKeyFile, "data-key-file", cfg.DataKeyFile, "file holding the data key that encrypts signature secrets (32 bytes, standard base64); or VONAGE_DATA_KEY itself")
 
 	// Every flag is also its environment variable, read first through the
 	// flag's own parser, so a bad value is refused the same way whichever

@@ -14,8 +14,17 @@ import (
 // KeyNotFound is the ENOTFOUND of an API key that names no account,
 // worded as the real service words it (single quotes, as every id).
 func KeyNotFound(apiKey string) error {
-	return Errorf(ENOTFOUND, "API key '%s' not found", quotable(apiKey))
+	return Errorf(ENOTFOUND, "API key %s not found", Quoted(apiKey))
 }
+
+// SecretNotFound is the ESECRETNOTFOUND for the secret id a caller named,
+// in the real service's words.
+func SecretNotFound(id string) error { return secretNotFound(id) }
+
+// Quoted is how every message quotes an id or a key: in single quotes, as
+// the real service does ("ID 'x' could not be found"), made safe to repeat
+// (see quotable).
+func Quoted(s string) string { return "'" + quotable(s) + "'" }
 
 // OrKeyNotFound returns err, or KeyNotFound(apiKey) when err says that a
 // lookup of that account found no row.

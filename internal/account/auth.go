@@ -36,11 +36,20 @@ var errUnauthorized = Errorf(EUNAUTHORIZED, "%s", MsgBadCredentials)
 // max-calls-per-second gets ERATELIMIT. Every ERATELIMIT is a *LimitError
 // saying how long to wait.
 func (s *Service) Authenticate(ctx context.Context, apiKey, secret, clientAddr string) (Account, error) {
+	return s.authenticateWith(apiKey, clientAddr, func(at attempt) (Account, error) {
+		return s.verify(ctx, apiKey, secret, at)
+	})
+}
+
+// authenticateWith runs verify, one way of checking a request's
+// credentials, within the failure limits of apiKey from clientAddr, and
+// then applies the account's call rate.
+func (s *Service) authenticateWith(apiKey, clientAddr string, verify func(attempt) (Account, error)) (Account, error) {
 	at, err := s.fails.admit(apiKey, clientAddr)
 	if err != nil {
 		return Account{}, err
 	}
-	acct, err := s.verify(ctx, apiKey, secret, at)
+	acct, err := verify(at)
 	s.fails.record(at, outcomeOf(err))
 	if err != nil {
 		return Account{}, err

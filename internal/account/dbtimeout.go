@@ -118,6 +118,26 @@ func (s deadlineStore) RevokeSecret(ctx context.Context, apiKey, id string) erro
 	return bounded0(ctx, s.d, func(ctx context.Context) error { return s.inner.RevokeSecret(ctx, apiKey, id) })
 }
 
+func (s deadlineStore) ReplaceSecret(ctx context.Context, oldID string, sec Secret) error {
+	return bounded0(ctx, s.d, func(ctx context.Context) error { return s.inner.ReplaceSecret(ctx, oldID, sec) })
+}
+
+func (s deadlineStore) SetSignature(ctx context.Context, apiKey string, sig *Signature) error {
+	return bounded0(ctx, s.d, func(ctx context.Context) error { return s.inner.SetSignature(ctx, apiKey, sig) })
+}
+
+func (s deadlineStore) Signature(ctx context.Context, apiKey string) (Signature, bool, error) {
+	type found struct {
+		sig Signature
+		ok  bool
+	}
+	r, err := bounded(ctx, s.d, func(ctx context.Context) (found, error) {
+		sig, ok, err := s.inner.Signature(ctx, apiKey)
+		return found{sig, ok}, err
+	})
+	return r.sig, r.ok, err
+}
+
 func (s deadlineStore) UpdateAccount(ctx context.Context, apiKey string, upd AccountUpdate) (Account, error) {
 	return bounded(ctx, s.d, func(ctx context.Context) (Account, error) { return s.inner.UpdateAccount(ctx, apiKey, upd) })
 }

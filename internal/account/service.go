@@ -32,6 +32,9 @@ type Service struct {
 	dummyOnce  sync.Once
 	dummy      encodedHash
 	pepperWarn sync.Once
+
+	dataKey  *DataKey  // seals signature secrets; nil: none can be set
+	sealWarn sync.Once // a signature that does not open is logged once
 }
 
 // DefaultVerifyCacheSize is the number of successful verifications a
@@ -91,6 +94,11 @@ func WithHashConcurrency(c HashConcurrency) Option { return func(s *Service) { s
 // peppered hash on a server without the pepper); slog.Default() otherwise.
 func WithLogger(l *slog.Logger) Option { return func(s *Service) { s.log = l } }
 
+// WithDataKey sets the key that seals accounts' signature secrets at rest
+// (VONAGE_DATA_KEY). Without it, setting a signature is refused, and
+// signatures stored before cannot be checked.
+func WithDataKey(k *DataKey) Option { return func(s *Service) { s.dataKey = k } }
+
 // NewService returns a Service over store.
 func NewService(store Store, opts ...Option) *Service {
 	s := &Service{
@@ -146,7 +154,7 @@ func (s *Service) resolveKey(ctx context.Context, caller Account, pathKey string
 	if pathKey == caller.APIKey {
 		return nil
 	}
-	notFound := Errorf(ENOTFOUND, "API key '%s' not found", quotable(pathKey))
+	notFound := Errorf(ENOTFOUND, "API key %s not found", Quoted(pathKey))
 	if pathKey == "" || len(pathKey) > 64 {
 		return notFound
 	}
@@ -194,7 +202,7 @@ func (s *Service) GetSecret(ctx context.Context, caller Account, pathKey, id str
 
 // secretNotFound words the error as the real service does.
 func secretNotFound(id string) *Error {
-	return Errorf(ESECRETNOTFOUND, "ID '%s' could not be found", quotable(id))
+	return Errorf(ESECRETNOTFOUND, "ID %s could not be found", Quoted(id))
 }
 
 // quotable makes a caller-supplied path value safe to repeat in a message:

@@ -72,6 +72,23 @@ type Store interface {
 	// such secret; ELASTSECRET if it is the account's only one.
 	RevokeSecret(ctx context.Context, apiKey, id string) error
 
+	// ReplaceSecret replaces the account's secret oldID with s (a new id,
+	// s.APIKey the account) in one database transaction: the number of
+	// secrets does not change, and oldID stops existing, so a cached
+	// verification of the old secret fails its next AccountWithSecret.
+	// ESECRETNOTFOUND if the account (or the key) has no secret oldID.
+	ReplaceSecret(ctx context.Context, oldID string, s Secret) error
+
+	// SetSignature stores the account's signature secret, sealed, and its
+	// method, replacing any before; nil removes them. ENOTFOUND for an
+	// unknown key.
+	SetSignature(ctx context.Context, apiKey string, sig *Signature) error
+
+	// Signature returns the account's sealed signature secret and method;
+	// found is false, with no error, when the account has none or does not
+	// exist.
+	Signature(ctx context.Context, apiKey string) (sig Signature, found bool, err error)
+
 	// UpdateAccount changes auto-reload and limits (already validated) and
 	// returns the account as it is afterwards.
 	UpdateAccount(ctx context.Context, apiKey string, upd AccountUpdate) (Account, error)

@@ -76,8 +76,19 @@ func (c *Client) Account(ctx context.Context, apiKey string) (Account, error) {
 // /admin/accounts/{api_key}) and returns the account as it is then.
 func (c *Client) UpdateAccount(ctx context.Context, apiKey string, upd AccountUpdate) (Account, error) {
 	var out Account
-	_, err := c.call(ctx, call{method: http.MethodPatch, path: accountPath(apiKey), body: upd, want: http.StatusOK, out: &out})
+	k := call{method: http.MethodPatch, path: accountPath(apiKey), body: upd, want: http.StatusOK, out: &out}
+	if upd.Signature != nil {
+		k.secrets = []string{upd.Signature.Secret}
+	}
+	_, err := c.call(ctx, k)
 	return out, err
+}
+
+// SetSignature sets the secret and method an account's signed requests
+// are checked with, or removes them (sig nil), and returns the account as
+// it is then. The server refuses it (400) when it has no data key.
+func (c *Client) SetSignature(ctx context.Context, apiKey string, sig *SignatureSecret) (Account, error) {
+	return c.UpdateAccount(ctx, apiKey, AccountUpdate{Signature: sig, SignatureOff: sig == nil})
 }
 
 // Credit adds money to an account (POST /admin/accounts/{api_key}/credits).

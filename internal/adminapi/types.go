@@ -20,6 +20,22 @@ type Account struct {
 	Settings      Settings    `json:"settings"`
 	Secrets       []SecretID  `json:"secrets"`
 	CreatedAt     string      `json:"created_at"`
+	// Signature is the method of the account's signature secret for
+	// signed requests; null when it has none. The secret is never shown.
+	Signature *SignatureInfo `json:"signature"`
+}
+
+// SignatureInfo is what the admin API shows of an account's signature.
+type SignatureInfo struct {
+	Method string `json:"method"` // md5hash, md5, sha1, sha256 or sha512
+}
+
+// SignatureSecret sets an account's signature secret and method
+// ("signature" in PATCH /admin/accounts/{api_key}). The server keeps the
+// secret only encrypted and never shows it again.
+type SignatureSecret struct {
+	Secret string `json:"secret"`
+	Method string `json:"method"`
 }
 
 // AutoReload is an account's auto-reload: when a charge takes the balance
@@ -78,11 +94,13 @@ type CreatedAccount struct {
 }
 
 // AccountUpdate is the body of PATCH /admin/accounts/{api_key}: what is not
-// set is left alone.
+// set is left alone. Every member is checked before anything changes.
 type AccountUpdate struct {
-	AutoReload    *AutoReload  // turn auto-reload on, or change it
-	AutoReloadOff bool         // turn auto-reload off ("auto_reload": null); not with AutoReload
-	Limits        *LimitsPatch // the limits to change
+	AutoReload    *AutoReload      // turn auto-reload on, or change it
+	AutoReloadOff bool             // turn auto-reload off ("auto_reload": null); not with AutoReload
+	Limits        *LimitsPatch     // the limits to change
+	Signature     *SignatureSecret // set the signature secret and method
+	SignatureOff  bool             // remove the signature ("signature": null); not with Signature
 }
 
 // MarshalJSON writes only the members to change, with auto_reload null to
@@ -97,6 +115,12 @@ func (u AccountUpdate) MarshalJSON() ([]byte, error) {
 	}
 	if u.Limits != nil {
 		body["limits"] = u.Limits
+	}
+	switch {
+	case u.Signature != nil:
+		body["signature"] = u.Signature
+	case u.SignatureOff:
+		body["signature"] = nil
 	}
 	return json.Marshal(body)
 }

@@ -80,7 +80,16 @@ func (s *server) showAccount(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	s.writeJSON(w, r, http.StatusOK, newAdminAccount(acct, secrets))
+	method, err := s.svc.SignatureMethod(r.Context(), acct.APIKey)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	body := newAdminAccount(acct, secrets)
+	if method != "" {
+		body.Signature = &adminapi.SignatureInfo{Method: method}
+	}
+	s.writeJSON(w, r, http.StatusOK, body)
 }
 
 // readNewAccount reads the body of POST /admin/accounts. Errors are
@@ -220,4 +229,40 @@ func readLimits(raw json.RawMessage) (*limitsPatch, error) {
 
 func isNull(raw json.RawMessage) bool {
 	return string(bytes.TrimSpace(raw)) == "null"
+}
+
+// signatureMember is the "signature" member of a PATCH: a secret and
+// method to set, or null to remove them.
+type signatureMember struct {
+	secret, method string
+	remove         bool
+}
+
+// readSignature reads {"secret":"…","method":"…"} or null.
+func readSignature(st *requestState, raw json.RawMessage) (*signatureMember, error) {
+	if isNull(raw) {
+		return &signatureMember{remove: true}, nil
+	}
+	obj, err := readJSONObject(raw)
+	if err != nil || unknownMember(obj, "secret", "method") {
+		return nil, badRequest("signature", `must be null or an object {"secret":"...","method":"md5hash"}`)
+	}
+	var m signatureMember
+	for _, f := range []struct {
+		key string
+		dst *string
+	}{{"secret", &m.secret}, {"method", &m.method}} {
+		v, present, err := jsonString(obj, f.key, "signature."+f.key)
+		if f.key == "secret" {
+			st.noteSecret(v)
+		}
+		if err != nil {
+			return nil, err
+		}
+		if !present {
+			return nil, badRequest("signature."+f.key, "is required")
+		}
+		*f.dst = v
+	}
+	return &m, nil
 }

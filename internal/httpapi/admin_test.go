@@ -43,6 +43,7 @@ func TestAdminCreateAndShow(t *testing.T) {
 		"settings":    map[string]any{"mo-callback-url": "", "dr-callback-url": ""},
 		"secrets":     []any{map[string]any{"id": id, "created_at": clockStamp}},
 		"created_at":  clockStamp,
+		"signature":   nil,
 	}
 	if !equalJSON(acct, want) || !uuidRE.MatchString(id) {
 		t.Errorf("account %v\nwant %v", acct, want)

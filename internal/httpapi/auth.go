@@ -19,13 +19,27 @@ import (
 func (s *server) authenticate(r *http.Request, key, secret string) (account.Account, error) {
 	client := s.clients.addr(r)
 	acct, err := s.svc.Authenticate(r.Context(), key, secret, client)
+	s.logThrottled(r, client, err)
+	return acct, err
+}
+
+// authenticateSigned is authenticate for a signed request: its key and all
+// its parameters (sig and timestamp among them).
+func (s *server) authenticateSigned(r *http.Request, key string, params []account.Param) (account.Account, error) {
+	client := s.clients.addr(r)
+	acct, err := s.svc.AuthenticateSigned(r.Context(), key, params, client)
+	s.logThrottled(r, client, err)
+	return acct, err
+}
+
+// logThrottled logs a limiter's refusal of client's credentials.
+func (s *server) logThrottled(r *http.Request, client string, err error) {
 	var le *account.LimitError
 	if errors.As(err, &le) {
 		s.log.LogAttrs(r.Context(), slog.LevelDebug, "request throttled",
 			attrRequestID(stateOf(r).id), attrString("client", client),
 			attrString("limit", le.Reason), slog.Duration("retry_after", le.After))
 	}
-	return acct, err
 }
 
 // requireAdmin lets a request through only with Authorization: Bearer and
@@ -51,9 +65,7 @@ func (s *server) requireAdmin(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		case errors.As(err, &le):
-			s.log.LogAttrs(r.Context(), slog.LevelDebug, "request throttled",
-				attrRequestID(stateOf(r).id), attrString("client", client),
-				attrString("limit", le.Reason), slog.Duration("retry_after", le.After))
+			s.logThrottled(r, client, err)
 		default:
 			s.log.LogAttrs(r.Context(), slog.LevelWarn, "admin authentication failed",
 				attrRequestID(stateOf(r).id), attrString("client", client))

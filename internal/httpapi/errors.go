@@ -117,7 +117,7 @@ func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		if label == "" {
 			label = detail
 		}
-		s.writeJSON(w, r, kind.status, legacyError{Code: strconv.Itoa(kind.status), Label: label})
+		s.writeLegacy(w, r, kind.status, legacyError{Code: strconv.Itoa(kind.status), Label: label})
 		return
 	}
 	p := problem{Type: problemPrefix + kind.typ, Title: kind.title, Detail: detail, Instance: st.id}
@@ -155,7 +155,12 @@ func (s *server) internalError(w http.ResponseWriter, r *http.Request, err error
 func writeInternal(w http.ResponseWriter, st *requestState) {
 	kind := errorTable[account.EINTERNAL]
 	if st.family == legacyFamily {
-		body := `{"error-code":"500","error-code-label":"internal error (request id ` + st.id + `)"}` + "\n"
+		label := "internal error (request id " + st.id + ")"
+		if st.xml {
+			writeXML(w, kind.status, st.xmlRootOrDefault(), legacyError{Code: "500", Label: label}.xmlFields())
+			return
+		}
+		body := `{"error-code":"500","error-code-label":"` + label + `"}` + "\n"
 		writeRaw(w, kind.status, []byte(body))
 		return
 	}

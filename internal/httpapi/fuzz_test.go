@@ -220,8 +220,11 @@ func FuzzAdminBodies(f *testing.F) {
 				moneyReadsBack(t, na.AutoReload.Amount)
 			}
 		}
-		if upd, limits, err := readAccountUpdate(req()); !checkErr("patch", err) {
-			allowed(members(), "auto_reload", "limits")
+		if upd, limits, sig, err := readAccountUpdate(req()); !checkErr("patch", err) {
+			allowed(members(), "auto_reload", "limits", "signature")
+			if (sig != nil) != (members()["signature"] != nil) {
+				t.Fatalf("signature present %v, read %v", members()["signature"] != nil, sig != nil)
+			}
 			if upd.SetAutoReload != (members()["auto_reload"] != nil) {
 				t.Fatalf("auto_reload present %v, SetAutoReload %v", members()["auto_reload"] != nil, upd.SetAutoReload)
 			}

@@ -24,12 +24,28 @@ import (
 // The value is written from Money.Fixed, never through a float, so the JSON
 // number carries exactly the stored amount: {"value":10.17127500,...}.
 func (s *server) getBalance(w http.ResponseWriter, r *http.Request) {
-	acct, ok := s.legacyAuth(w, r)
+	stateOf(r).xmlRoot = xmlRootBalance
+	caller, ok := s.legacyAuth(w, r)
 	if !ok {
 		return
 	}
-	body := `{"value":` + acct.Balance.Fixed() + `,"autoReload":` + strconv.FormatBool(acct.AutoReload != nil) + "}\n"
-	writeRaw(w, http.StatusOK, []byte(body))
+	acct := caller.acct
+	s.writeLegacy(w, r, http.StatusOK, balanceBody{value: acct.Balance.Fixed(), autoReload: acct.AutoReload != nil})
+}
+
+// balanceBody is E1's answer; value is the balance's exact decimal text.
+type balanceBody struct {
+	value      string
+	autoReload bool
+}
+
+// MarshalJSON writes value as a JSON number, digit for digit.
+func (b balanceBody) MarshalJSON() ([]byte, error) {
+	return []byte(`{"value":` + b.value + `,"autoReload":` + strconv.FormatBool(b.autoReload) + "}"), nil
+}
+
+func (b balanceBody) xmlFields() []xmlField {
+	return []xmlField{{"value", b.value}, {"autoReload", strconv.FormatBool(b.autoReload)}}
 }
 
 // topUp implements E2, "Top Up Account Balance":
@@ -39,24 +55,40 @@ func (s *server) getBalance(w http.ResponseWriter, r *http.Request) {
 // the credentials in a Basic header (contract section 1): a shipped .NET
 // SDK sends top-up that way.
 func (s *server) topUp(w http.ResponseWriter, r *http.Request) {
-	acct, ok := s.legacyAuth(w, r)
+	caller, ok := s.legacyAuth(w, r)
 	if !ok {
 		return
 	}
 	trx, _ := formValue(r, "trx")
-	if _, err := s.svc.TopUp(r.Context(), acct, trx); err != nil {
+	if _, err := s.svc.TopUp(r.Context(), caller.acct, trx); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	s.writeJSON(w, r, http.StatusOK, legacyError{Code: "200", Label: "success"})
+	s.writeLegacy(w, r, http.StatusOK, legacyError{Code: "200", Label: "success"})
 }
 
 // settingsBody is E3's answer: the callback URLs (empty when unset) and the
-// account's limits.
+// account's limits; APISecret only when newSecret replaced the secret, the
+// one time it is shown, as the legacy API did.
 type settingsBody struct {
 	MoCallbackURL string `json:"mo-callback-url"`
 	DrCallbackURL string `json:"dr-callback-url"`
 	limitsBody
+	APISecret string `json:"api-secret,omitempty"`
+}
+
+func (b settingsBody) xmlFields() []xmlField {
+	f := []xmlField{
+		{"mo-callback-url", b.MoCallbackURL},
+		{"dr-callback-url", b.DrCallbackURL},
+		{"max-outbound-request", strconv.Itoa(b.MaxOutboundRequest)},
+		{"max-inbound-request", strconv.Itoa(b.MaxInboundRequest)},
+		{"max-calls-per-second", strconv.Itoa(b.MaxCallsPerSecond)},
+	}
+	if b.APISecret != "" {
+		f = append(f, xmlField{"api-secret", b.APISecret})
+	}
+	return f
 }
 
 // limitsBody holds the per-account limits, under the settings' key names.
@@ -74,9 +106,13 @@ func newLimitsBody(l account.Limits) limitsBody {
 // https://developer.vonage.com/en/api/account#changeAccountSettings
 //
 // An absent field leaves the setting alone, a present but empty one clears
-// it, and a request with neither field is a read.
+// it, and a request with neither field is a read. newSecret replaces the
+// secret the request was authenticated with (account.Service.ChangeSettings:
+// every field is checked before anything changes).
 func (s *server) changeSettings(w http.ResponseWriter, r *http.Request) {
-	acct, ok := s.legacyAuth(w, r)
+	st := stateOf(r)
+	st.xmlRoot = xmlRootSettings
+	caller, ok := s.legacyAuth(w, r)
 	if !ok {
 		return
 	}
@@ -84,16 +120,29 @@ func (s *server) changeSettings(w http.ResponseWriter, r *http.Request) {
 		MoCallbackURL: formPointer(r, account.FieldMoCallbackURL, "moCallbackUrl"),
 		DrCallbackURL: formPointer(r, account.FieldDrCallbackURL, "drCallbackUrl"),
 	}
-	acct, err := s.svc.UpdateSettings(r.Context(), acct, upd)
+	newSecret := formPointer(r, account.FieldNewSecret)
+	acct, err := s.svc.ChangeSettings(r.Context(), caller.acct, caller.secret, upd, newSecret)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	s.writeJSON(w, r, http.StatusOK, settingsBody{
+	body := settingsBody{
 		MoCallbackURL: acct.Settings.MoCallbackURL,
 		DrCallbackURL: acct.Settings.DrCallbackURL,
 		limitsBody:    newLimitsBody(acct.Limits),
-	})
+	}
+	if newSecret != nil {
+		body.APISecret = *newSecret
+		w.Header().Set("Cache-Control", "no-store") // the body holds a secret
+	}
+	s.writeLegacy(w, r, http.StatusOK, body)
+}
+
+// legacyCaller is the account an E1–E3 request authenticated as, and the
+// secret it sent ("" for a signed request).
+type legacyCaller struct {
+	acct   account.Account
+	secret string
 }
 
 // legacyAuth authenticates an E1–E3 request and answers the failure itself
@@ -102,24 +151,47 @@ func (s *server) changeSettings(w http.ResponseWriter, r *http.Request) {
 // Credentials come from an Authorization: Basic header when the request has
 // an Authorization header at all (a malformed one is a 401, not a reason to
 // look elsewhere), otherwise from the api_key and api_secret parameters of
-// the query string or form body. Real clients use all three.
-func (s *server) legacyAuth(w http.ResponseWriter, r *http.Request) (account.Account, bool) {
+// the query string or form body. Real clients use all three. Without an
+// Authorization header, a request with a sig parameter is a signed request
+// (contract section 1): api_key, timestamp and sig, every parameter signed.
+func (s *server) legacyAuth(w http.ResponseWriter, r *http.Request) (legacyCaller, bool) {
 	if err := s.parseLegacyForm(r); err != nil {
 		s.writeError(w, r, err)
-		return account.Account{}, false
+		return legacyCaller{}, false
+	}
+	if _, signed := r.Form["sig"]; signed && r.Header.Get("Authorization") == "" {
+		key, _ := formValue(r, "api_key")
+		acct, err := s.authenticateSigned(r, key, formParams(r))
+		if err != nil {
+			s.writeError(w, r, err)
+			return legacyCaller{}, false
+		}
+		return legacyCaller{acct: acct}, true
 	}
 	key, secret, ok := legacyCredentials(r)
 	stateOf(r).noteSecret(secret)
 	if !ok {
 		s.writeError(w, r, account.Errorf(account.EUNAUTHORIZED, "authentication failed"))
-		return account.Account{}, false
+		return legacyCaller{}, false
 	}
 	acct, err := s.authenticate(r, key, secret)
 	if err != nil {
 		s.writeError(w, r, err)
-		return account.Account{}, false
+		return legacyCaller{}, false
 	}
-	return acct, true
+	return legacyCaller{acct: acct, secret: secret}, true
+}
+
+// formParams returns every parameter of the parsed query string and form
+// body, each value as its own Param.
+func formParams(r *http.Request) []account.Param {
+	var ps []account.Param
+	for name, values := range r.Form {
+		for _, v := range values {
+			ps = append(ps, account.Param{Name: name, Value: v})
+		}
+	}
+	return ps
 }
 
 // legacyCredentials returns the key and secret of an E1–E3 request whose
@@ -136,13 +208,15 @@ func legacyCredentials(r *http.Request) (key, secret string, ok bool) {
 }
 
 // parseLegacyForm parses the query string and form body. Every api_secret
-// seen is noted for log redaction, even when parsing fails half-way. The
+// and newSecret seen is noted for log redaction, even when parsing fails half-way. The
 // parser's own error text quotes the input, so it is never passed on.
 func (s *server) parseLegacyForm(r *http.Request) error {
 	err := r.ParseForm()
 	st := stateOf(r)
-	for _, v := range r.Form["api_secret"] {
-		st.noteSecret(v)
+	for _, name := range []string{"api_secret", account.FieldNewSecret} {
+		for _, v := range r.Form[name] {
+			st.noteSecret(v)
+		}
 	}
 	if err == nil {
 		return nil

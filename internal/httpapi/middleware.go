@@ -28,6 +28,10 @@ const (
 type requestState struct {
 	id     string // X-Request-Id, also the problem "instance"
 	family family // set by the matched route
+	// xml is set on E1–E3 when the client prefers XML answers; xmlRoot is
+	// then the root element of the endpoint's (xml.go).
+	xml     bool
+	xmlRoot string
 	// secrets are the credentials this request carried, so that a logged
 	// error quoting one is scrubbed (see redact).
 	secrets []string

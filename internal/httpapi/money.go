@@ -198,10 +198,18 @@ func positiveInt(s string) (int64, bool) {
 // GET shows it.
 func (s *server) updateAccount(w http.ResponseWriter, r *http.Request) {
 	key := r.PathValue("api_key")
-	upd, limits, err := readAccountUpdate(r)
+	upd, limits, sigm, err := readAccountUpdate(r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
+	}
+	// The signature is checked and sealed before anything is written.
+	var sig *account.Signature
+	if sigm != nil && !sigm.remove {
+		if sig, err = s.svc.PrepareSignature(key, sigm.secret, sigm.method); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
 	}
 	if limits != nil {
 		// Limits not named keep their values. Two PATCHes racing on
@@ -218,35 +226,47 @@ func (s *server) updateAccount(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	if sigm != nil {
+		if err := s.svc.SetSignature(r.Context(), key, sig); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+	}
 	s.showAccount(w, r)
 }
 
 // readAccountUpdate reads a PATCH body; the limits come back apart, to be
 // applied over the account's current ones.
-func readAccountUpdate(r *http.Request) (account.AccountUpdate, *limitsPatch, error) {
+func readAccountUpdate(r *http.Request) (account.AccountUpdate, *limitsPatch, *signatureMember, error) {
 	var upd account.AccountUpdate
 	obj, err := readBodyObject(r)
 	if err != nil {
-		return upd, nil, err
+		return upd, nil, nil, err
 	}
-	if unknownMember(obj, "auto_reload", "limits") {
-		return upd, nil, badRequest("body", "has an unknown member; allowed: auto_reload, limits")
+	var sig *signatureMember
+	if raw, ok := obj["signature"]; ok {
+		if sig, err = readSignature(stateOf(r), raw); err != nil {
+			return upd, nil, nil, err
+		}
+	}
+	if unknownMember(obj, "auto_reload", "limits", "signature") {
+		return upd, nil, nil, badRequest("body", "has an unknown member; allowed: auto_reload, limits, signature")
 	}
 	if raw, ok := obj["auto_reload"]; ok {
 		upd.SetAutoReload = true
 		if upd.AutoReload, err = readAutoReload(raw); err != nil {
-			return upd, nil, err
+			return upd, nil, nil, err
 		}
 	}
 	raw, ok := obj["limits"]
 	if !ok {
-		return upd, nil, nil
+		return upd, nil, sig, nil
 	}
 	if isNull(raw) {
-		return upd, nil, badRequest("limits", "must be an object; leave it out to keep the limits")
+		return upd, nil, nil, badRequest("limits", "must be an object; leave it out to keep the limits")
 	}
 	limits, err := readLimits(raw)
-	return upd, limits, err
+	return upd, limits, sig, err
 }
 
 // verifyLedger implements GET /admin/ledger/verify: it checks that every

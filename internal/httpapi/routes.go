@@ -134,7 +134,12 @@ func (rt *router) wrap(fam family, guard func(http.Handler) http.Handler, h http
 		h = guard(h)
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		stateOf(r).family = fam
+		st := stateOf(r)
+		st.family = fam
+		if fam == legacyFamily { // the legacy bodies can be XML (xml.go)
+			w.Header().Add("Vary", "Accept")
+			st.xml = prefersXML(r.Header.Values("Accept"))
+		}
 		h.ServeHTTP(w, r)
 	})
 }

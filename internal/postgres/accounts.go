@@ -53,14 +53,14 @@ func (s *Store) CreateAccount(ctx context.Context, acct account.Account, first a
 		return account.Invalid("balance", "must not be negative")
 	}
 	if first.APIKey != "" && first.APIKey != acct.APIKey {
-		return fmt.Errorf("postgres: create account: first secret belongs to %q, not %q", first.APIKey, acct.APIKey)
+		return fmt.Errorf("postgres: create account: first secret belongs to %s, not %s", account.Quoted(first.APIKey), account.Quoted(acct.APIKey))
 	}
 	var threshold, amount *int64
 	if ar := acct.AutoReload; ar != nil {
 		t, a := int64(ar.Threshold), int64(ar.Amount)
 		threshold, amount = &t, &a
 	}
-	primaryUnknown := account.Errorf(account.ENOTFOUND, "primary API key %q not found", acct.PrimaryAPIKey)
+	primaryUnknown := account.Errorf(account.ENOTFOUND, "primary API key %s not found", account.Quoted(acct.PrimaryAPIKey))
 	return s.write(ctx, "create account", func(tx dbTx) error {
 		// Checked first, as internal/sqlite does, so that a taken key under
 		// an unknown primary is ENOTFOUND there and here. Accounts are never
@@ -84,7 +84,7 @@ func (s *Store) CreateAccount(ctx context.Context, acct account.Account, first a
 			acct.Settings.MoCallbackURL, acct.Settings.DrCallbackURL, acct.CreatedAt)
 		switch {
 		case violates(err, codeUniqueViolation, "accounts_pkey"):
-			return account.Errorf(account.ECONFLICT, "API key %q already exists", acct.APIKey)
+			return account.Errorf(account.ECONFLICT, "API key %s already exists", account.Quoted(acct.APIKey))
 		case violates(err, codeForeignKeyViolation, "accounts_primary_fkey"):
 			return primaryUnknown
 		case err != nil:

@@ -76,7 +76,7 @@ func (s *Store) ImportAccounts(ctx context.Context, recs []account.ImportRecord)
 				acct := recs[i].Account
 				switch {
 				case state == "unknown":
-					errs[i] = account.Errorf(account.ENOTFOUND, "primary API key %q not found", acct.PrimaryAPIKey)
+					errs[i] = account.Errorf(account.ENOTFOUND, "primary API key %s not found", account.Quoted(acct.PrimaryAPIKey))
 				case state == "sub":
 					errs[i] = account.Invalid("primary_api_key", "names a subaccount; subaccounts cannot have subaccounts")
 				case !inserted[i]:
@@ -157,5 +157,5 @@ func runBatch(ctx context.Context, tx pgx.Tx, b *pgx.Batch, each func(j int, row
 // tells it from a taken secret id, so the HTTP layer can count the record
 // as skipped rather than failed.
 func keyTaken(apiKey string) error {
-	return &account.Error{Code: account.ECONFLICT, Field: "api_key", Message: fmt.Sprintf("API key %q already exists", apiKey)}
+	return &account.Error{Code: account.ECONFLICT, Field: "api_key", Message: fmt.Sprintf("API key %s already exists", account.Quoted(apiKey))}
 }

@@ -78,7 +78,7 @@ func (s *Store) AddSecret(ctx context.Context, sec account.Secret) error {
 		sec.ID, sec.APIKey, sec.Hash, sec.CreatedAt)
 	switch {
 	case violates(err, codeUniqueViolation, "secrets_slot_key"):
-		return account.Errorf(account.ESECRETLIMIT, "account %q already has the maximum of %d secrets", sec.APIKey, account.MaxSecrets)
+		return account.Errorf(account.ESECRETLIMIT, "account %s already has the maximum of %d secrets", account.Quoted(sec.APIKey), account.MaxSecrets)
 	case violates(err, codeUniqueViolation, "secrets_pkey"):
 		return account.Errorf(account.ECONFLICT, "secret id already exists")
 	case err != nil:
@@ -117,5 +117,5 @@ func (s *Store) RevokeSecret(ctx context.Context, apiKey, id string) error {
 }
 
 func secretNotFound(id string) error {
-	return account.Errorf(account.ESECRETNOTFOUND, "ID %q could not be found", id)
+	return account.SecretNotFound(id)
 }

@@ -105,6 +105,14 @@ type Config struct {
 	HashConcurrency account.HashConcurrency
 	VerifyCacheSize int
 
+	// DataKey seals accounts' signature secrets at rest (AES-256-GCM):
+	// 32 random bytes in standard base64, as `openssl rand -base64 32`
+	// prints (VONAGE_DATA_KEY, environment only); or DataKeyFile, a file
+	// holding that text (--data-key-file). Not both. Without either,
+	// setting a signature through the admin API is refused.
+	DataKey     string
+	DataKeyFile string
+
 	// PostgreSQL pool size (0: pgxpool's default, max(4, CPUs)),
 	// statement_timeout and lock_timeout (0: none).
 	PGMaxConns         int

@@ -5,9 +5,11 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"time"
 
@@ -71,6 +73,14 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		account.WithVerifyCacheSize(cfg.VerifyCacheSize),
 		account.WithPepper(cfg.Pepper),
 		account.WithDBTimeout(cfg.DBTimeout),
+	}
+	if key, _ := cfg.dataKey(); key != nil { // Check refused a bad one
+		dk, err := account.NewDataKey(key)
+		if err != nil {
+			store.Close()
+			return nil, err
+		}
+		opts = append(opts, account.WithDataKey(dk))
 	}
 	if cfg.Clock != nil {
 		opts = append(opts, account.WithClock(cfg.Clock))
@@ -145,7 +155,41 @@ func (c Config) Check() error {
 			return &ConfigError{Field: rule.field, Problem: rule.problem}
 		}
 	}
-	return nil
+	_, err := c.dataKey()
+	return err
+}
+
+// maxDataKeyFile bounds the read of Config.DataKeyFile: the key is 44
+// characters of base64.
+const maxDataKeyFile = 4 << 10
+
+// dataKey returns the data key Config.DataKey or Config.DataKeyFile holds,
+// nil when neither is set, or a *ConfigError that never quotes the key.
+func (c Config) dataKey() ([]byte, error) {
+	text, field, what := c.DataKey, "DataKey", "(VONAGE_DATA_KEY)"
+	switch {
+	case c.DataKey != "" && c.DataKeyFile != "":
+		return nil, &ConfigError{Field: "DataKeyFile", Problem: "cannot be combined with VONAGE_DATA_KEY"}
+	case c.DataKeyFile != "":
+		field, what = "DataKeyFile", "(the data key file)"
+		f, err := os.Open(c.DataKeyFile)
+		if err != nil {
+			return nil, &ConfigError{Field: field, Problem: "cannot be read: " + err.Error()}
+		}
+		defer f.Close()
+		data, err := io.ReadAll(io.LimitReader(f, maxDataKeyFile))
+		if err != nil {
+			return nil, &ConfigError{Field: field, Problem: "cannot be read: " + err.Error()}
+		}
+		text = string(data)
+	case c.DataKey == "":
+		return nil, nil
+	}
+	key, err := account.ParseDataKey(text)
+	if err != nil {
+		return nil, &ConfigError{Field: field, Problem: what + " " + err.Error()}
+	}
+	return key, nil
 }
 
 // MinAdminTokenLen is the shortest admin token accepted (contract section

@@ -48,7 +48,7 @@ func (s *Store) CreateAccount(ctx context.Context, acct account.Account, first a
 		return account.Invalid("balance", "must not be negative")
 	}
 	if first.APIKey != "" && first.APIKey != acct.APIKey {
-		return fmt.Errorf("sqlite: create account: first secret belongs to %q, not %q", first.APIKey, acct.APIKey)
+		return fmt.Errorf("sqlite: create account: first secret belongs to %s, not %s", account.Quoted(first.APIKey), account.Quoted(acct.APIKey))
 	}
 	var threshold, amount sql.NullInt64
 	if ar := acct.AutoReload; ar != nil {
@@ -62,7 +62,7 @@ func (s *Store) CreateAccount(ctx context.Context, acct account.Account, first a
 				return err
 			}
 			if !ok {
-				return account.Errorf(account.ENOTFOUND, "primary API key %q not found", acct.PrimaryAPIKey)
+				return account.Errorf(account.ENOTFOUND, "primary API key %s not found", account.Quoted(acct.PrimaryAPIKey))
 			}
 		}
 		// The balance starts at zero; the opening credit below sets it, so
@@ -73,7 +73,7 @@ func (s *Store) CreateAccount(ctx context.Context, acct account.Account, first a
 			acct.Limits.MaxOutboundRequest, acct.Limits.MaxInboundRequest, acct.Limits.MaxCallsPerSecond,
 			acct.Settings.MoCallbackURL, acct.Settings.DrCallbackURL, toDB(acct.CreatedAt))
 		if isUnique(err) {
-			return account.Errorf(account.ECONFLICT, "API key %q already exists", acct.APIKey)
+			return account.Errorf(account.ECONFLICT, "API key %s already exists", account.Quoted(acct.APIKey))
 		}
 		if err != nil {
 			return err

@@ -90,7 +90,7 @@ func (ins *importStmts) one(ctx context.Context, rec account.ImportRecord) (refu
 		var isPrimary bool
 		err := ins.primary.QueryRowContext(ctx, acct.PrimaryAPIKey).Scan(&isPrimary)
 		if errors.Is(err, sql.ErrNoRows) {
-			return account.Errorf(account.ENOTFOUND, "primary API key %q not found", acct.PrimaryAPIKey), nil
+			return account.Errorf(account.ENOTFOUND, "primary API key %s not found", account.Quoted(acct.PrimaryAPIKey)), nil
 		}
 		if err != nil {
 			return nil, err
@@ -143,5 +143,5 @@ func (ins *importStmts) one(ctx context.Context, rec account.ImportRecord) (refu
 // tells it from a taken secret id, so the HTTP layer can count the record
 // as skipped rather than failed.
 func keyTaken(apiKey string) error {
-	return &account.Error{Code: account.ECONFLICT, Field: "api_key", Message: fmt.Sprintf("API key %q already exists", apiKey)}
+	return &account.Error{Code: account.ECONFLICT, Field: "api_key", Message: fmt.Sprintf("API key %s already exists", account.Quoted(apiKey))}
 }

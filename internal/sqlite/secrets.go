@@ -74,7 +74,7 @@ func (s *Store) AddSecret(ctx context.Context, sec account.Secret) error {
 			if dup {
 				return account.Errorf(account.ECONFLICT, "secret id already exists")
 			}
-			return account.Errorf(account.ESECRETLIMIT, "account %q already has the maximum of %d secrets", sec.APIKey, account.MaxSecrets)
+			return account.Errorf(account.ESECRETLIMIT, "account %s already has the maximum of %d secrets", account.Quoted(sec.APIKey), account.MaxSecrets)
 		}
 		return err
 	})
@@ -96,7 +96,7 @@ func (s *Store) RevokeSecret(ctx context.Context, apiKey, id string) error {
 			return err
 		}
 		if n == 0 {
-			return account.Errorf(account.ESECRETNOTFOUND, "ID %q could not be found", id)
+			return account.SecretNotFound(id)
 		}
 		return nil
 	})

@@ -36,6 +36,8 @@ func Run(t *testing.T, open Opener) {
 		{"idempotency", idempotencyTests},
 		{"ledger", ledgerTests},
 		{"import", importTests},
+		{"replace", replaceTests},
+		{"signatures", signatureTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
