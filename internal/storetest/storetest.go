@@ -38,6 +38,7 @@ func Run(t *testing.T, open Opener) {
 		{"import", importTests},
 		{"replace", replaceTests},
 		{"signatures", signatureTests},
+		{"webhooks", webhookTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
