@@ -70,9 +70,10 @@ type Delivery struct {
 	Attempts      []Attempt // oldest first; filled by Webhooks only
 
 	// Set by ClaimWebhooks: the claim this instance holds (a fencing
-	// number: a later claim of the same delivery makes it stale) and the
-	// account's max-inbound-request.
+	// number: a later claim of the same delivery makes it stale), the
+	// attempts made before it, and the account's max-inbound-request.
 	Claim        int64
+	Tries        int
 	MaxPerSecond int
 }
 
@@ -108,7 +109,7 @@ type WebhookStore interface {
 	// ClaimWebhooks claims up to limit pending deliveries due at now
 	// whose previous claim's lease has run out (or that have none), the
 	// oldest due first (returned in no particular order), for lease: each
-	// comes back with a fresh Claim and MaxPerSecond; Attempts is not
+	// comes back with a fresh Claim, Tries and MaxPerSecond; Attempts is not
 	// filled.
 	ClaimWebhooks(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]Delivery, error)
 

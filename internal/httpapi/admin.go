@@ -89,6 +89,10 @@ func (s *server) showAccount(w http.ResponseWriter, r *http.Request) {
 	if method != "" {
 		body.Signature = &adminapi.SignatureInfo{Method: method}
 	}
+	if body.WebhookMethod, err = s.svc.WebhookMethod(r.Context(), acct.APIKey); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	s.writeJSON(w, r, http.StatusOK, body)
 }
 

@@ -87,20 +87,21 @@ func (s *Store) ClaimWebhooks(ctx context.Context, now time.Time, lease time.Dur
 			WHERE state = 'pending' AND next_attempt_at <= $2 AND (lease_until IS NULL OR lease_until <= $2)
 			ORDER BY next_attempt_at, id LIMIT $3 FOR UPDATE SKIP LOCKED) due, accounts a
 		WHERE w.id = due.id AND a.api_key = w.api_key
-		RETURNING `+deliveryColumns+`, w.claim, a.max_inbound_request`, now.Add(lease), now, limit)
+		RETURNING `+deliveryColumns+`, w.claim,
+			(SELECT count(*) FROM webhook_attempts t WHERE t.delivery_id = w.id), a.max_inbound_request`, now.Add(lease), now, limit)
 	if err != nil {
 		return nil, wrap("claim webhooks", err)
 	}
 	var ds []account.Delivery
 	for rows.Next() {
 		var d account.Delivery
-		var claim int64
+		var claim, tries int64
 		var maxPerSecond int
-		if d, err = scanDelivery(rows, &claim, &maxPerSecond); err != nil {
+		if d, err = scanDelivery(rows, &claim, &tries, &maxPerSecond); err != nil {
 			rows.Close()
 			return nil, wrap("claim webhooks", err)
 		}
-		d.Claim, d.MaxPerSecond = claim, maxPerSecond
+		d.Claim, d.Tries, d.MaxPerSecond = claim, int(tries), maxPerSecond
 		ds = append(ds, d)
 	}
 	return ds, wrap("claim webhooks", rows.Err())

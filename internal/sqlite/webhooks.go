@@ -72,13 +72,23 @@ func (s *Store) EnqueueWebhooks(ctx context.Context, ds []account.Delivery) ([]i
 
 // ClaimWebhooks claims due deliveries for lease.
 func (s *Store) ClaimWebhooks(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]account.Delivery, error) {
+	// Workers poll often: a read on the read pool answers "nothing due"
+	// without taking the one writer.
+	var due int
+	err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM webhook_deliveries
+		WHERE state = 'pending' AND next_attempt_at <= ?1 AND (lease_until IS NULL OR lease_until <= ?1) LIMIT 1)`,
+		toDB(now)).Scan(&due)
+	if err != nil || due == 0 {
+		return nil, wrap("claim webhooks", err)
+	}
 	var ds []account.Delivery
-	err := s.write(ctx, "claim webhooks", func(tx dbTx) error {
+	err = s.write(ctx, "claim webhooks", func(tx dbTx) error {
 		rows, err := tx.QueryContext(ctx, `UPDATE webhook_deliveries SET claim = claim + 1, lease_until = ?1
 			WHERE id IN (SELECT id FROM webhook_deliveries
 				WHERE state = 'pending' AND next_attempt_at <= ?2 AND (lease_until IS NULL OR lease_until <= ?2)
 				ORDER BY next_attempt_at, id LIMIT ?3)
 			RETURNING id, api_key, kind, message_id, url, method, params, state, created_at, next_attempt_at, claim,
+				(SELECT count(*) FROM webhook_attempts t WHERE t.delivery_id = webhook_deliveries.id),
 				(SELECT max_inbound_request FROM accounts a WHERE a.api_key = webhook_deliveries.api_key)`,
 			toDB(now.Add(lease)), toDB(now), limit)
 		if err != nil {
@@ -95,10 +105,10 @@ func (s *Store) ClaimWebhooks(ctx context.Context, now time.Time, lease time.Dur
 }
 
 // claimCols holds the claim's extra columns while scanning.
-type claimCols struct{ claim, maxPerSecond int64 }
+type claimCols struct{ claim, tries, maxPerSecond int64 }
 
-// scanDelivery reads a delivery row; with extra, its claim and the
-// account's max-inbound-request follow.
+// scanDelivery reads a delivery row; with extra, its claim, its tries
+// and the account's max-inbound-request follow.
 func scanDelivery(row *sql.Rows, extra *claimCols) (account.Delivery, error) {
 	var (
 		d       account.Delivery
@@ -108,7 +118,7 @@ func scanDelivery(row *sql.Rows, extra *claimCols) (account.Delivery, error) {
 	)
 	dst := []any{&d.ID, &d.APIKey, &d.Kind, &d.MessageID, &d.URL, &d.Method, &params, &d.State, &created, &next}
 	if extra != nil {
-		dst = append(dst, &extra.claim, &extra.maxPerSecond)
+		dst = append(dst, &extra.claim, &extra.tries, &extra.maxPerSecond)
 	}
 	if err := row.Scan(dst...); err != nil {
 		return d, err
@@ -118,7 +128,7 @@ func scanDelivery(row *sql.Rows, extra *claimCols) (account.Delivery, error) {
 		d.NextAttemptAt = fromDB(next.Int64)
 	}
 	if extra != nil {
-		d.Claim, d.MaxPerSecond = extra.claim, int(extra.maxPerSecond)
+		d.Claim, d.Tries, d.MaxPerSecond = extra.claim, int(extra.tries), int(extra.maxPerSecond)
 	}
 	var err error
 	d.Params, err = account.DecodeParams(params)

@@ -116,7 +116,7 @@ func testWebhookEnqueueClaimFinish(t *testing.T, s account.Store) {
 		t.Fatalf("claimed before the retry was due")
 	}
 	got = claim(t, s, at(20), 10)
-	if len(got) != 1 || got[0].Claim <= d.Claim {
+	if len(got) != 1 || got[0].Claim <= d.Claim || got[0].Tries != 1 || d.Tries != 0 {
 		t.Fatalf("retry claim: %+v", got)
 	}
 	ok := account.Attempt{At: at(21), Duration: time.Millisecond, StatusCode: 204}
