@@ -146,7 +146,7 @@ func New(q Queue, signer Signer, cfg Config) *Worker {
 	return &Worker{
 		q: q, signer: signer, cfg: cfg,
 		hc:    newHTTPClient(cfg.Timeout),
-		pace:  pacer{next: map[string]time.Time{}},
+		pace:  pacer{next: map[string]time.Time{}, started: map[string]time.Time{}},
 		slots: make(chan struct{}, cfg.Concurrency),
 	}
 }
@@ -221,6 +221,9 @@ func (w *Worker) pass(ctx context.Context) (int, error) {
 			}
 			w.slots <- struct{}{}
 			defer func() { <-w.slots }()
+			// The slot was reserved by time; waits for a free request can
+			// bunch the starts, so they are spaced again as they start.
+			w.pace.space(d.APIKey, d.MaxPerSecond, w.cfg.Now)
 			w.deliver(d)
 		}()
 	}
@@ -295,8 +298,9 @@ func Backoff(base, limit time.Duration, n int, jitter float64) time.Duration {
 // delivery starts 1/rate after the one before at the earliest (a GCRA
 // with no burst), counted on this instance.
 type pacer struct {
-	mu   sync.Mutex
-	next map[string]time.Time
+	mu      sync.Mutex
+	next    map[string]time.Time // the next free reserved slot
+	started map[string]time.Time // the latest start, taken by space
 }
 
 // reserve returns when a delivery of apiKey may start and takes that slot,
@@ -322,11 +326,33 @@ func (p *pacer) reserve(apiKey string, rate int, now time.Time, horizon time.Dur
 	return start, true
 }
 
-// prune forgets accounts whose next slot has passed.
+// space waits until 1/rate after the account's latest start, and makes
+// now its latest start.
+func (p *pacer) space(apiKey string, rate int, now func() time.Time) {
+	if rate <= 0 {
+		return
+	}
+	p.mu.Lock()
+	t := now()
+	start := p.started[apiKey].Add(time.Second / time.Duration(rate))
+	if start.Before(t) {
+		start = t
+	}
+	p.started[apiKey] = start
+	p.mu.Unlock()
+	time.Sleep(start.Sub(t))
+}
+
+// prune forgets accounts whose slots have passed.
 func (p *pacer) prune(now time.Time) {
 	for k, t := range p.next {
 		if t.Before(now) {
 			delete(p.next, k)
+		}
+	}
+	for k, t := range p.started {
+		if t.Before(now.Add(-time.Second)) {
+			delete(p.started, k)
 		}
 	}
 }
