@@ -28,6 +28,8 @@ func newAdminAccount(acct account.Account, secrets []account.Secret) adminapi.Ac
 		Settings:      adminapi.Settings{MoCallbackURL: acct.Settings.MoCallbackURL, DrCallbackURL: acct.Settings.DrCallbackURL},
 		Secrets:       make([]adminapi.SecretID, 0, len(secrets)),
 		CreatedAt:     timestamp(acct.CreatedAt),
+		// a new account's; showAccount reads the stored one
+		WebhookMethod: account.DefaultWebhookMethod,
 	}
 	if ar := acct.AutoReload; ar != nil {
 		body.AutoReload = &adminapi.AutoReload{Threshold: ar.Threshold.String(), Amount: ar.Amount.String()}
