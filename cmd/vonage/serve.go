@@ -36,6 +36,7 @@ var flagOfField = map[string]string{
 	"BodyReadTimeout": "body-read-timeout", "MaxConnectionsPerAddr": "max-connections-per-addr",
 	"IdleTimeoutNearCap": "idle-timeout-near-cap",
 	"TLSCertFile":        "tls-cert", "TLSKeyFile": "tls-key", "TLSSelfSigned": "tls-self-signed", "TLSAddr": "tls-addr", "TLSDir": "tls-dir",
+	"WebhookRetryBase": "webhook-retry-base", "WebhookRetryWindow": "webhook-retry-window",
 	"DBTimeout": "db-timeout", "VerifyCacheSize": "verify-cache-size", "HashConcurrency.MaxWait": "hash-wait", "DataKeyFile": "data-key-file",
 	"LimitsURL": "limits-url",
 }
@@ -96,6 +97,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	fs.IntVar(&cfg.MaxConnectionsPerAddr, "max-connections-per-addr", cfg.MaxConnectionsPerAddr, "open connections from one address (IPv6: one /64) at once, more are closed; 0 means no limit")
 	fs.DurationVar(&cfg.IdleTimeoutNearCap, "idle-timeout-near-cap", cfg.IdleTimeoutNearCap, "idle timeout of keep-alive connections once 3/4 of --max-connections are open; 0 keeps the usual 2m")
 	fs.DurationVar(&cfg.BodyReadTimeout, "body-read-timeout", cfg.BodyReadTimeout, "time to receive a request body, read before the request takes a slot (not the bulk import's)")
+	fs.DurationVar(&cfg.WebhookRetryBase, "webhook-retry-base", cfg.WebhookRetryBase, "wait before a failed callback delivery's first retry; doubles with each failure, with jitter")
+	fs.DurationVar(&cfg.WebhookRetryWindow, "webhook-retry-window", cfg.WebhookRetryWindow, "how long a callback delivery is retried before it is marked failed")
 	fs.DurationVar(&cfg.DBTimeout, "db-timeout", cfg.DBTimeout, "how long a database call may take before the request is answered 503")
 	fs.StringVar(&cfg.TLSCertFile, "tls-cert", cfg.TLSCertFile, "PEM certificate (chain) file: serve HTTPS, with --tls-key")
 	fs.StringVar(&cfg.TLSKeyFile, "tls-key", cfg.TLSKeyFile, "PEM private key file of --tls-cert")

@@ -135,6 +135,9 @@ type Store interface {
 	// and returns how many it removed.
 	PruneIdempotencyKeys(ctx context.Context, cutoff time.Time) (int, error)
 
+	// The queue of callback deliveries (webhook.go).
+	WebhookStore
+
 	// Ping reports whether the database answers.
 	Ping(ctx context.Context) error
 

@@ -23,6 +23,8 @@ type Account struct {
 	// Signature is the method of the account's signature secret for
 	// signed requests; null when it has none. The secret is never shown.
 	Signature *SignatureInfo `json:"signature"`
+	// WebhookMethod is how callbacks are sent: GET, POST or POST-JSON.
+	WebhookMethod string `json:"webhook_method,omitempty"`
 }
 
 // SignatureInfo is what the admin API shows of an account's signature.
@@ -101,6 +103,7 @@ type AccountUpdate struct {
 	Limits        *LimitsPatch     // the limits to change
 	Signature     *SignatureSecret // set the signature secret and method
 	SignatureOff  bool             // remove the signature ("signature": null); not with Signature
+	WebhookMethod string           // GET, POST or POST-JSON; empty leaves it alone
 }
 
 // MarshalJSON writes only the members to change, with auto_reload null to
@@ -121,6 +124,9 @@ func (u AccountUpdate) MarshalJSON() ([]byte, error) {
 		body["signature"] = u.Signature
 	case u.SignatureOff:
 		body["signature"] = nil
+	}
+	if u.WebhookMethod != "" {
+		body["webhook_method"] = u.WebhookMethod
 	}
 	return json.Marshal(body)
 }

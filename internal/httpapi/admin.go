@@ -28,6 +28,8 @@ func newAdminAccount(acct account.Account, secrets []account.Secret) adminapi.Ac
 		Settings:      adminapi.Settings{MoCallbackURL: acct.Settings.MoCallbackURL, DrCallbackURL: acct.Settings.DrCallbackURL},
 		Secrets:       make([]adminapi.SecretID, 0, len(secrets)),
 		CreatedAt:     timestamp(acct.CreatedAt),
+		// a new account's; showAccount reads the stored one
+		WebhookMethod: account.DefaultWebhookMethod,
 	}
 	if ar := acct.AutoReload; ar != nil {
 		body.AutoReload = &adminapi.AutoReload{Threshold: ar.Threshold.String(), Amount: ar.Amount.String()}
@@ -88,6 +90,10 @@ func (s *server) showAccount(w http.ResponseWriter, r *http.Request) {
 	body := newAdminAccount(acct, secrets)
 	if method != "" {
 		body.Signature = &adminapi.SignatureInfo{Method: method}
+	}
+	if body.WebhookMethod, err = s.svc.WebhookMethod(r.Context(), acct.APIKey); err != nil {
+		s.writeError(w, r, err)
+		return
 	}
 	s.writeJSON(w, r, http.StatusOK, body)
 }

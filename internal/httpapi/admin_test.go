@@ -36,14 +36,15 @@ func TestAdminCreateAndShow(t *testing.T) {
 	first, _ := secrets[0].(map[string]any)
 	id, _ := first["id"].(string)
 	want := map[string]any{
-		"api_key":     "primary42",
-		"balance":     "10.50",
-		"auto_reload": map[string]any{"threshold": "5.00", "amount": "20.00"},
-		"limits":      map[string]any{"max-outbound-request": 10, "max-inbound-request": 20, "max-calls-per-second": 5},
-		"settings":    map[string]any{"mo-callback-url": "", "dr-callback-url": ""},
-		"secrets":     []any{map[string]any{"id": id, "created_at": clockStamp}},
-		"created_at":  clockStamp,
-		"signature":   nil,
+		"api_key":        "primary42",
+		"balance":        "10.50",
+		"auto_reload":    map[string]any{"threshold": "5.00", "amount": "20.00"},
+		"limits":         map[string]any{"max-outbound-request": 10, "max-inbound-request": 20, "max-calls-per-second": 5},
+		"settings":       map[string]any{"mo-callback-url": "", "dr-callback-url": ""},
+		"secrets":        []any{map[string]any{"id": id, "created_at": clockStamp}},
+		"created_at":     clockStamp,
+		"signature":      nil,
+		"webhook_method": "POST-JSON",
 	}
 	if !equalJSON(acct, want) || !uuidRE.MatchString(id) {
 		t.Errorf("account %v\nwant %v", acct, want)

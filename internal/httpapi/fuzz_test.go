@@ -220,8 +220,11 @@ func FuzzAdminBodies(f *testing.F) {
 				moneyReadsBack(t, na.AutoReload.Amount)
 			}
 		}
-		if upd, limits, sig, err := readAccountUpdate(req()); !checkErr("patch", err) {
-			allowed(members(), "auto_reload", "limits", "signature")
+		if upd, limits, sig, method, err := readAccountUpdate(req()); !checkErr("patch", err) {
+			allowed(members(), "auto_reload", "limits", "signature", "webhook_method")
+			if (method != "") != (members()["webhook_method"] != nil) {
+				t.Fatalf("webhook_method present %v, read %q", members()["webhook_method"] != nil, method)
+			}
 			if (sig != nil) != (members()["signature"] != nil) {
 				t.Fatalf("signature present %v, read %v", members()["signature"] != nil, sig != nil)
 			}

@@ -192,13 +192,14 @@ func positiveInt(s string) (int64, bool) {
 }
 
 // updateAccount implements PATCH /admin/accounts/{api_key}:
-// {"auto_reload": null | {"threshold":"5.00","amount":"20.00"}, "limits": {...}}.
+// {"auto_reload": null | {"threshold":"5.00","amount":"20.00"}, "limits": {...},
+// "signature": ..., "webhook_method": "GET" | "POST" | "POST-JSON"}.
 // An absent member is left alone; auto_reload null turns auto-reload off;
 // limits names only the limits to change. The answer is the account, as
 // GET shows it.
 func (s *server) updateAccount(w http.ResponseWriter, r *http.Request) {
 	key := r.PathValue("api_key")
-	upd, limits, sigm, err := readAccountUpdate(r)
+	upd, limits, sigm, method, err := readAccountUpdate(r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -232,41 +233,55 @@ func (s *server) updateAccount(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	if method != "" {
+		if err := s.svc.SetWebhookMethod(r.Context(), key, method); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+	}
 	s.showAccount(w, r)
 }
 
 // readAccountUpdate reads a PATCH body; the limits come back apart, to be
-// applied over the account's current ones.
-func readAccountUpdate(r *http.Request) (account.AccountUpdate, *limitsPatch, *signatureMember, error) {
-	var upd account.AccountUpdate
+// applied over the account's current ones, and so do the signature and
+// the webhook method ("" when absent), which are stored apart.
+func readAccountUpdate(r *http.Request) (upd account.AccountUpdate, limits *limitsPatch, sig *signatureMember, method string, err error) {
 	obj, err := readBodyObject(r)
 	if err != nil {
-		return upd, nil, nil, err
+		return upd, nil, nil, "", err
 	}
-	var sig *signatureMember
 	if raw, ok := obj["signature"]; ok {
 		if sig, err = readSignature(stateOf(r), raw); err != nil {
-			return upd, nil, nil, err
+			return upd, nil, nil, "", err
 		}
 	}
-	if unknownMember(obj, "auto_reload", "limits", "signature") {
-		return upd, nil, nil, badRequest("body", "has an unknown member; allowed: auto_reload, limits, signature")
+	if unknownMember(obj, "auto_reload", "limits", "signature", account.FieldWebhookMethod) {
+		return upd, nil, nil, "", badRequest("body", "has an unknown member; allowed: auto_reload, limits, signature, webhook_method")
+	}
+	if v, present, err := jsonString(obj, account.FieldWebhookMethod, account.FieldWebhookMethod); err != nil || present {
+		if err == nil {
+			err = account.ValidateWebhookMethod(v)
+		}
+		if err != nil {
+			return upd, nil, nil, "", err
+		}
+		method = v
 	}
 	if raw, ok := obj["auto_reload"]; ok {
 		upd.SetAutoReload = true
 		if upd.AutoReload, err = readAutoReload(raw); err != nil {
-			return upd, nil, nil, err
+			return upd, nil, nil, "", err
 		}
 	}
 	raw, ok := obj["limits"]
 	if !ok {
-		return upd, nil, sig, nil
+		return upd, nil, sig, method, nil
 	}
 	if isNull(raw) {
-		return upd, nil, nil, badRequest("limits", "must be an object; leave it out to keep the limits")
+		return upd, nil, nil, "", badRequest("limits", "must be an object; leave it out to keep the limits")
 	}
-	limits, err := readLimits(raw)
-	return upd, limits, sig, err
+	limits, err = readLimits(raw)
+	return upd, limits, sig, method, err
 }
 
 // verifyLedger implements GET /admin/ledger/verify: it checks that every

@@ -61,6 +61,9 @@ func (s *server) routes() http.Handler {
 		admin.handle(problemFamily, "POST", "/admin/accounts/{api_key}/charges", s.addCharge)
 		admin.handle(problemFamily, "GET", "/admin/accounts/{api_key}/transactions", s.listTransactions)
 		admin.handle(problemFamily, "POST", "/admin/accounts/{api_key}/reset-secret", s.resetSecret)
+		admin.handle(problemFamily, "POST", "/admin/accounts/{api_key}/inbound-sms", s.triggerInboundSMS)
+		admin.handle(problemFamily, "POST", "/admin/accounts/{api_key}/delivery-receipts", s.triggerDeliveryReceipt)
+		admin.handle(problemFamily, "GET", "/admin/accounts/{api_key}/webhooks", s.listWebhooks)
 		// JSON lines, streamed (see import.go): its body is not read first,
 		// and it takes a slot per batch written, not while lines arrive.
 		admin.streaming().handle(problemFamily, "POST", "/admin/import", s.importAccounts)

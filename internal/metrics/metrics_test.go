@@ -7,9 +7,11 @@ import (
 	"io"
 	"math"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -199,5 +201,68 @@ func TestMetricsOpenWithoutAdminToken(t *testing.T) {
 		if !strings.Contains(text, `vonage_http_requests_total{method="GET",route="/healthz",status="200"} `+tc.want+"\n") {
 			t.Errorf("want %s health checks counted:\n%s", tc.want, text)
 		}
+	}
+}
+
+// TestWebhookMetrics: a triggered inbound SMS delivered to a receiver
+// moves the delivery counters by one and leaves the queue empty; one to an
+// endpoint answering 500 stays queued and counts its attempts.
+func TestWebhookMetrics(t *testing.T) {
+	t.Parallel()
+	var fail atomic.Bool
+	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if fail.Load() {
+			w.WriteHeader(http.StatusInternalServerError)
+		}
+	}))
+	defer receiver.Close()
+	cfg := server.TestConfig()
+	cfg.AdminToken = adminToken
+	cfg.WebhookPoll = 20 * time.Millisecond
+	cfg.WebhookRetryBase = time.Hour // a failed attempt is not retried during the test
+	cfg.WebhookRetryWindow = 2 * time.Hour
+	srv := testutil.StartServer(t, cfg)
+	c := client{t, srv.URL}
+	bearer := []string{"Authorization", "Bearer " + adminToken}
+
+	const key, secret = "hookmet1", "Hookmet1Secret"
+	c.want(201, "POST", "/admin/accounts", `{"api_key":"`+key+`","secret":"`+secret+`"}`, bearer...)
+	c.want(200, "POST", "/account/settings?"+url.Values{"api_key": {key}, "api_secret": {secret}, "moCallBackUrl": {receiver.URL + "/mo"}}.Encode(), "")
+	before := c.scrape()
+	waitFor := func(series string, want float64) map[string]float64 {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			m := c.scrape()
+			if m[series]-before[series] == want {
+				return m
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s moved by %v, want %v", series, m[series]-before[series], want)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	trigger := func() {
+		c.want(202, "POST", "/admin/accounts/"+key+"/inbound-sms", `{"to":"447700900000","msisdn":"447700900001","text":"hello"}`, bearer...)
+	}
+
+	trigger()
+	after := waitFor("vonage_webhook_delivered_total", 1)
+	if d := after["vonage_webhook_attempts_total"] - before["vonage_webhook_attempts_total"]; d != 1 {
+		t.Errorf("attempts moved by %v, want 1", d)
+	}
+	if q := after["vonage_webhook_queue_depth"]; q != 0 {
+		t.Errorf("queue depth %v after the delivery, want 0", q)
+	}
+
+	fail.Store(true)
+	trigger()
+	after = waitFor("vonage_webhook_attempts_total", 2)
+	if d := after["vonage_webhook_delivered_total"] - before["vonage_webhook_delivered_total"]; d != 1 {
+		t.Errorf("delivered moved by %v after a 500, want still 1", d)
+	}
+	if q := after["vonage_webhook_queue_depth"]; q != 1 {
+		t.Errorf("queue depth %v with a delivery waiting for its retry, want 1", q)
 	}
 }

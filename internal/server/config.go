@@ -16,6 +16,7 @@ import (
 	"github.com/vonage/vonage-go-sdk/internal/account"
 	"github.com/vonage/vonage-go-sdk/internal/postgres"
 	"github.com/vonage/vonage-go-sdk/internal/sqlite"
+	"github.com/vonage/vonage-go-sdk/internal/webhook"
 )
 
 // Config holds every knob of the server. The zero value is not useful:
@@ -137,6 +138,16 @@ type Config struct {
 	// opening a PostgreSQL connection and the pool's health check of one.
 	DBTimeout time.Duration
 
+	// Callback deliveries (internal/webhook): a failed one is retried
+	// from WebhookRetryBase, doubling, until WebhookRetryWindow after it
+	// was queued. WebhookLease is how long an instance's claim on a
+	// delivery lasts if it dies (tests shorten it); WebhookPoll how often
+	// the queue is checked.
+	WebhookRetryBase   time.Duration
+	WebhookRetryWindow time.Duration
+	WebhookLease       time.Duration
+	WebhookPoll        time.Duration
+
 	// IdempotencyPruneInterval is how often Run forgets idempotency keys
 	// older than account.IdempotencyTTL.
 	IdempotencyPruneInterval time.Duration
@@ -182,6 +193,10 @@ func DefaultConfig() Config {
 		VerifyCacheSize:          account.DefaultVerifyCacheSize,
 		PGStatementTimeout:       postgres.DefaultStatementTimeout,
 		IdempotencyPruneInterval: time.Hour,
+		WebhookRetryBase:         webhook.DefaultConfig().RetryBase,
+		WebhookRetryWindow:       webhook.DefaultConfig().RetryWindow,
+		WebhookLease:             webhook.DefaultConfig().Lease,
+		WebhookPoll:              webhook.DefaultConfig().Poll,
 		BodyReadTimeout:          5 * time.Second,
 		MaxConnectionsPerAddr:    256,
 		IdleTimeoutNearCap:       2 * time.Second,

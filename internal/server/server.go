@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	vonage "github.com/vonage/vonage-go-sdk"
 	"github.com/vonage/vonage-go-sdk/internal/account"
 	"github.com/vonage/vonage-go-sdk/internal/buildinfo"
 	"github.com/vonage/vonage-go-sdk/internal/dashboard"
@@ -21,6 +22,7 @@ import (
 	"github.com/vonage/vonage-go-sdk/internal/postgres"
 	"github.com/vonage/vonage-go-sdk/internal/redislimit"
 	"github.com/vonage/vonage-go-sdk/internal/sqlite"
+	"github.com/vonage/vonage-go-sdk/internal/webhook"
 )
 
 // Server is a configured Account API server: its store, its domain service
@@ -33,6 +35,9 @@ type Server struct {
 	// Limits counts the limits in Redis, with Config.LimitsURL; nil
 	// without. Its State, Degraded and Fallbacks are for monitoring.
 	Limits *redislimit.Limits
+	// Webhooks delivers the callback queue while the server serves;
+	// its Stats are the counters /metrics shows.
+	Webhooks *webhook.Worker
 
 	// URL is the address of Config.Addr once the server listens:
 	// http://host:port, or https://host:port when Addr serves HTTPS.
@@ -50,6 +55,8 @@ type Server struct {
 	errc    chan error   // Serve's results, once Start has run
 	serving int          // Serve calls whose result is still in errc's future
 	closed  bool
+
+	stopWebhooks func() // ends the worker and waits for it; nil when not running
 }
 
 // New opens the store cfg.DB names (migrating its schema) and builds the
@@ -172,7 +179,18 @@ func build(ctx context.Context, cfg Config) (*Server, error) {
 	cfg.Logger = log
 	hs := cfg.NewHTTPServer(h)
 	hs.TLSConfig = tlsConf
-	return &Server{Config: cfg, Store: store, Service: svc, HTTP: hs, Limits: limits, log: log, tlsConf: tlsConf, CAFile: caFile}, nil
+	hooks := webhook.New(store, svc, webhook.Config{
+		RetryBase: cfg.WebhookRetryBase, RetryWindow: cfg.WebhookRetryWindow, Lease: cfg.WebhookLease, Poll: cfg.WebhookPoll,
+		UserAgent: "vonage-serve/" + vonage.Version + " (callbacks)", Logger: log, Now: cfg.Clock,
+	})
+	m.WatchWebhooks(func(ctx context.Context) (metrics.WebhookStats, error) {
+		st, err := hooks.Stats(ctx)
+		return metrics.WebhookStats{Delivered: st.Delivered, Failed: st.Failed, Attempts: st.Attempts, QueueDepth: st.QueueDepth}, err
+	})
+	if limits != nil {
+		m.WatchLimits(limits.Degraded, limits.Fallbacks)
+	}
+	return &Server{Config: cfg, Store: store, Service: svc, HTTP: hs, Limits: limits, Webhooks: hooks, log: log, tlsConf: tlsConf, CAFile: caFile}, nil
 }
 
 // Check refuses a Config that cannot work, before anything starts. Its
@@ -208,6 +226,10 @@ func (c Config) Check() error {
 		{"DBTimeout", c.DBTimeout <= 0, nonPositive},
 		{"LimitsURL", c.LimitsURL != "" && redislimit.CheckURL(c.LimitsURL) != nil, "must be a redis://, rediss:// or unix:// URL"},
 		{"LimitsTimeout", c.LimitsURL != "" && c.LimitsTimeout <= 0, nonPositive},
+		{"WebhookRetryBase", c.WebhookRetryBase <= 0, nonPositive},
+		{"WebhookRetryWindow", c.WebhookRetryWindow < c.WebhookRetryBase, "must be at least the retry base"},
+		{"WebhookLease", c.WebhookLease <= webhook.DefaultConfig().Timeout, "must exceed a delivery's 5s timeout"},
+		{"WebhookPoll", c.WebhookPoll <= 0, nonPositive},
 		{"VerifyCacheSize", c.VerifyCacheSize < 0, negative},
 		{"TLSKeyFile", c.TLSCertFile != "" && c.TLSKeyFile == "", "is needed with a certificate file"},
 		{"TLSCertFile", c.TLSKeyFile != "" && c.TLSCertFile == "", "is needed with a key file"},
@@ -409,6 +431,7 @@ func (s *Server) Start() error {
 		}
 	}
 	s.errc = make(chan error, 2)
+	s.startWebhooks()
 	// ServeTLS adds HTTP/2 to a clone of HTTP.TLSConfig and wraps the
 	// listener; the certificate is in TLSConfig, so no files are named.
 	switch {
@@ -459,6 +482,10 @@ func (s *Server) Run(ctx context.Context) error {
 func (s *Server) Shutdown() error {
 	ctx, cancel := context.WithTimeout(context.Background(), s.Config.ShutdownTimeout)
 	defer cancel()
+	if s.stopWebhooks != nil {
+		s.stopWebhooks() // the deliveries in flight finish and are recorded
+		s.stopWebhooks = nil
+	}
 	if err := s.HTTP.Shutdown(ctx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
@@ -515,4 +542,15 @@ func (s *Server) pruneIdempotencyKeys(ctx context.Context) {
 		case <-t.C:
 		}
 	}
+}
+
+// startWebhooks runs the callback worker until Shutdown.
+func (s *Server) startWebhooks() {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		s.Webhooks.Run(ctx)
+	}()
+	s.stopWebhooks = func() { cancel(); <-done }
 }

@@ -41,6 +41,7 @@ func Run(t *testing.T, open Opener) {
 		{"sessions", sessionTests},
 		{"admin", adminTests},
 		{"visible", visibleTests},
+		{"webhooks", webhookTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

@@ -26,6 +26,10 @@ var storeReads = []string{
 	"PruneIdempotencyKeys", // idempotency keys are not part of an account's reads
 	"SetSignature",         // the signature is read on its own (Signature), never from a copy
 	"Signature", "ListAccounts",
+	// The callback queue and the webhook method are not part of an
+	// account's reads.
+	"SetWebhookMethod", "WebhookMethod", "EnqueueWebhooks", "ClaimWebhooks",
+	"FinishWebhookAttempt", "ReleaseWebhook", "Webhooks", "WebhookQueueDepth",
 	"Ping", "Close",
 }
 
