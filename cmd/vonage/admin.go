@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -24,7 +25,8 @@ Accounts:
                                KEY, --page-size N, --cursor C, --all)
   account show KEY             show an account: balance, auto-reload, limits,
                                settings and secret ids
-  account update KEY [flags]   change an account's auto-reload and limits
+  account update KEY [flags]   change an account's auto-reload, limits and
+                               webhook method (--webhook-method GET|POST|POST-JSON)
   account reset-secret KEY     replace every secret of the account by one new
                                secret (generated and printed once, or typed
                                with --secret-stdin)
@@ -38,6 +40,12 @@ Money (every movement is a row of the account's ledger):
                                may trigger an auto-reload)
   transactions KEY             the account's ledger, newest first
   verify-ledger                check every balance against its ledger
+
+Callbacks (to the account's mo-callback-url and dr-callback-url):
+  trigger inbound-sms KEY      queue an inbound SMS (--to, --msisdn, --text)
+  trigger delivery-receipt KEY queue a delivery receipt (--message-id, --to,
+                               --msisdn, --status; also "trigger dlr")
+  webhooks KEY                 the deliveries, their attempts and next retry
 
 Files:
   import FILE                  create the accounts of a JSON-lines or CSV file,
@@ -253,9 +261,11 @@ var adminUpdateCmd = command{
 	name:  "admin account update",
 	args:  []string{"KEY"},
 	usage: "admin account update [flags] KEY",
-	summary: `Changes an account's auto-reload and limits; only what the flags name
-changes. Turn auto-reload on (or change it) with both --auto-reload-threshold
-and --auto-reload-amount, off with --auto-reload-off. Shows the account as
+	summary: `Changes an account's auto-reload, limits and webhook method; only what the
+flags name changes. Turn auto-reload on (or change it) with both
+--auto-reload-threshold and --auto-reload-amount, off with --auto-reload-off.
+--webhook-method sets how callbacks are sent to the account: GET (query
+parameters), POST (a form) or POST-JSON (the default). Shows the account as
 "admin account show" does.`,
 }
 
@@ -277,8 +287,11 @@ func (c *cli) adminUpdateCmd() *cobra.Command {
 		case reloadGiven:
 			upd.AutoReload = &adminapi.AutoReload{Threshold: threshold, Amount: amount}
 		}
-		if upd.AutoReload == nil && !upd.AutoReloadOff && upd.Limits == nil {
-			return c.misuse(cmd, errors.New("nothing to change: give an auto-reload or a limit flag"))
+		if given(cmd, "webhook-method") && !slices.Contains(webhookMethods, upd.WebhookMethod) {
+			return c.misuse(cmd, errors.New("--webhook-method must be GET, POST or POST-JSON"))
+		}
+		if upd.AutoReload == nil && !upd.AutoReloadOff && upd.Limits == nil && upd.WebhookMethod == "" {
+			return c.misuse(cmd, errors.New("nothing to change: give an auto-reload, a limit or the webhook method flag"))
 		}
 		admin, err := c.adminClient(&af)
 		if err != nil {
@@ -294,6 +307,7 @@ func (c *cli) adminUpdateCmd() *cobra.Command {
 		fs.StringVar(&amount, "auto-reload-amount", "", "the amount each auto-reload adds (with --auto-reload-threshold)")
 		fs.BoolVar(&upd.AutoReloadOff, "auto-reload-off", false, "turn auto-reload off")
 		limits = limitFlags(fs, "per-account limit")
+		fs.StringVar(&upd.WebhookMethod, "webhook-method", "", "how callbacks are sent: GET, POST (a form) or POST-JSON")
 	})
 }
 
@@ -313,6 +327,7 @@ func accountFields(a adminapi.Account) []field {
 		{"Max calls per second", strconv.Itoa(a.Limits.MaxCallsPerSecond)},
 		{"Inbound SMS URL (mo)", orNone(a.Settings.MoCallbackURL)},
 		{"Delivery receipt URL (dr)", orNone(a.Settings.DrCallbackURL)},
+		{"Webhook method", orNone(a.WebhookMethod)},
 		{"Signature", signatureText(a.Signature)},
 		{"Created", a.CreatedAt},
 	}

@@ -20,6 +20,7 @@ type accountJSON struct {
 	// SignatureMethod is the method of the account's signature secret,
 	// empty when it has none; the secret itself is never shown.
 	SignatureMethod string `json:"signature_method"`
+	WebhookMethod   string `json:"webhook_method"` // GET, POST or POST-JSON
 }
 
 type autoReloadJSON struct {
@@ -44,7 +45,7 @@ func newAccountJSON(a adminapi.Account) accountJSON {
 		Limits:    limitsJSON{a.Limits.MaxOutboundRequest, a.Limits.MaxInboundRequest, a.Limits.MaxCallsPerSecond},
 		Settings:  callbacksJSON{a.Settings.MoCallbackURL, a.Settings.DrCallbackURL},
 		Secrets:   a.Secrets,
-		CreatedAt: a.CreatedAt,
+		CreatedAt: a.CreatedAt, WebhookMethod: a.WebhookMethod,
 	}
 	if a.Signature != nil {
 		out.SignatureMethod = a.Signature.Method

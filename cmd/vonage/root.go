@@ -57,7 +57,9 @@ func (c *cli) root() *cobra.Command {
 		c.group("account", "create, list, show and update accounts; reset their secrets, set their signature secret", adminUsage,
 			c.adminCreateCmd(), c.adminListCmd(), c.adminShowCmd(), c.adminUpdateCmd(), c.adminResetSecretCmd(), c.adminSignatureCmd()),
 		c.adminCreditCmd(), c.adminChargeCmd(), c.adminTransactionsCmd(), c.adminVerifyLedgerCmd(),
-		c.adminImportCmd(), c.adminExportCmd(), c.adminBackupCmd())
+		c.adminImportCmd(), c.adminExportCmd(), c.adminBackupCmd(),
+		c.group("trigger", "fire a callback at an account's URL", triggerUsage, c.adminTriggerSMSCmd(), c.adminTriggerDLRCmd()),
+		c.adminWebhooksCmd())
 	root.AddCommand(c.balanceCmd(), c.settingsCmd(), c.topupCmd(), secrets, admin,
 		c.configCmd(), c.serveCmd(), c.versionCmd())
 	// cobra's "completion" command, with the mistakes of a group: an
@@ -290,7 +292,7 @@ Operators (the server's admin API, with VONAGE_ADMIN_TOKEN):
   admin account create       create an account
   admin account list         list accounts (--prefix, --primary, --all)
   admin account show KEY     show an account
-  admin account update KEY   change auto-reload and limits
+  admin account update KEY   change auto-reload, limits, webhook method
   admin account reset-secret KEY
                              replace every secret by one new secret
   admin account signature KEY --method M | --off
@@ -299,6 +301,9 @@ Operators (the server's admin API, with VONAGE_ADMIN_TOKEN):
   admin charge KEY AMOUNT    take money; may trigger an auto-reload
   admin transactions KEY     the ledger, newest first (--all, --cursor)
   admin verify-ledger        check every balance against its ledger
+  admin trigger inbound-sms KEY | delivery-receipt KEY
+                             fire a callback at the account's URL
+  admin webhooks KEY         callback deliveries, attempts, next retry
   admin import FILE          create the accounts of a JSON-lines or CSV file
   admin export [FILE]        every account as JSON lines, without secrets
   admin backup FILE          a consistent copy of the live SQLite database
