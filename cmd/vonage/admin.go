@@ -239,7 +239,7 @@ var adminShowCmd = command{
 	name:    "admin account show",
 	args:    []string{"KEY"},
 	usage:   "admin account show [flags] KEY",
-	summary: "Shows an account: balance, auto-reload, limits, settings and the ids of its secrets.",
+	summary: "Shows an account: balance, auto-reload, limits, callback URLs, webhook method, signature\nmethod (never its secret) and the ids of its secrets.",
 }
 
 func (c *cli) adminShowCmd() *cobra.Command {
