@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/vonage/vonage-go-sdk/internal/buildinfo"
 	"github.com/vonage/vonage-go-sdk/internal/server"
 	"github.com/vonage/vonage-go-sdk/internal/testutil"
 )
@@ -56,6 +57,9 @@ func TestVersion(t *testing.T) {
 	r := cliRun(t, nil, "version", "--json").want(t, exitOK)
 	if err := json.Unmarshal([]byte(r.stdout), &v); err != nil || v.Version == "" || v.Go == "" {
 		t.Errorf("version --json = %+v, %v", v, err)
+	}
+	if b := buildinfo.Get(); v.Version != b.Version { // what the server's GET /version says
+		t.Errorf("version --json %q, buildinfo %q", v.Version, b.Version)
 	}
 }
 

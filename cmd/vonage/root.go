@@ -7,13 +7,13 @@ import (
 	"fmt"
 	"io"
 	"runtime"
-	"runtime/debug"
 	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
 	vonage "github.com/vonage/vonage-go-sdk"
+	"github.com/vonage/vonage-go-sdk/internal/buildinfo"
 )
 
 // root builds the command tree on cobra: it parses the flags (GNU style,
@@ -233,24 +233,15 @@ func (v version) String() string {
 	return s + ", " + v.Go + ", client " + v.Client
 }
 
-// buildVersion reads the build information: "(devel)" and no commit for a
-// `go run` or a build without version control stamping.
+// buildVersion is this build's version and commit as the server's GET
+// /version and vonage_build_info report them (internal/buildinfo: "devel"
+// and no commit for a `go run` or a build without version control
+// stamping), with the Go and client versions.
 func buildVersion() version {
-	v := version{Version: "(devel)", Go: runtime.Version(), Client: vonage.Version}
-	info, ok := debug.ReadBuildInfo()
-	if !ok {
-		return v
-	}
-	if info.Main.Version != "" {
-		v.Version = info.Main.Version
-	}
-	for _, s := range info.Settings {
-		switch s.Key {
-		case "vcs.revision":
-			v.Commit = s.Value
-		case "vcs.modified":
-			v.Modified = s.Value == "true"
-		}
+	b := buildinfo.Get()
+	v := version{Version: b.Version, Go: runtime.Version(), Client: vonage.Version}
+	if b.Commit != buildinfo.Unknown {
+		v.Commit, v.Modified = strings.CutSuffix(b.Commit, "-dirty")
 	}
 	return v
 }
