@@ -62,6 +62,7 @@ func (c *cli) root() *cobra.Command {
 		c.adminWebhooksCmd())
 	root.AddCommand(c.balanceCmd(), c.settingsCmd(), c.topupCmd(), secrets, admin,
 		c.configCmd(), c.serveCmd(), c.versionCmd())
+	root.AddCommand(c.listenCmd())
 	// cobra's "completion" command, with the mistakes of a group: an
 	// unknown shell is a usage error rather than its help.
 	root.InitDefaultCompletionCmd()
@@ -270,6 +271,7 @@ Account (the Vonage Account API):
   settings                   show the settings; --mo-url/--dr-url change the
                              callback URLs (an empty value clears one)
   topup TRX                  top up again by the amount of auto-reload TRX
+  listen                     print the callbacks that arrive (--set-callbacks)
 
 API secrets (--key KEY: a subaccount's instead of your own):
   secrets list               list the secrets' ids and creation times

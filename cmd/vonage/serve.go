@@ -99,6 +99,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	fs.DurationVar(&cfg.BodyReadTimeout, "body-read-timeout", cfg.BodyReadTimeout, "time to receive a request body, read before the request takes a slot (not the bulk import's)")
 	fs.DurationVar(&cfg.WebhookRetryBase, "webhook-retry-base", cfg.WebhookRetryBase, "wait before a failed callback delivery's first retry; doubles with each failure, with jitter")
 	fs.DurationVar(&cfg.WebhookRetryWindow, "webhook-retry-window", cfg.WebhookRetryWindow, "how long a callback delivery is retried before it is marked failed")
+	fs.BoolVar(&cfg.WebhookBlockPrivate, "webhook-block-private", cfg.WebhookBlockPrivate, "refuse callbacks to private, loopback and link-local addresses (checked on the address dialled)")
 	fs.DurationVar(&cfg.DBTimeout, "db-timeout", cfg.DBTimeout, "how long a database call may take before the request is answered 503")
 	fs.StringVar(&cfg.TLSCertFile, "tls-cert", cfg.TLSCertFile, "PEM certificate (chain) file: serve HTTPS, with --tls-key")
 	fs.StringVar(&cfg.TLSKeyFile, "tls-key", cfg.TLSKeyFile, "PEM private key file of --tls-cert")

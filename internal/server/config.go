@@ -147,6 +147,9 @@ type Config struct {
 	WebhookRetryWindow time.Duration
 	WebhookLease       time.Duration
 	WebhookPoll        time.Duration
+	// WebhookBlockPrivate refuses callbacks to private, loopback and
+	// link-local addresses, checked on the address each attempt dials.
+	WebhookBlockPrivate bool
 
 	// IdempotencyPruneInterval is how often Run forgets idempotency keys
 	// older than account.IdempotencyTTL.

@@ -181,7 +181,8 @@ func build(ctx context.Context, cfg Config) (*Server, error) {
 	hs.TLSConfig = tlsConf
 	hooks := webhook.New(store, svc, webhook.Config{
 		RetryBase: cfg.WebhookRetryBase, RetryWindow: cfg.WebhookRetryWindow, Lease: cfg.WebhookLease, Poll: cfg.WebhookPoll,
-		UserAgent: "vonage-serve/" + vonage.Version + " (callbacks)", Logger: log, Now: cfg.Clock,
+		BlockPrivate: cfg.WebhookBlockPrivate,
+		UserAgent:    "vonage-serve/" + vonage.Version + " (callbacks)", Logger: log, Now: cfg.Clock,
 	})
 	m.WatchWebhooks(func(ctx context.Context) (metrics.WebhookStats, error) {
 		st, err := hooks.Stats(ctx)

@@ -19,9 +19,13 @@ import (
 // newHTTPClient is the client of every attempt: timeout bounds the whole
 // exchange, redirects are not followed (a 3xx is the endpoint's answer,
 // and not a 2xx), and no proxy from the environment is used, so a
-// callback goes where the account said.
-func newHTTPClient(timeout time.Duration) *http.Client {
+// callback goes where the account said. With blockPrivate every
+// connection's resolved address is checked as it is dialled.
+func newHTTPClient(timeout time.Duration, blockPrivate bool) *http.Client {
 	dialer := &net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second}
+	if blockPrivate {
+		dialer.Control = refusePrivate
+	}
 	return &http.Client{
 		Timeout: timeout,
 		Transport: &http.Transport{
@@ -64,6 +68,10 @@ func describe(err error) string {
 	var ue *url.Error
 	if errors.As(err, &ue) {
 		err = ue.Err
+	}
+	var be *blockedError
+	if errors.As(err, &be) {
+		return be.Error()
 	}
 	var ne net.Error
 	if errors.As(err, &ne) && ne.Timeout() {

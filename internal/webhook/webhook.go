@@ -65,6 +65,10 @@ type Config struct {
 	// max-inbound-request to allow it; one that would wait longer goes
 	// back to the queue, due when the rate allows it.
 	Horizon time.Duration
+	// BlockPrivate refuses private, loopback, link-local, unspecified and
+	// multicast destinations, checked on the address each attempt
+	// actually connects to; a refusal is a failed attempt.
+	BlockPrivate bool
 	// UserAgent names the server in every request.
 	UserAgent string
 	// Logger receives failures of the queue itself; nil discards them.
@@ -145,7 +149,7 @@ func New(q Queue, signer Signer, cfg Config) *Worker {
 	cfg = cfg.withDefaults()
 	return &Worker{
 		q: q, signer: signer, cfg: cfg,
-		hc:    newHTTPClient(cfg.Timeout),
+		hc:    newHTTPClient(cfg.Timeout, cfg.BlockPrivate),
 		pace:  pacer{next: map[string]time.Time{}, started: map[string]time.Time{}},
 		slots: make(chan struct{}, cfg.Concurrency),
 	}
