@@ -184,8 +184,15 @@ func TestTopUpGET(t *testing.T) {
 	wantLegacy(t, get("basic", key, secret, url.Values{"trx": {"0123456789abcdef0123456789abcdef"}}), 400, "trx: is not a reload of this account")
 	wantLegacy(t, get("query", key, secret, url.Values{}), 400, "trx: is required")
 	wantLegacy(t, get("basic", plain, plainSecret, url.Values{"trx": {trx}}), 401, "not auto-reload enabled")
+	// HEAD must change nothing: a GET that moves money is not served to it.
+	for _, path := range []string{"/account/top-up", "/account/top-up/"} {
+		r := e.do(t, request{method: "HEAD", path: path, query: url.Values{"trx": {trx}}, basic: []string{key, secret}})
+		if r.status != 405 || r.header.Get("Allow") != "GET, POST" {
+			t.Errorf("HEAD %s: %d, Allow %q; want 405, Allow \"GET, POST\"", path, r.status, r.header.Get("Allow"))
+		}
+	}
 	if got := e.snapshot(t, key).Balance; got != eur("84") {
-		t.Errorf("balance after failed GET top-ups %s, want 84.00", got)
+		t.Errorf("balance after failed GET top-ups and HEADs %s, want 84.00", got)
 	}
 }
 

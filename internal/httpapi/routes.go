@@ -18,7 +18,7 @@ func (s *server) routes() http.Handler {
 
 	// Legacy account API (rest.nexmo.com); legacy credentials and error bodies.
 	rt.handle(legacyFamily, "GET", "/account/get-balance", s.getBalance)   // E1
-	rt.handle(legacyFamily, "GET", "/account/top-up", s.topUp)             // E2, as a shipped .NET SDK sends it
+	rt.moving().handle(legacyFamily, "GET", "/account/top-up", s.topUp)    // E2, as a shipped .NET SDK sends it; HEAD is a 405
 	rt.handle(legacyFamily, "POST", "/account/top-up", s.topUp)            // E2
 	rt.handle(legacyFamily, "POST", "/account/settings", s.changeSettings) // E3
 
@@ -96,6 +96,7 @@ type router struct {
 	guard  func(http.Handler) http.Handler // applied to the routes this router registers
 	free   bool                            // its routes bypass Config.MaxInFlight
 	stream bool                            // its routes read their bodies as they come, and take slots themselves
+	moves  bool                            // its GET routes move money: HEAD is not served as GET
 }
 
 // routeTable is shared by a router and its guarded copies.
@@ -111,6 +112,7 @@ type pathRoutes struct {
 	family  family
 	methods []string
 	guard   func(http.Handler) http.Handler
+	noHead  bool // a GET that moves money: HEAD gets the 405
 }
 
 func newRouter(s *server) *router {
@@ -137,6 +139,13 @@ func (rt *router) streaming() *router {
 	return &router{routeTable: rt.routeTable, guard: rt.guard, stream: true}
 }
 
+// moving returns a router sharing rt's routes whose GET routes move
+// money: ServeMux would answer HEAD with them too, so a HEAD, which must
+// change nothing, gets the path's 405 instead.
+func (rt *router) moving() *router {
+	return &router{routeTable: rt.routeTable, guard: rt.guard, moves: true}
+}
+
 // handle registers h for method on path and on path with a trailing slash.
 // Unless rt is free or streaming, the request's body is read whole first
 // (readBodyFirst), then a slot is taken (limitInFlight): a slow body never
@@ -149,7 +158,10 @@ func (rt *router) handle(fam family, method, path string, h http.HandlerFunc) {
 		rt.order = append(rt.order, path)
 	}
 	pr.methods = append(pr.methods, method)
-	if method == http.MethodGet { // ServeMux also routes HEAD to GET patterns
+	switch {
+	case method == http.MethodGet && rt.moves:
+		pr.noHead = true
+	case method == http.MethodGet: // ServeMux also routes HEAD to GET patterns
 		pr.methods = append(pr.methods, http.MethodHead)
 	}
 	var handler http.Handler = h
@@ -191,6 +203,10 @@ func (rt *router) finish() http.Handler {
 		}))
 		rt.mux.Handle(path, h)
 		rt.mux.Handle(path+"/{$}", h)
+		if pr.noHead {
+			rt.mux.Handle("HEAD "+path, h)
+			rt.mux.Handle("HEAD "+path+"/{$}", h)
+		}
 	}
 	notFound := rt.wrap(problemFamily, "", nil, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rt.s.writeError(w, r, &account.Error{Code: codeNoRoute, Message: "no such resource"})

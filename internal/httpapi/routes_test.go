@@ -53,7 +53,7 @@ func TestMethodNotAllowed(t *testing.T) {
 	}{
 		{"POST", "/account/get-balance", "GET, HEAD", true},
 		{"DELETE", "/account/get-balance/", "GET, HEAD", true},
-		{"PUT", "/account/top-up", "GET, HEAD, POST", true},
+		{"PUT", "/account/top-up", "GET, POST", true},
 		{"PUT", "/account/settings", "POST", true},
 		{"GET", "/account/settings/", "POST", true},
 		{"PUT", "/accounts/abcd1234/secrets", "GET, HEAD, POST", false},
