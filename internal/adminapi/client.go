@@ -158,6 +158,14 @@ func (c *Client) move(ctx context.Context, apiKey, kind string, req MoneyRequest
 // server's default page size; cursor is the NextCursor of the previous
 // page, or empty for the first.
 func (c *Client) Transactions(ctx context.Context, apiKey string, limit int, cursor string) (TransactionsPage, error) {
+	var out TransactionsPage
+	err := c.page(ctx, accountPath(apiKey)+"/transactions", limit, cursor, &out)
+	return out, err
+}
+
+// page reads one page of a paginated listing at path: limit 0 asks for
+// the server's default size, cursor "" for the first page.
+func (c *Client) page(ctx context.Context, path string, limit int, cursor string, out any) error {
 	q := url.Values{}
 	if limit != 0 {
 		q.Set("limit", strconv.Itoa(limit))
@@ -165,13 +173,11 @@ func (c *Client) Transactions(ctx context.Context, apiKey string, limit int, cur
 	if cursor != "" {
 		q.Set("cursor", cursor)
 	}
-	path := accountPath(apiKey) + "/transactions"
 	if len(q) > 0 {
 		path += "?" + q.Encode()
 	}
-	var out TransactionsPage
-	_, err := c.call(ctx, call{method: http.MethodGet, path: path, want: http.StatusOK, out: &out})
-	return out, err
+	_, err := c.call(ctx, call{method: http.MethodGet, path: path, want: http.StatusOK, out: out})
+	return err
 }
 
 // Import provisions accounts in bulk from JSON lines (POST /admin/import).

@@ -3,8 +3,6 @@ package adminapi
 import (
 	"context"
 	"net/http"
-	"net/url"
-	"strconv"
 )
 
 // Callbacks (contract section 6, issue 18): an operator triggers an
@@ -89,18 +87,7 @@ func (c *Client) TriggerDeliveryReceipt(ctx context.Context, apiKey string, r De
 // Webhooks reads a page of the account's deliveries, newest first; limit
 // and cursor as in Transactions.
 func (c *Client) Webhooks(ctx context.Context, apiKey string, limit int, cursor string) (WebhooksPage, error) {
-	q := url.Values{}
-	if limit != 0 {
-		q.Set("limit", strconv.Itoa(limit))
-	}
-	if cursor != "" {
-		q.Set("cursor", cursor)
-	}
-	path := accountPath(apiKey) + "/webhooks"
-	if len(q) > 0 {
-		path += "?" + q.Encode()
-	}
 	var out WebhooksPage
-	_, err := c.call(ctx, call{method: http.MethodGet, path: path, want: http.StatusOK, out: &out})
+	err := c.page(ctx, accountPath(apiKey)+"/webhooks", limit, cursor, &out)
 	return out, err
 }
