@@ -122,7 +122,7 @@ func NewService(store Store, opts ...Option) *Service {
 	if s.obs == nil {
 		s.obs = nopObserver{}
 	}
-	s.store = deadlineStore{inner: s.store, d: s.dbTimeout, obs: s.obs}
+	s.store = newDeadlineStore(s.store, s.dbTimeout, s.obs)
 	s.hasher = hasher{params: s.params, pepper: s.pepper}
 	s.gate = newHashGate(s.conc)
 	if s.limitStore == nil {

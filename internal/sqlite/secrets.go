@@ -36,6 +36,22 @@ func (s *Store) AccountWithSecret(ctx context.Context, apiKey, id string) (accou
 	return e.acct, true, nil
 }
 
+// AccountWithSecretInMemory is AccountWithSecret answered from the view
+// alone, with no I/O: ok is false when the view does not hold apiKey (the
+// view keeps no negative answers), and the caller then asks the database
+// through AccountWithSecret. The view follows every commit of this process,
+// the only writer of its file, so its answer is as fresh as a read.
+func (s *Store) AccountWithSecretInMemory(apiKey, id string) (acct account.Account, found, ok bool) {
+	e, _ := s.view.get(apiKey)
+	if e == nil {
+		return account.Account{}, false, false
+	}
+	if !e.hasSecret(id) {
+		return account.Account{}, false, true
+	}
+	return e.acct, true, true
+}
+
 // AddSecret stores sec in the account's free slot. The schema has two
 // slots per account, so a third secret is refused by the UNIQUE (api_key,
 // slot) constraint whatever the Go code does.

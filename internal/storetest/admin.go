@@ -123,11 +123,11 @@ func wantResetTo(t *testing.T, s account.Store, sec account.Secret, old []accoun
 	t.Helper()
 	checkSecrets(t, mustSecrets(t, s, sec.APIKey), []account.Secret{sec})
 	for _, o := range old {
-		if _, found, err := s.AccountWithSecret(t.Context(), o.APIKey, o.ID); err != nil || found {
+		if _, found, err := accountWithSecret(t, s, o.APIKey, o.ID); err != nil || found {
 			t.Errorf("AccountWithSecret(old %s) = found %t, %v; want not found", o.ID, found, err)
 		}
 	}
-	if _, found, err := s.AccountWithSecret(t.Context(), sec.APIKey, sec.ID); err != nil || !found {
+	if _, found, err := accountWithSecret(t, s, sec.APIKey, sec.ID); err != nil || !found {
 		t.Errorf("AccountWithSecret(new) = found %t, %v; want found", found, err)
 	}
 }

@@ -34,7 +34,7 @@ func testAccountWithSecret(t *testing.T, s account.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, found, err := s.AccountWithSecret(ctx, acct.APIKey, first.ID)
+	got, found, err := accountWithSecret(t, s, acct.APIKey, first.ID)
 	if err != nil || !found || got.APIKey != want.APIKey || got.Balance != want.Balance || got.Limits != want.Limits || !got.CreatedAt.Equal(want.CreatedAt) {
 		t.Fatalf("AccountWithSecret(held) = %+v, %v, %v; want %+v, true, nil", got, found, err, want)
 	}
@@ -47,11 +47,11 @@ func testAccountWithSecret(t *testing.T, s account.Store) {
 		{"another account's key", "withsec2", second.ID},
 		{"unknown id", acct.APIKey, "00000000-0000-4000-8000-000000000000"},
 	} {
-		if _, found, err := s.AccountWithSecret(ctx, c.key, c.id); found || err != nil {
+		if _, found, err := accountWithSecret(t, s, c.key, c.id); found || err != nil {
 			t.Errorf("AccountWithSecret(%s) = %v, %v; want false, nil", c.name, found, err)
 		}
 	}
-	if _, found, err := s.AccountWithSecret(ctx, acct.APIKey, second.ID); !found || err != nil {
+	if _, found, err := accountWithSecret(t, s, acct.APIKey, second.ID); !found || err != nil {
 		t.Errorf("AccountWithSecret(remaining) = %v, %v; want true, nil", found, err)
 	}
 }
@@ -172,7 +172,7 @@ func testRevokeOtherAccounts(t *testing.T, s account.Store) {
 // verification sees it.
 func wantHolds(t *testing.T, s account.Store, key, id string, want bool) {
 	t.Helper()
-	if _, found, err := s.AccountWithSecret(t.Context(), key, id); found != want || err != nil {
+	if _, found, err := accountWithSecret(t, s, key, id); found != want || err != nil {
 		t.Errorf("AccountWithSecret(%s, %s) = %v, %v; want %v, nil", key, id, found, err, want)
 	}
 }

@@ -90,7 +90,7 @@ var writeChecks = map[string]writeCheck{
 		if err := s.RevokeSecret(t.Context(), key, added.ID); err != nil {
 			t.Fatal(err)
 		}
-		if _, found, err := s.AccountWithSecret(t.Context(), key, added.ID); err != nil || found {
+		if _, found, err := accountWithSecret(t, s, key, added.ID); err != nil || found {
 			t.Errorf("AccountWithSecret right after RevokeSecret: found %v, %v", found, err)
 		}
 		if ids := secretIDs(mustSecrets(t, s, key)); !slices.Equal(ids, []string{sec.ID}) {
@@ -102,7 +102,7 @@ var writeChecks = map[string]writeCheck{
 		if err := s.ReplaceSecret(t.Context(), sec.ID, repl); err != nil {
 			t.Fatal(err)
 		}
-		if _, found, err := s.AccountWithSecret(t.Context(), key, sec.ID); err != nil || found {
+		if _, found, err := accountWithSecret(t, s, key, sec.ID); err != nil || found {
 			t.Errorf("AccountWithSecret with the replaced secret: found %v, %v", found, err)
 		}
 		wantSees(t, s, key, repl.ID, func(account.Account) bool { return true }, "the replacing secret")
@@ -121,7 +121,7 @@ var writeChecks = map[string]writeCheck{
 			t.Fatal(err)
 		}
 		for _, old := range []string{sec.ID, added.ID} {
-			if _, found, err := s.AccountWithSecret(t.Context(), key, old); err != nil || found {
+			if _, found, err := accountWithSecret(t, s, key, old); err != nil || found {
 				t.Errorf("AccountWithSecret with a reset secret: found %v, %v", found, err)
 			}
 		}
@@ -188,7 +188,7 @@ func wantSees(t *testing.T, s account.Store, key, secretID string, ok func(accou
 	if a := mustAccount(t, s, key); !ok(a) {
 		t.Errorf("Account(%q) does not show %s: %+v", key, what, a)
 	}
-	a, found, err := s.AccountWithSecret(t.Context(), key, secretID)
+	a, found, err := accountWithSecret(t, s, key, secretID)
 	if err != nil || !found || !ok(a) {
 		t.Errorf("AccountWithSecret(%q) does not show %s: found %v, %v, %+v", key, what, found, err, a)
 	}
@@ -206,3 +206,20 @@ func secretIDs(secs []account.Secret) []string {
 }
 
 func errOf[T any](_ T, err error) error { return err }
+
+// accountWithSecret is s.AccountWithSecret, and, when s can also answer it
+// from memory (account.MemoryReader, which the service asks first), checks
+// that the memory's answer, when it has one, is the same: a copy that kept
+// a revoked secret or an old balance would fail here.
+func accountWithSecret(t *testing.T, s account.Store, key, secretID string) (account.Account, bool, error) {
+	t.Helper()
+	a, found, err := s.AccountWithSecret(t.Context(), key, secretID)
+	mem, ok := s.(account.MemoryReader)
+	if !ok || err != nil {
+		return a, found, err
+	}
+	if ma, mfound, held := mem.AccountWithSecretInMemory(key, secretID); held && (mfound != found || !reflect.DeepEqual(ma, a)) {
+		t.Errorf("AccountWithSecretInMemory(%q, %q) = %+v, found %v; the database says %+v, found %v", key, secretID, ma, mfound, a, found)
+	}
+	return a, found, err
+}
