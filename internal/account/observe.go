@@ -63,15 +63,16 @@ func (nopObserver) SecretsChanged(int, int)               {}
 // authOutcome names an Authenticate result for the Observer; "" for a
 // caller that left a shared verification (nobody reads its answer).
 func authOutcome(err error) string {
-	var le *LimitError
-	switch {
-	case err == nil:
+	if err == nil {
 		return AuthOK
+	}
+	le, isLimit := asLimitError(err)
+	switch {
 	case err == error(errCallerLeft):
 		return ""
 	case ErrorCode(err) == EUNAUTHORIZED:
 		return AuthWrongSecret
-	case !errors.As(err, &le):
+	case !isLimit:
 		return AuthError
 	case le.Reason == LimitCallRate:
 		return AuthLimitedRate
@@ -116,4 +117,13 @@ func (s *Service) observeMove(kind string, res MoveResult, err error) {
 			}
 		}
 	}
+}
+
+// asLimitError is errors.As for a *LimitError. The target escapes to the
+// heap, so the hot path's callers ask only once err is not nil: a
+// successful authentication allocates nothing for it.
+func asLimitError(err error) (*LimitError, bool) {
+	var le *LimitError
+	ok := errors.As(err, &le)
+	return le, ok
 }

@@ -34,9 +34,13 @@ type requestState struct {
 	xmlRoot string
 	route   string // the matched route's path pattern; "" for none
 	apiKey  string // the API key the request claimed, when loggable (loggableKey)
+	client  string // the client's address, once resolved (server.clientAddr)
 	// secrets are the credentials this request carried, so that a logged
 	// error quoting one is scrubbed (see redact).
 	secrets []string
+	// secretsBuf holds the first credentials (a request carries one or
+	// two), so noting them allocates nothing.
+	secretsBuf [2]string
 }
 
 type stateKey struct{}
@@ -50,9 +54,23 @@ func stateOf(r *http.Request) *requestState {
 	return &requestState{id: newRequestID()}
 }
 
+// clientAddr is the request's client address (clientAddrResolver.addr),
+// resolved once per request: the limiters, the security events and the
+// request line all name it.
+func (s *server) clientAddr(r *http.Request) string {
+	st := stateOf(r)
+	if st.client == "" {
+		st.client = s.clients.addr(r)
+	}
+	return st.client
+}
+
 // noteSecret remembers a credential of this request for redact.
 func (st *requestState) noteSecret(secret string) {
 	if secret != "" {
+		if st.secrets == nil {
+			st.secrets = st.secretsBuf[:0]
+		}
 		st.secrets = append(st.secrets, secret)
 	}
 }
@@ -142,7 +160,7 @@ func (s *server) logRequests(next http.Handler) http.Handler {
 				return
 			}
 			attrs := make([]slog.Attr, 0, 10)
-			attrs = append(attrs, attrString("client", s.clients.addr(r)))
+			attrs = append(attrs, attrString("client", s.clientAddr(r)))
 			if st.apiKey != "" {
 				attrs = append(attrs, attrString("api_key", st.apiKey))
 			}
