@@ -21,7 +21,7 @@ import (
 func (s *server) authenticate(r *http.Request, key, secret string) (account.Account, error) {
 	st := stateOf(r)
 	st.apiKey = loggableKey(key)
-	acct, err := s.svc.Authenticate(r.Context(), key, secret, s.clients.addr(r))
+	acct, err := s.svc.Authenticate(r.Context(), key, secret, s.clientAddr(r))
 	s.logThrottled(r, err)
 	return acct, err
 }
@@ -30,24 +30,40 @@ func (s *server) authenticate(r *http.Request, key, secret string) (account.Acco
 // its parameters (sig and timestamp among them).
 func (s *server) authenticateSigned(r *http.Request, key string, params []account.Param) (account.Account, error) {
 	stateOf(r).apiKey = loggableKey(key)
-	acct, err := s.svc.AuthenticateSigned(r.Context(), key, params, s.clients.addr(r))
+	acct, err := s.svc.AuthenticateSigned(r.Context(), key, params, s.clientAddr(r))
 	s.logThrottled(r, err)
 	return acct, err
 }
 
-// logThrottled logs a limiter's refusal, a security event.
+// logThrottled logs a limiter's refusal, a security event, as often as
+// throttleLog lets it.
 func (s *server) logThrottled(r *http.Request, err error) {
-	var le *account.LimitError
-	if errors.As(err, &le) {
-		s.securityEvent(r, slog.LevelWarn, "request throttled",
-			attrString("api_key", stateOf(r).apiKey), attrString("limit", le.Reason), slog.Float64("retry_after_s", le.After.Seconds()))
+	if err == nil {
+		return
 	}
+	var le *account.LimitError
+	if !errors.As(err, &le) {
+		return
+	}
+	key := stateOf(r).apiKey
+	write, repeats, others := s.throttled.note(throttleKey{apiKey: key, client: s.clientAddr(r), limit: le.Reason})
+	if !write {
+		return
+	}
+	attrs := []slog.Attr{attrString("api_key", key), attrString("limit", le.Reason), slog.Float64("retry_after_s", le.After.Seconds())}
+	if repeats > 0 {
+		attrs = append(attrs, slog.Int("repeats", repeats))
+	}
+	if others > 0 {
+		attrs = append(attrs, slog.Int("unlogged_others", others))
+	}
+	s.securityEvent(r, slog.LevelWarn, "request throttled", attrs...)
 }
 
 // securityEvent logs what happened to which key (in attrs) with the
 // request's id and client address.
 func (s *server) securityEvent(r *http.Request, level slog.Level, msg string, attrs ...slog.Attr) {
-	attrs = append([]slog.Attr{attrRequestID(stateOf(r).id), attrString("client", s.clients.addr(r))}, attrs...)
+	attrs = append([]slog.Attr{attrRequestID(stateOf(r).id), attrString("client", s.clientAddr(r))}, attrs...)
 	s.log.LogAttrs(r.Context(), level, msg, attrs...)
 }
 
@@ -81,7 +97,7 @@ func (s *server) requireAdmin(next http.Handler) http.Handler {
 		got := sha256.Sum256([]byte(token))
 		match := subtle.ConstantTimeCompare(got[:], s.adminDigest[:]) == 1
 		valid := strings.EqualFold(scheme, "Bearer") && token != "" && match
-		err := s.svc.AuthorizeAdmin(s.clients.addr(r), valid)
+		err := s.svc.AuthorizeAdmin(s.clientAddr(r), valid)
 		switch {
 		case err == nil:
 			next.ServeHTTP(w, r)

@@ -186,8 +186,9 @@ func checkLogLines(t *testing.T, logs string, requests int) {
 
 // TestThrottledNeverLogged drives the new refusals (failed-authentication
 // limits, the account call rate) with canary secrets in every place a
-// client puts them: the 429s and the Debug lines that record them carry
-// no secret, and every request still gets exactly one request line.
+// client puts them: the 429s and the Warn lines that record them carry
+// no secret, every request still gets exactly one request line, and the
+// Warn line of a (key, client, limit) comes at most once in ten seconds.
 func TestThrottledNeverLogged(t *testing.T) {
 	t.Parallel()
 	now := time.Unix(0, 0)
@@ -228,12 +229,21 @@ func TestThrottledNeverLogged(t *testing.T) {
 	other := newEnv(t, withConfig(func(c *server.Config) { c.CallRateLimit, c.LimiterClock = true, func() time.Time { return now } }))
 	other.newAccount(t, account.NewAccount{APIKey: "canary01", Secret: canary, Limits: &limits})
 	right := request{method: "GET", path: "/account/get-balance", query: url.Values{"api_key": {key}, "api_secret": {canary}}}
-	for i, want := range []int{200, 429, 429} {
+	// Ten seconds later (throttleLogWindow) the refusals are logged again,
+	// the next line counting the one not logged.
+	for i, want := range []int{200, 429, 429, -1, 200, 429} {
+		if want < 0 {
+			now = now.Add(10 * time.Second)
+			continue
+		}
 		r := other.do(t, right)
 		if r.status != want {
 			t.Errorf("call %d: %d, want %d", i+1, r.status, want)
 		}
 		assertNoCanary(t, "response", string(r.body))
+	}
+	if n := strings.Count(other.logs.String(), `"repeats":1`); n != 1 {
+		t.Errorf("%d lines with repeats 1, want 1:\n%s", n, other.logs.String())
 	}
 
 	for _, env := range []struct {
@@ -241,7 +251,7 @@ func TestThrottledNeverLogged(t *testing.T) {
 		requests  int
 		throttled int
 		limit     string
-	}{{e.logs.String(), len(reqs), 10, account.LimitFailuresPair}, {other.logs.String(), 3, 2, account.LimitCallRate}} {
+	}{{e.logs.String(), len(reqs), 1, account.LimitFailuresPair}, {other.logs.String(), 5, 2, account.LimitCallRate}} {
 		assertNoCanary(t, "logs", env.logs)
 		checkLogLines(t, env.logs, env.requests)
 		if n := strings.Count(env.logs, `"msg":"request throttled"`); n != env.throttled {

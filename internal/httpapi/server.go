@@ -64,6 +64,9 @@ type Config struct {
 	// MetricsHandler serves GET /metrics (behind the admin token when
 	// AdminToken is set); nil: no such route.
 	MetricsHandler http.Handler
+	// Clock, when set, replaces time.Now for the pacing of the "request
+	// throttled" log lines (throttlelog.go); a test seam.
+	Clock func() time.Time
 }
 
 // server carries the dependencies the handlers share.
@@ -81,6 +84,7 @@ type server struct {
 	limitsState    func() string   // nil: no "limits" in /readyz
 	metrics        RequestObserver // nil: none
 	metricsHandler http.Handler    // nil: no /metrics
+	throttled      *throttleLog
 }
 
 // NewServer returns the HTTP handler serving the whole API: the legacy
@@ -98,7 +102,7 @@ func NewServer(cfg Config) http.Handler {
 	s := &server{svc: cfg.Service, log: cfg.Logger, maxBody: cfg.MaxBodyBytes,
 		readyTimeout: cfg.ReadyTimeout, importProgress: cfg.ImportProgressTimeout, bodyTimeout: cfg.BodyReadTimeout,
 		dashboard: cfg.Dashboard, limitsState: cfg.LimitsState,
-		metrics: cfg.Metrics, metricsHandler: cfg.MetricsHandler}
+		metrics: cfg.Metrics, metricsHandler: cfg.MetricsHandler, throttled: newThrottleLog(cfg.Clock)}
 	if s.log == nil {
 		s.log = slog.Default()
 	}

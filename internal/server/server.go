@@ -172,6 +172,7 @@ func build(ctx context.Context, cfg Config) (*Server, error) {
 		BodyReadTimeout:       cfg.BodyReadTimeout,
 		Dashboard:             dash,
 		LimitsState:           limitsState,
+		Clock:                 cfg.LimiterClock,
 	})
 	if cfg.Wrap != nil {
 		h = cfg.Wrap(h)
