@@ -127,15 +127,15 @@ func (s *Store) commitBatch(batch []*movement) {
 				results[i] = fmt.Errorf("sqlite: %s: %w", m.op, err) // left before it started
 				continue
 			}
-			if _, err := tx.ExecContext(ctx, `SAVEPOINT movement`); err != nil {
+			if _, err := tx.exec(ctx, stSavepoint); err != nil {
 				return err
 			}
 			ch := &txChanges{}
-			err := m.fn(batchTx{dbTx{tx.Tx, ch}, ctx})
+			err := m.fn(batchTx{dbTx{tx.Tx, ch, tx.st}, ctx})
 			ran[i] = true
 			if err == nil {
 				tx.ch.list = append(tx.ch.list, ch.list...)
-				if _, err := tx.ExecContext(ctx, `RELEASE movement`); err != nil {
+				if _, err := tx.exec(ctx, stRelease); err != nil {
 					return err
 				}
 				continue
@@ -144,7 +144,10 @@ func (s *Store) commitBatch(batch []*movement) {
 				return wrap(m.op, err) // unexpected: the whole batch fails
 			}
 			results[i] = err // refused: this movement alone is undone
-			if _, err := tx.ExecContext(ctx, `ROLLBACK TO movement; RELEASE movement`); err != nil {
+			if _, err := tx.exec(ctx, stRollbackTo); err != nil {
+				return err
+			}
+			if _, err := tx.exec(ctx, stRelease); err != nil {
 				return err
 			}
 		}

@@ -53,10 +53,11 @@ import (
 // read-only, so writes work again as soon as the file is writable.
 type Store struct {
 	account.Ledger
-	wmu sync.Mutex // guards w, which a read-only failure replaces
-	w   *sql.DB    // one connection, BEGIN IMMEDIATE
-	r   *sql.DB    // several query-only connections; the same as w in memory
-	q   *readStmts // the per-request reads, prepared on r
+	wmu sync.Mutex  // guards w and ws, which a read-only failure replaces
+	w   *sql.DB     // one connection, BEGIN IMMEDIATE
+	ws  *writeStmts // the ledger's statements, prepared on w by the first write (stmts.go)
+	r   *sql.DB     // several query-only connections; the same as w in memory
+	q   *readStmts  // the per-request reads, prepared on r
 	// view holds the hot accounts for the reads (view.go); nil when this
 	// process could not take ownership of the file (no flock).
 	view *view
@@ -348,10 +349,11 @@ func (s *Store) Close() error {
 		errR = s.r.Close()
 	}
 	s.wmu.Lock()
+	errS := s.ws.close()
 	errW := s.w.Close()
 	s.wmu.Unlock()
 	s.unlock()
-	if err := errors.Join(errQ, errW, errR); err != nil {
+	if err := errors.Join(errQ, errS, errW, errR); err != nil {
 		return fmt.Errorf("sqlite: close: %w", err)
 	}
 	return nil
@@ -371,6 +373,7 @@ func (s *Store) unlock() {
 type dbTx struct {
 	*sql.Tx
 	ch *txChanges // what a write did to the accounts, for the view; nil in a read
+	st *txStmts   // the prepared write statements; nil in a read
 }
 
 var _ account.LedgerTx = dbTx{}
@@ -394,9 +397,12 @@ func (s *Store) write(ctx context.Context, op string, fn func(tx dbTx) error) er
 	}
 	defer func() { <-s.wturn }()
 	s.wmu.Lock()
-	w := s.w
+	w, ws := s.w, s.ws
 	s.wmu.Unlock()
-	err := s.writeOn(ctx, w, op, fn)
+	if ws == nil {
+		ws = s.prepareWrites(ctx, w)
+	}
+	err := s.writeOn(ctx, w, ws, op, fn)
 	switch sqliteCode(err) & 0xff {
 	case sqlite3.SQLITE_READONLY:
 		s.reopenWriter(w, err)
@@ -435,7 +441,8 @@ func (s *Store) reopenWriter(old *sql.DB, cause error) {
 	if err != nil {
 		return
 	}
-	s.w = w
+	s.ws.close() // the next write prepares them on w
+	s.w, s.ws = w, nil
 	old.Close()
 	if !s.readOnly.Swap(true) {
 		s.log.Error("the database file cannot be written: writes are answered 503 and /readyz fails until it can, when writes resume by themselves",
@@ -443,15 +450,15 @@ func (s *Store) reopenWriter(old *sql.DB, cause error) {
 	}
 }
 
-// writeOn is write on the write pool w.
-func (s *Store) writeOn(ctx context.Context, w *sql.DB, op string, fn func(tx dbTx) error) error {
+// writeOn is write on the write pool w, with its statements ws.
+func (s *Store) writeOn(ctx context.Context, w *sql.DB, ws *writeStmts, op string, fn func(tx dbTx) error) error {
 	tx, err := w.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("sqlite: %s: begin: %w", op, err)
 	}
 	defer tx.Rollback() // a no-op once committed
 	ch := &txChanges{}
-	if err := fn(dbTx{tx, ch}); err != nil {
+	if err := fn(dbTx{tx, ch, &txStmts{prep: ws, tx: tx}}); err != nil {
 		return wrap(op, err) // rolled back: the accounts are as they were
 	}
 	if err := tx.Commit(); err != nil {
