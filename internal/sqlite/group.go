@@ -85,6 +85,18 @@ func (c *committer) stop() {
 	<-c.exited
 }
 
+// BatchStats counts the ledger batches run since Open (each one write
+// transaction and one synced commit) and the movements they held: their
+// ratio is how many movements share a commit.
+type BatchStats struct {
+	Batches, Movements int64
+}
+
+// BatchStats returns the counts so far.
+func (s *Store) BatchStats() BatchStats {
+	return BatchStats{Batches: s.batches.Load(), Movements: s.movements.Load()}
+}
+
 var errClosed = errors.New("sqlite: the store is closed")
 
 // inLedgerTx runs fn in a batch's transaction: account.Ledger's InTx. It
@@ -117,6 +129,7 @@ func (s *Store) inLedgerTx(ctx context.Context, op string, fn func(account.Ledge
 // caller its outcome after the commit.
 func (s *Store) commitBatch(batch []*movement) {
 	s.batches.Add(1)
+	s.movements.Add(int64(len(batch)))
 	ctx, cancel := context.WithTimeout(context.Background(), batchTimeout)
 	defer cancel()
 	results := make([]error, len(batch))

@@ -34,9 +34,15 @@ func scanTx(row interface{ Scan(...any) error }) (account.Transaction, error) {
 
 // Insert appends t to the ledger and returns it with its ID.
 func (tx dbTx) Insert(ctx context.Context, t account.Transaction) (account.Transaction, error) {
-	err := tx.queryRow(ctx, stInsertTx,
+	// The id is the row's rowid, as last_insert_rowid reports it (the
+	// triggers' writes do not change it); RETURNING would cost SQLite a
+	// temporary table per row.
+	r, err := tx.exec(ctx, stInsertTx,
 		t.APIKey, t.Kind, int64(t.Amount), int64(t.BalanceAfter), t.Reference,
-		nullString(t.Trx), nullString(t.RelatedTrx), toDB(t.CreatedAt)).Scan(&t.ID)
+		nullString(t.Trx), nullString(t.RelatedTrx), toDB(t.CreatedAt))
+	if err == nil {
+		t.ID, err = r.LastInsertId()
+	}
 	if err == nil {
 		tx.ch.setBalance(t.APIKey, t.BalanceAfter)
 	}

@@ -35,8 +35,7 @@ var writeSQL = [nWriteStmts]string{
 	stBalance: `SELECT balance, reload_threshold, reload_amount FROM accounts WHERE api_key = ?`,
 	stInsertTx: `INSERT INTO transactions
 		(api_key, kind, amount, balance_after, reference, trx, related_trx, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-		RETURNING id`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 	stTxByID: `SELECT ` + txColumns + `
 		FROM transactions WHERE id = ? AND api_key = ?`,
 	stReloadAmount: `SELECT amount FROM transactions
