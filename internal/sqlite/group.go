@@ -85,6 +85,18 @@ func (c *committer) stop() {
 	<-c.exited
 }
 
+// BatchStats counts the ledger batches run since Open (each one write
+// transaction and one synced commit) and the movements they held: their
+// ratio is how many movements share a commit.
+type BatchStats struct {
+	Batches, Movements int64
+}
+
+// BatchStats returns the counts so far.
+func (s *Store) BatchStats() BatchStats {
+	return BatchStats{Batches: s.batches.Load(), Movements: s.movements.Load()}
+}
+
 var errClosed = errors.New("sqlite: the store is closed")
 
 // inLedgerTx runs fn in a batch's transaction: account.Ledger's InTx. It
@@ -117,8 +129,15 @@ func (s *Store) inLedgerTx(ctx context.Context, op string, fn func(account.Ledge
 // caller its outcome after the commit.
 func (s *Store) commitBatch(batch []*movement) {
 	s.batches.Add(1)
+	s.movements.Add(int64(len(batch)))
 	ctx, cancel := context.WithTimeout(context.Background(), batchTimeout)
 	defer cancel()
+	// The statements run with a context that never ends: one that can
+	// end costs database/sql and the driver a goroutine per statement to
+	// watch it, most of a prepared statement's cost. The deadline still
+	// bounds the batch: once ctx ends, database/sql rolls the transaction
+	// back as soon as the running statement returns, and the rest fail.
+	sctx := context.WithoutCancel(ctx)
 	results := make([]error, len(batch))
 	ran := make([]bool, len(batch))
 	err := s.write(ctx, "ledger batch", func(tx dbTx) error {
@@ -127,15 +146,15 @@ func (s *Store) commitBatch(batch []*movement) {
 				results[i] = fmt.Errorf("sqlite: %s: %w", m.op, err) // left before it started
 				continue
 			}
-			if _, err := tx.ExecContext(ctx, `SAVEPOINT movement`); err != nil {
+			if _, err := tx.exec(sctx, stSavepoint); err != nil {
 				return err
 			}
 			ch := &txChanges{}
-			err := m.fn(batchTx{dbTx{tx.Tx, ch}, ctx})
+			err := m.fn(batchTx{dbTx{tx.Tx, ch, tx.st}, sctx})
 			ran[i] = true
 			if err == nil {
 				tx.ch.list = append(tx.ch.list, ch.list...)
-				if _, err := tx.ExecContext(ctx, `RELEASE movement`); err != nil {
+				if _, err := tx.exec(sctx, stRelease); err != nil {
 					return err
 				}
 				continue
@@ -144,7 +163,10 @@ func (s *Store) commitBatch(batch []*movement) {
 				return wrap(m.op, err) // unexpected: the whole batch fails
 			}
 			results[i] = err // refused: this movement alone is undone
-			if _, err := tx.ExecContext(ctx, `ROLLBACK TO movement; RELEASE movement`); err != nil {
+			if _, err := tx.exec(sctx, stRollbackTo); err != nil {
+				return err
+			}
+			if _, err := tx.exec(sctx, stRelease); err != nil {
 				return err
 			}
 		}

@@ -41,8 +41,8 @@ func TestGroupCommit(t *testing.T) {
 		}
 		want += account.Money(1000 + i)
 	}
-	if b := s.Batches(); b >= n || b < 1 {
-		t.Errorf("%d movements ran in %d batches", n, b)
+	if st := s.BatchStats(); st.Batches >= n || st.Batches < 1 || st.Movements != n {
+		t.Errorf("%d movements ran as %+v", n, st)
 	}
 	if a, err := s.Account(t.Context(), "group001"); err != nil || a.Balance != want {
 		t.Errorf("balance %d (%v), want %d", a.Balance, err, want)

@@ -34,12 +34,15 @@ func scanTx(row interface{ Scan(...any) error }) (account.Transaction, error) {
 
 // Insert appends t to the ledger and returns it with its ID.
 func (tx dbTx) Insert(ctx context.Context, t account.Transaction) (account.Transaction, error) {
-	err := tx.QueryRowContext(ctx, `INSERT INTO transactions
-		(api_key, kind, amount, balance_after, reference, trx, related_trx, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-		RETURNING id`,
+	// The id is the row's rowid, as last_insert_rowid reports it (the
+	// triggers' writes do not change it); RETURNING would cost SQLite a
+	// temporary table per row.
+	r, err := tx.exec(ctx, stInsertTx,
 		t.APIKey, t.Kind, int64(t.Amount), int64(t.BalanceAfter), t.Reference,
-		nullString(t.Trx), nullString(t.RelatedTrx), toDB(t.CreatedAt)).Scan(&t.ID)
+		nullString(t.Trx), nullString(t.RelatedTrx), toDB(t.CreatedAt))
+	if err == nil {
+		t.ID, err = r.LastInsertId()
+	}
 	if err == nil {
 		tx.ch.setBalance(t.APIKey, t.BalanceAfter)
 	}
@@ -53,9 +56,7 @@ func (tx dbTx) Balance(ctx context.Context, apiKey string) (account.Money, *acco
 		balance           account.Money
 		threshold, amount sql.NullInt64
 	)
-	err := tx.QueryRowContext(ctx,
-		`SELECT balance, reload_threshold, reload_amount FROM accounts WHERE api_key = ?`, apiKey).
-		Scan(&balance, &threshold, &amount)
+	err := tx.queryRow(ctx, stBalance, apiKey).Scan(&balance, &threshold, &amount)
 	if err != nil {
 		return 0, nil, account.OrKeyNotFound(apiKey, err)
 	}
@@ -68,15 +69,13 @@ func (tx dbTx) Balance(ctx context.Context, apiKey string) (account.Money, *acco
 
 // TxByID reads the account's ledger row with that id.
 func (tx dbTx) TxByID(ctx context.Context, apiKey string, id int64) (account.Transaction, error) {
-	return scanTx(tx.QueryRowContext(ctx, `SELECT `+txColumns+`
-		FROM transactions WHERE id = ? AND api_key = ?`, id, apiKey))
+	return scanTx(tx.queryRow(ctx, stTxByID, id, apiKey))
 }
 
 // ReloadAmount returns the amount of the account's reload with that trx.
 func (tx dbTx) ReloadAmount(ctx context.Context, apiKey, trx string) (account.Money, bool, error) {
 	var amount account.Money
-	ok, err := account.Found(tx.QueryRowContext(ctx, `SELECT amount FROM transactions
-		WHERE trx = ? AND api_key = ? AND kind = 'reload'`, trx, apiKey).Scan(&amount))
+	ok, err := account.Found(tx.queryRow(ctx, stReloadAmount, trx, apiKey).Scan(&amount))
 	return amount, ok, err
 }
 
@@ -93,8 +92,7 @@ func (tx dbTx) LookupKey(ctx context.Context, apiKey, key string) (account.KeyRe
 		rec            account.KeyRecord
 		txID, reloadID sql.NullInt64
 	)
-	ok, err := account.Found(tx.QueryRowContext(ctx, `SELECT fingerprint, outcome, transaction_id, reload_id
-		FROM idempotency_keys WHERE api_key = ? AND key = ?`, apiKey, key).
+	ok, err := account.Found(tx.queryRow(ctx, stLookupKey, apiKey, key).
 		Scan(&rec.Fingerprint, &rec.Outcome, &txID, &reloadID))
 	rec.TxID, rec.ReloadID = txID.Int64, reloadID.Int64 // NULL: 0
 	return rec, ok, err
@@ -102,9 +100,7 @@ func (tx dbTx) LookupKey(ctx context.Context, apiKey, key string) (account.KeyRe
 
 // RecordKey remembers rec.
 func (tx dbTx) RecordKey(ctx context.Context, rec account.KeyRecord) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO idempotency_keys
-		(api_key, key, fingerprint, outcome, transaction_id, reload_id, created_at)
-		VALUES (?, ?, ?, ?, NULLIF(?, 0), NULLIF(?, 0), ?)`,
+	_, err := tx.exec(ctx, stRecordKey,
 		rec.APIKey, rec.Key, rec.Fingerprint, rec.Outcome, rec.TxID, rec.ReloadID, toDB(rec.CreatedAt))
 	return err
 }

@@ -35,6 +35,7 @@ func TestConnectionSettings(t *testing.T) {
 		{"write", s.w, "foreign_keys", "1"},
 		{"write", s.w, "busy_timeout", "10000"},
 		{"write", s.w, "query_only", "0"},
+		{"write", s.w, "temp_store", "2"}, // MEMORY
 		{"read", s.r, "journal_mode", "wal"},
 		{"read", s.r, "busy_timeout", "10000"},
 		{"read", s.r, "query_only", "1"},

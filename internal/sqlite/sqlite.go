@@ -53,10 +53,11 @@ import (
 // read-only, so writes work again as soon as the file is writable.
 type Store struct {
 	account.Ledger
-	wmu sync.Mutex // guards w, which a read-only failure replaces
-	w   *sql.DB    // one connection, BEGIN IMMEDIATE
-	r   *sql.DB    // several query-only connections; the same as w in memory
-	q   *readStmts // the per-request reads, prepared on r
+	wmu sync.Mutex  // guards w and ws, which a read-only failure replaces
+	w   *sql.DB     // one connection, BEGIN IMMEDIATE
+	ws  *writeStmts // the ledger's statements, prepared on w by the first write (stmts.go)
+	r   *sql.DB     // several query-only connections; the same as w in memory
+	q   *readStmts  // the per-request reads, prepared on r
 	// view holds the hot accounts for the reads (view.go); nil when this
 	// process could not take ownership of the file (no flock).
 	view *view
@@ -64,9 +65,10 @@ type Store struct {
 	// commit, so the view changes in commit order.
 	wturn chan struct{}
 	// group batches the money movements (group.go).
-	group   *committer
-	batches atomic.Int64 // batches committed (or tried), for the tests
-	wdsn    string       // w's data source name, to reopen it
+	group     *committer
+	batches   atomic.Int64 // batches committed (or tried)
+	movements atomic.Int64 // the movements those batches held
+	wdsn      string       // w's data source name, to reopen it
 
 	path  string      // the file; "" in memory
 	lock  *os.File    // held while open: this process owns the file (lockOwner)
@@ -144,12 +146,16 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	// foreign_keys: SQLite leaves them off unless asked, per connection.
 	// _txlock=immediate: take the write lock at BEGIN, not at the first
 	// write, so a read-then-write transaction can never be refused halfway.
+	// temp_store=MEMORY: a batch's savepoints keep the pages each movement
+	// changes in a sub-journal, which is otherwise a temporary file written
+	// to once it passes 64 KiB; it only matters until the commit.
 	s.wdsn = dsn(path, url.Values{
 		"_busy_timeout": {fmt.Sprint(busyTimeout.Milliseconds())},
 		"_journal_mode": {"WAL"},
 		"_synchronous":  {"FULL"},
 		"_foreign_keys": {"1"},
 		"_txlock":       {"immediate"},
+		"_pragma":       {"temp_store(MEMORY)"},
 	})
 	w, err := openWriter(s.wdsn)
 	if err != nil {
@@ -348,10 +354,11 @@ func (s *Store) Close() error {
 		errR = s.r.Close()
 	}
 	s.wmu.Lock()
+	errS := s.ws.close()
 	errW := s.w.Close()
 	s.wmu.Unlock()
 	s.unlock()
-	if err := errors.Join(errQ, errW, errR); err != nil {
+	if err := errors.Join(errQ, errS, errW, errR); err != nil {
 		return fmt.Errorf("sqlite: close: %w", err)
 	}
 	return nil
@@ -371,6 +378,7 @@ func (s *Store) unlock() {
 type dbTx struct {
 	*sql.Tx
 	ch *txChanges // what a write did to the accounts, for the view; nil in a read
+	st *txStmts   // the prepared write statements; nil in a read
 }
 
 var _ account.LedgerTx = dbTx{}
@@ -394,9 +402,12 @@ func (s *Store) write(ctx context.Context, op string, fn func(tx dbTx) error) er
 	}
 	defer func() { <-s.wturn }()
 	s.wmu.Lock()
-	w := s.w
+	w, ws := s.w, s.ws
 	s.wmu.Unlock()
-	err := s.writeOn(ctx, w, op, fn)
+	if ws == nil {
+		ws = s.prepareWrites(ctx, w)
+	}
+	err := s.writeOn(ctx, w, ws, op, fn)
 	switch sqliteCode(err) & 0xff {
 	case sqlite3.SQLITE_READONLY:
 		s.reopenWriter(w, err)
@@ -435,7 +446,8 @@ func (s *Store) reopenWriter(old *sql.DB, cause error) {
 	if err != nil {
 		return
 	}
-	s.w = w
+	s.ws.close() // the next write prepares them on w
+	s.w, s.ws = w, nil
 	old.Close()
 	if !s.readOnly.Swap(true) {
 		s.log.Error("the database file cannot be written: writes are answered 503 and /readyz fails until it can, when writes resume by themselves",
@@ -443,15 +455,15 @@ func (s *Store) reopenWriter(old *sql.DB, cause error) {
 	}
 }
 
-// writeOn is write on the write pool w.
-func (s *Store) writeOn(ctx context.Context, w *sql.DB, op string, fn func(tx dbTx) error) error {
+// writeOn is write on the write pool w, with its statements ws.
+func (s *Store) writeOn(ctx context.Context, w *sql.DB, ws *writeStmts, op string, fn func(tx dbTx) error) error {
 	tx, err := w.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("sqlite: %s: begin: %w", op, err)
 	}
 	defer tx.Rollback() // a no-op once committed
 	ch := &txChanges{}
-	if err := fn(dbTx{tx, ch}); err != nil {
+	if err := fn(dbTx{tx, ch, &txStmts{prep: ws, tx: tx}}); err != nil {
 		return wrap(op, err) // rolled back: the accounts are as they were
 	}
 	if err := tx.Commit(); err != nil {
