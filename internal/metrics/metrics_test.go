@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -265,4 +266,41 @@ func TestWebhookMetrics(t *testing.T) {
 	if q := after["vonage_webhook_queue_depth"]; q != 1 {
 		t.Errorf("queue depth %v with a delivery waiting for its retry, want 1", q)
 	}
+}
+
+// TestLedgerBatchMetrics: on SQLite, credits made one after another are a
+// commit each; credits made together share commits, and every one of them
+// is counted once.
+func TestLedgerBatchMetrics(t *testing.T) {
+	t.Parallel()
+	cfg := server.TestConfig()
+	cfg.AdminToken = adminToken
+	srv := testutil.StartServer(t, cfg)
+	c := client{t, srv.URL}
+	bearer := []string{"Authorization", "Bearer " + adminToken}
+	const key = "batchmet1"
+	c.want(201, "POST", "/admin/accounts", `{"api_key":"`+key+`","secret":"Batchmet1Secret"}`, bearer...)
+
+	before := c.scrape()
+	for range 3 {
+		c.want(201, "POST", "/admin/accounts/"+key+"/credits", `{"amount":"1.00"}`, bearer...)
+	}
+	after := c.scrape()
+	if b, m := after["vonage_ledger_batches_total"]-before["vonage_ledger_batches_total"],
+		after["vonage_ledger_batch_movements_total"]-before["vonage_ledger_batch_movements_total"]; b != 3 || m != 3 {
+		t.Errorf("3 credits in turn: %v batches, %v movements; want 3 and 3", b, m)
+	}
+
+	const n = 32
+	var wg sync.WaitGroup
+	for range n {
+		wg.Go(func() { c.want(201, "POST", "/admin/accounts/"+key+"/credits", `{"amount":"1.00"}`, bearer...) })
+	}
+	wg.Wait()
+	last := c.scrape()
+	b := last["vonage_ledger_batches_total"] - after["vonage_ledger_batches_total"]
+	if m := last["vonage_ledger_batch_movements_total"] - after["vonage_ledger_batch_movements_total"]; m != n || b < 1 || b > n {
+		t.Errorf("%d credits at once: %v batches, %v movements; want 1 to %d batches and %d movements", n, b, m, n, n)
+	}
+	t.Logf("%d concurrent credits in %v commits", n, b)
 }

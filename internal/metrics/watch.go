@@ -65,3 +65,16 @@ func (m *Metrics) WatchLimits(degraded func() bool, fallbacks func() uint64) {
 		Help: "Times the shared limits fell back to this instance's own."},
 		func() float64 { return float64(fallbacks()) }))
 }
+
+// WatchLedgerBatches adds the group commit's counts (internal/sqlite): the
+// write transactions that carried money movements, and the movements
+// they carried. Their ratio is how many movements share one synced
+// commit.
+func (m *Metrics) WatchLedgerBatches(stats func() (batches, movements int64)) {
+	m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "vonage_ledger_batches_total",
+		Help: "Synced commits that carried money movements (group commit)."},
+		func() float64 { b, _ := stats(); return float64(b) }))
+	m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "vonage_ledger_batch_movements_total",
+		Help: "Money movements committed in those commits; divided by vonage_ledger_batches_total, the movements per commit."},
+		func() float64 { _, n := stats(); return float64(n) }))
+}

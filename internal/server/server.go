@@ -185,6 +185,9 @@ func build(ctx context.Context, cfg Config) (*Server, error) {
 		BlockPrivate: cfg.WebhookBlockPrivate,
 		UserAgent:    "vonage-serve/" + vonage.Version + " (callbacks)", Logger: log, Now: cfg.Clock,
 	})
+	if g, ok := store.(interface{ BatchStats() sqlite.BatchStats }); ok {
+		m.WatchLedgerBatches(func() (int64, int64) { s := g.BatchStats(); return s.Batches, s.Movements })
+	}
 	m.WatchWebhooks(func(ctx context.Context) (metrics.WebhookStats, error) {
 		st, err := hooks.Stats(ctx)
 		return metrics.WebhookStats{Delivered: st.Delivered, Failed: st.Failed, Attempts: st.Attempts, QueueDepth: st.QueueDepth}, err
