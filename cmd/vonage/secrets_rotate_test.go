@@ -284,7 +284,7 @@ func TestSecretsRotateNamesTheSource(t *testing.T) {
 		follow func(t *testing.T, env map[string]string, dir string, args []string)
 	}{
 		{
-			name: "environment",
+			name:  "environment",
 			setup: func(*testing.T, map[string]string, string) []string { return nil },
 			where: "VONAGE_API_SECRET",
 			follow: func(_ *testing.T, env map[string]string, _ string, _ []string) {
