@@ -23,13 +23,11 @@ const secretIDsQuery = `SELECT api_key, id, created_at FROM secrets
 // accounts that authenticated requests are served from.
 func (s *Store) SecretIDs(ctx context.Context, apiKeys []string) (map[string][]account.Secret, error) {
 	out := make(map[string][]account.Secret, len(apiKeys))
-	var missing []string
-	seen := make(map[string]bool, len(apiKeys))
+	var missing []string // a key repeated here is harmless: IN matches once
 	for _, k := range apiKeys {
-		if seen[k] {
+		if _, done := out[k]; done {
 			continue
 		}
-		seen[k] = true
 		if e, _ := s.view.get(k); e != nil {
 			out[k] = withoutHashes(e.secrets)
 			continue
