@@ -147,17 +147,21 @@ func (c *cli) activeProfile() string {
 // setting is a value and where it came from, for messages.
 type setting struct {
 	value  string
-	source string // "--api-key", "VONAGE_API_KEY", `profile "work"`; empty when unset
+	source string // "--api-key", "VONAGE_API_KEY", `profile "work" (api-key)`; empty when unset
+	// Exactly one of these says where: the flag's name (without "--"), the
+	// environment variable, or the profile and its key.
+	flag, env           string
+	profile, profileKey string
 }
 
 // lookup resolves one setting: the flag (when given), else the environment
 // variable, else the profile's key.
 func (c *cli) lookup(flagName, flagValue, env, key string) (setting, error) {
 	if v := strings.TrimSpace(flagValue); v != "" {
-		return setting{flagValue, "--" + flagName}, nil
+		return setting{value: flagValue, source: "--" + flagName, flag: flagName}, nil
 	}
 	if v := c.getenv(env); strings.TrimSpace(v) != "" {
-		return setting{v, env}, nil
+		return setting{value: v, source: env, env: env}, nil
 	}
 	cf, err := c.config()
 	if err != nil {
@@ -165,7 +169,7 @@ func (c *cli) lookup(flagName, flagValue, env, key string) (setting, error) {
 	}
 	name := c.activeProfile()
 	if v := cf.Profiles[name][key]; v != "" {
-		return setting{v, fmt.Sprintf("profile %q (%s)", name, key)}, nil
+		return setting{value: v, source: fmt.Sprintf("profile %q (%s)", name, key), profile: name, profileKey: key}, nil
 	}
 	if key == keyAPISecret {
 		if command := cf.Profiles[name][keySecretCommand]; command != "" {
@@ -173,7 +177,7 @@ func (c *cli) lookup(flagName, flagValue, env, key string) (setting, error) {
 			if err != nil {
 				return setting{}, fmt.Errorf("profile %q: %s: %w", name, keySecretCommand, err)
 			}
-			return setting{secret, fmt.Sprintf("profile %q (%s)", name, keySecretCommand)}, nil
+			return setting{value: secret, source: fmt.Sprintf("profile %q (%s)", name, keySecretCommand), profile: name, profileKey: keySecretCommand}, nil
 		}
 	}
 	return setting{}, nil

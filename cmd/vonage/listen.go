@@ -37,7 +37,13 @@ delivery is answered 200. With --signature-secret-stdin (the account's
 signature secret, from a prompt or the first line of stdin) each is checked:
 "signature ok" or "signature BAD". With --set-callbacks the account's inbound
 SMS and delivery receipt URLs point here until the command ends (Ctrl-C),
-then the previous URLs are restored.`,
+then the previous URLs are restored.
+
+Ctrl-C is the way to stop it: it closes the listener (deliveries being
+answered are finished and printed first), restores the URLs, then prints
+"vonage: listen stopped (interrupted) after N callbacks" on stderr and
+exits 130, as every command does on Ctrl-C. SIGTERM stops it the same
+way, silently, with exit 0.`,
 }
 
 // The paths --set-callbacks points the account's two URLs at.
@@ -99,6 +105,9 @@ func (c *cli) listen(ctx context.Context, cf *commonFlags, o listenOptions) erro
 	hs := &http.Server{Handler: rc, ReadHeaderTimeout: 10 * time.Second}
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(ln) }()
+	// Deferred calls run last first: the URLs are restored, then the
+	// listener closed, waiting for the deliveries being answered (their
+	// lines are printed whole), before listen returns and run reports.
 	defer func() {
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		defer cancel()
@@ -119,10 +128,24 @@ func (c *cli) listen(ctx context.Context, cf *commonFlags, o listenOptions) erro
 	}
 	select {
 	case <-ctx.Done():
-		return nil
+		if !errors.Is(context.Cause(ctx), errInterrupted) {
+			return nil // SIGTERM: a quiet stop
+		}
+		// Ctrl-C is how listen is meant to end, yet it ends with 130 as
+		// every command stopped by Ctrl-C does; the message is run's to
+		// print, after the deferred clean-up.
+		return interruptedError{err: errInterrupted, msg: fmt.Sprintf("listen stopped (interrupted) after %s", plural(rc.count(), "callback"))}
 	case err := <-served:
 		return err
 	}
+}
+
+// plural is "1 callback", "2 callbacks".
+func plural(n int64, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 // pointCallbacks sets the account's two callback URLs to mo and dr and
@@ -156,6 +179,14 @@ type callbackPrinter struct {
 	secret string // "" when signatures are not checked
 	method string
 	mu     sync.Mutex // one delivery's lines at a time
+	n      int64      // deliveries printed, under mu
+}
+
+// count is how many deliveries were printed.
+func (p *callbackPrinter) count() int64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.n
 }
 
 // callbackJSON is one delivery under --json.
@@ -183,6 +214,7 @@ func (p *callbackPrinter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusOK)
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	p.n++
 	if p.asJSON { // one object per line, for a script reading as they come
 		enc := json.NewEncoder(p.out)
 		enc.SetEscapeHTML(false)

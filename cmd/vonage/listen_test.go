@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -54,11 +55,11 @@ func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
 
 // startListen runs `vonage listen args…` until the returned function ends
 // it as Ctrl-C would, and returns its stdout, stderr and that function,
-// which returns listen's error.
+// which returns the error run returned (its exit code: 130).
 func startListen(t *testing.T, env map[string]string, stdin string, args ...string) (stdout, stderr *lockedBuffer, stop func() error) {
 	t.Helper()
 	stdout, stderr = &lockedBuffer{}, &lockedBuffer{}
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancelCause(context.Background())
 	done := make(chan error, 1)
 	go func() {
 		done <- run(ctx, append([]string{"listen"}, args...), func(n string) string { return env[n] }, strings.NewReader(stdin), stdout, stderr)
@@ -67,7 +68,7 @@ func startListen(t *testing.T, env map[string]string, stdin string, args ...stri
 	var err error
 	stop = func() error {
 		once.Do(func() {
-			cancel()
+			cancel(errInterrupted) // what main does on SIGINT
 			select {
 			case err = <-done:
 			case <-time.After(15 * time.Second):
@@ -146,8 +147,12 @@ func TestListenSetCallbacks(t *testing.T) {
 		t.Errorf("output:\n%s\nstderr:\n%s", got, errOut.String())
 	}
 
-	if err := stop(); err != nil {
-		t.Fatalf("listen ended with %v; stderr:\n%s", err, errOut.String())
+	if err := stop(); exitCode(err) != exitInterrupted {
+		t.Fatalf("listen ended with %v (exit %d), want exit 130; stderr:\n%s", err, exitCode(err), errOut.String())
+	}
+	// The URLs are restored, then the one line saying it stopped.
+	if e := errOut.String(); !regexp.MustCompile(`\nCallback URLs restored: [^\n]+\nvonage: listen stopped \(interrupted\) after 2 callbacks\n\z`).MatchString(e) {
+		t.Errorf("stderr does not end with the restored URLs and then the stopped line:\n%s", e)
 	}
 	var after settingsJSON
 	r := cliRun(t, env, "settings", "--json").want(t, exitOK)

@@ -63,8 +63,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	root := c.root()
 	root.SetArgs(append([]string{}, args...)) // never nil: cobra would read os.Args
 	err := root.ExecuteContext(ctx)
-	if err != nil && errors.Is(context.Cause(ctx), errInterrupted) {
-		err = interruptedError{err}
+	var ie interruptedError
+	if err != nil && errors.Is(context.Cause(ctx), errInterrupted) && !errors.As(err, &ie) {
+		err = interruptedError{err: err}
 	}
 	c.report(err)
 	return err
@@ -103,10 +104,21 @@ type usageError struct{ err error }
 func (e usageError) Error() string { return e.err.Error() }
 func (e usageError) Unwrap() error { return e.err }
 
-// interruptedError is a command stopped by Ctrl-C.
-type interruptedError struct{ err error }
+// interruptedError is a command stopped by Ctrl-C. msg, when set, is the
+// line to print instead of "interrupted" (vonage listen's "listen
+// stopped …").
+type interruptedError struct {
+	err error
+	msg string
+}
 
-func (e interruptedError) Error() string { return "interrupted" }
+func (e interruptedError) Error() string {
+	if e.msg != "" {
+		return e.msg
+	}
+	return "interrupted"
+}
+
 func (e interruptedError) Unwrap() error { return e.err }
 
 // Exit codes, so scripts can tell failures apart.

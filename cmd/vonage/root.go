@@ -331,7 +331,7 @@ Global flags:
   --debug                    print each HTTP request and response on stderr
 
 Exit status: 0 success, 1 error, 2 usage, 3 authentication failed,
-4 not found, 130 interrupted (Ctrl-C).
+4 not found, 130 interrupted (Ctrl-C, also how listen stops; serve exits 0).
 
 Run "vonage help <command>" or "vonage <command> -h" for a command's flags.
 `

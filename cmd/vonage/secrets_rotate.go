@@ -30,9 +30,11 @@ with is revoked only after the new one has proved to work:
 
 Each step is shown on stderr as it starts. If one fails, the command says at
 which step and which secret works now, and exits non-zero (3 only when your
-own credentials were refused). After success, update VONAGE_API_SECRET, and
-every other place that holds the old secret, to the new secret. With --key,
-rotates a subaccount's secret, signing every step with your own credentials.`,
+own credentials were refused). After success, it says where the secret you
+signed with came from (--api-secret, VONAGE_API_SECRET, the profile's
+api-secret or api-secret-command) and how to update it there; update every
+other place that holds the old secret too. With --key, rotates a
+subaccount's secret, signing every step with your own credentials.`,
 }
 
 // rotateJSON is secrets rotate --json: the client's RotationResult, and on
@@ -128,7 +130,7 @@ func (c *cli) secretsRotate(ctx context.Context, client *vonage.AccountClient, c
 		return c.apiFailure(err, secret)
 	}
 
-	update := rotateInstructions(res, own, retire != "")
+	update := rotateInstructions(res, own, retire != "", c.creds)
 	if c.json {
 		if err := writeJSON(c.stdout, out); err != nil {
 			return err
@@ -161,10 +163,15 @@ func (c *cli) explainRotationFailure(re *vonage.RotationError, own bool, key str
 		fmt.Fprintln(w, "Nothing changed.")
 	case re.WorkingSecretID == re.NewSecretID:
 		fmt.Fprintf(w, "Working secret: %s, the new one. Sign with the new secret from now on", re.WorkingSecretID)
-		if own {
-			fmt.Fprintf(w, ": update %s to it", envAPISecret)
+		if !own {
+			fmt.Fprintln(w, ".")
+			break
 		}
-		fmt.Fprintln(w, ".")
+		where, how := secretPlace(c.creds)
+		fmt.Fprintf(w, ": update %s to it.\n", where)
+		if how != "" {
+			fmt.Fprintln(w, how)
+		}
 	default:
 		fmt.Fprintf(w, "Working secret: %s, %s secret from before the rotation; keep using it.\n", re.WorkingSecretID, owner)
 	}
@@ -177,24 +184,62 @@ func (c *cli) explainRotationFailure(re *vonage.RotationError, own bool, key str
 	}
 }
 
-// rotateInstructions says what the caller must update after a rotation.
-func rotateInstructions(res vonage.RotationResult, own, retired bool) string {
-	var s string
+// rotateInstructions says what the caller must update after a rotation:
+// with own, where the secret they signed with came from (creds), and the
+// command that changes it there.
+func rotateInstructions(res vonage.RotationResult, own, retired bool, creds setting) string {
+	var s, how string
 	switch {
 	case retired:
 		// The secret replaced was the one the caller does not sign with.
 		s = "Update every place that holds the retired secret to the new secret now"
 	case own:
-		s = "Update " + envAPISecret + " (and every place that holds the old secret) to the new secret now"
+		var where string
+		where, how = secretPlace(creds)
+		s = "Update " + where + " (and every place that holds the old secret) to the new secret now"
 	default:
 		s = "Update every place that holds the old secret of " + res.APIKey + " to the new secret now"
 	}
-	if res.RevokedSecretID == "" {
-		return s + "."
+	if res.RevokedSecretID != "" {
+		s += "; secret " + res.RevokedSecretID + " was revoked"
+		if retired && own {
+			s += " (the secret you signed with still works)"
+		}
 	}
-	s += "; secret " + res.RevokedSecretID + " was revoked"
-	if retired && own {
-		s += " (the secret you signed with still works)"
+	s += "."
+	if how != "" {
+		s += "\n" + how
 	}
-	return s + "."
+	return s
+}
+
+// secretPlace names where the API secret in use came from, as the object
+// of "update … to the new secret", and how to change it there: a line of
+// its own, empty when naming the place says it all. Neither ever holds
+// the secret, nor the profile's api-secret-command (it may hold one).
+func secretPlace(creds setting) (where, how string) {
+	profile := "--profile " + shellWord(creds.profile)
+	switch {
+	case creds.flag != "":
+		return "the --" + creds.flag + " you pass",
+			"Better, keep it out of shell history: export " + envAPISecret + ", or store it in the profile (the command asks for it twice, or reads it from stdin): vonage config set api-secret -"
+	case creds.profileKey == keySecretCommand:
+		return fmt.Sprintf("what the %s of profile %q prints", keySecretCommand, creds.profile),
+			"See that command with: vonage config get " + profile + " " + keySecretCommand
+	case creds.profile != "":
+		return fmt.Sprintf("the %s of profile %q", creds.profileKey, creds.profile),
+			"Store it there (the command asks for it twice, or reads it from stdin): vonage config set " + profile + " " + creds.profileKey + " -"
+	case creds.env != "":
+		return creds.env, ""
+	}
+	return "the API secret you use", ""
+}
+
+// shellWord quotes s for a POSIX shell when it holds anything but the
+// characters that never need it.
+func shellWord(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-@%+=:,/") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

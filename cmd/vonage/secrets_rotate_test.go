@@ -3,7 +3,10 @@ package main
 import (
 	"encoding/json"
 	"net/http"
+	"os"
+	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -259,4 +262,174 @@ func TestSecretsRotateSubaccount(t *testing.T) {
 	other := s.newAccount(t, "0therSecretAbc", 0, nil)
 	invoke(t, env, strings.NewReader("Fore1gnSecretXyz\n"), "secrets", "rotate", "--key", other).wantErr(t, exitNotFound, "Invalid API Key")
 	invoke(t, s.env(sub, rotated), strings.NewReader("Fore1gnSecretXyz\n"), "secrets", "rotate", "--key", primary).want(t, exitNotFound)
+}
+
+// TestSecretsRotateNamesTheSource: after a rotation the instructions name
+// where the secret signed with came from (flag, environment, profile,
+// api-secret-command) and the command that updates it there, and
+// following them works; no secret, and not the api-secret-command, is
+// shown.
+func TestSecretsRotateNamesTheSource(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	const rotated = "R0tatedSecretXyz"
+	for _, tc := range []struct {
+		name string
+		// setup stores the user's secret where the case takes it from and
+		// returns the environment and the extra arguments of every command.
+		setup func(t *testing.T, env map[string]string, dir string) []string
+		where string // in "Update <where> (and every place …"
+		how   string // the line after; "" for none
+		// follow does what the instructions say, with the new secret.
+		follow func(t *testing.T, env map[string]string, dir string, args []string)
+	}{
+		{
+			name:  "environment",
+			setup: func(*testing.T, map[string]string, string) []string { return nil },
+			where: "VONAGE_API_SECRET",
+			follow: func(_ *testing.T, env map[string]string, _ string, _ []string) {
+				env["VONAGE_API_SECRET"] = rotated
+			},
+		},
+		{
+			name: "flag",
+			setup: func(_ *testing.T, env map[string]string, _ string) []string {
+				secret := env["VONAGE_API_SECRET"]
+				delete(env, "VONAGE_API_SECRET")
+				return []string{"--api-secret", secret}
+			},
+			where: "the --api-secret you pass",
+			how:   "Better, keep it out of shell history: export VONAGE_API_SECRET, or store it in the profile (the command asks for it twice, or reads it from stdin): vonage config set api-secret -",
+		},
+		{
+			name: "profile flag",
+			setup: func(t *testing.T, env map[string]string, _ string) []string {
+				secret := env["VONAGE_API_SECRET"]
+				delete(env, "VONAGE_API_SECRET")
+				invoke(t, env, strings.NewReader(secret+"\n"), "config", "set", "--profile", "work", "api-secret", "-").want(t, exitOK)
+				return []string{"--profile", "work"}
+			},
+			where: `the api-secret of profile "work"`,
+			how:   "Store it there (the command asks for it twice, or reads it from stdin): vonage config set --profile work api-secret -",
+		},
+		{
+			name: "profile from VONAGE_PROFILE, a name to quote",
+			setup: func(t *testing.T, env map[string]string, _ string) []string {
+				secret := env["VONAGE_API_SECRET"]
+				delete(env, "VONAGE_API_SECRET")
+				env["VONAGE_PROFILE"] = "my work"
+				invoke(t, env, strings.NewReader(secret+"\n"), "config", "set", "api-secret", "-").want(t, exitOK)
+				return nil
+			},
+			where: `the api-secret of profile "my work"`,
+			how:   "Store it there (the command asks for it twice, or reads it from stdin): vonage config set --profile 'my work' api-secret -",
+		},
+		{
+			name: "api-secret-command",
+			setup: func(t *testing.T, env map[string]string, dir string) []string {
+				file := filepath.Join(dir, "secret.txt")
+				if err := os.WriteFile(file, []byte(env["VONAGE_API_SECRET"]+"\n"), 0o600); err != nil {
+					t.Fatal(err)
+				}
+				delete(env, "VONAGE_API_SECRET")
+				cliRun(t, env, "config", "set", "--profile", "cmd", "api-secret-command", "cat "+file).want(t, exitOK)
+				return []string{"--profile", "cmd"}
+			},
+			where: `what the api-secret-command of profile "cmd" prints`,
+			how:   "See that command with: vonage config get --profile cmd api-secret-command",
+			follow: func(t *testing.T, _ map[string]string, dir string, _ []string) {
+				if err := os.WriteFile(filepath.Join(dir, "secret.txt"), []byte(rotated+"\n"), 0o600); err != nil {
+					t.Fatal(err)
+				}
+			},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			_, env := s.newUser(t)
+			env["XDG_CONFIG_HOME"] = filepath.Join(dir, "config")
+			args := tc.setup(t, env, dir)
+
+			r := invoke(t, env, strings.NewReader(rotated+"\n"), append([]string{"secrets", "rotate"}, args...)...).want(t, exitOK)
+			lines := strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\n")
+			update := "Update " + tc.where + " (and every place that holds the old secret) to the new secret now; secret "
+			if tc.how != "" {
+				if len(lines) < 2 || !strings.HasPrefix(lines[len(lines)-2], update) || lines[len(lines)-1] != tc.how {
+					t.Errorf("rotate's last lines, want\n%s…\n%s\ngot:\n%s", update, tc.how, r.stdout)
+				}
+			} else if !strings.HasPrefix(lines[len(lines)-1], update) {
+				t.Errorf("rotate's last line, want %s…, got:\n%s", update, r.stdout)
+			}
+			if tc.where != "VONAGE_API_SECRET" && strings.Contains(r.stdout, "Update VONAGE_API_SECRET") {
+				t.Errorf("the instructions name VONAGE_API_SECRET, which was not used:\n%s", r.stdout)
+			}
+			if strings.Contains(r.all(), userSecret) || strings.Contains(r.all(), "cat "+dir) {
+				t.Errorf("rotate shows the old secret or the api-secret-command:\n%s", r.all())
+			}
+
+			// The old secret no longer works; doing what the instructions
+			// say makes the same command line work again.
+			cliRun(t, env, append([]string{"balance"}, args...)...).want(t, exitAuth)
+			switch {
+			case tc.follow != nil:
+				tc.follow(t, env, dir, args)
+			case strings.Contains(tc.how, "vonage config set"):
+				cmd := shellFields(tc.how[strings.LastIndex(tc.how, ": vonage ")+len(": vonage "):])
+				invoke(t, env, strings.NewReader(rotated+"\n"), cmd...).want(t, exitOK)
+				if slices.Contains(args, "--api-secret") {
+					args = nil // the flag no longer given: the profile's secret is used
+				}
+			}
+			cliRun(t, env, append([]string{"balance"}, args...)...).want(t, exitOK)
+		})
+	}
+}
+
+// shellFields splits a command line the way a POSIX shell does, for words
+// quoted by shellWord: spaces separate, single quotes quote.
+func shellFields(line string) []string {
+	var (
+		words  []string
+		word   strings.Builder
+		inWord bool
+		quoted bool
+	)
+	for _, r := range line {
+		switch {
+		case r == '\'':
+			quoted, inWord = !quoted, true
+		case r == ' ' && !quoted:
+			if inWord {
+				words = append(words, word.String())
+				word.Reset()
+				inWord = false
+			}
+		default:
+			word.WriteRune(r)
+			inWord = true
+		}
+	}
+	if inWord {
+		words = append(words, word.String())
+	}
+	return words
+}
+
+// TestSecretsRotateFailureNamesTheSource: a rotation that stops after the
+// new secret works (its revoke failed) says to update the place the secret
+// came from, here a profile, and how.
+func TestSecretsRotateFailureNamesTheSource(t *testing.T) {
+	t.Parallel()
+	s := startServerWith(t, failing(deletesFail))
+	_, env := s.newUser(t)
+	env["XDG_CONFIG_HOME"] = t.TempDir()
+	invoke(t, env, strings.NewReader(env["VONAGE_API_SECRET"]+"\n"), "config", "set", "--profile", "work", "api-secret", "-").want(t, exitOK)
+	delete(env, "VONAGE_API_SECRET")
+	r := invoke(t, env, strings.NewReader("R0tatedSecretXyz\n"), "secrets", "rotate", "--profile", "work").wantErr(t, exitError, "step revoke")
+	want := `the new one. Sign with the new secret from now on: update the api-secret of profile "work" to it.` + "\n" +
+		"Store it there (the command asks for it twice, or reads it from stdin): vonage config set --profile work api-secret -\n"
+	if !strings.Contains(r.stderr, want) || strings.Contains(r.stderr, "VONAGE_API_SECRET") || strings.Contains(r.all(), userSecret) {
+		t.Errorf("stderr lacks\n%s\ngot:\n%s", want, r.stderr)
+	}
 }

@@ -44,6 +44,44 @@ func (s *Service) ListAccounts(ctx context.Context, q AccountQuery) (accts []Acc
 	return accts, next, nil
 }
 
+// AccountPage is one page of the operator's listing: the accounts, each
+// account's secrets (ids and creation times, no hashes) by API key, and
+// the After of the following page (empty when this page is the last).
+type AccountPage struct {
+	Accounts []Account
+	Secrets  map[string][]Secret
+	Next     string
+}
+
+// ListAccountsWithSecrets is ListAccounts with each account's secrets, as
+// GET /admin/accounts shows them: two store reads for the whole page, not
+// one more per account. The two reads are not one snapshot; accounts are
+// never removed and always hold a secret, so each listed account has its
+// secrets as they were at the second read.
+func (s *Service) ListAccountsWithSecrets(ctx context.Context, q AccountQuery) (AccountPage, error) {
+	accts, next, err := s.ListAccounts(ctx, q)
+	if err != nil {
+		return AccountPage{}, err
+	}
+	if len(accts) == 0 {
+		return AccountPage{Accounts: accts, Secrets: map[string][]Secret{}}, nil
+	}
+	keys := make([]string, len(accts))
+	for i, a := range accts {
+		keys[i] = a.APIKey
+	}
+	secrets, err := s.store.SecretIDs(ctx, keys)
+	if err != nil {
+		return AccountPage{}, err
+	}
+	for _, list := range secrets {
+		for i := range list {
+			list[i].Hash = "" // the store leaves it out; a listing never carries one
+		}
+	}
+	return AccountPage{Accounts: accts, Secrets: secrets, Next: next}, nil
+}
+
 // ResetSecrets replaces every secret of the account apiKey by one new
 // secret, in one database transaction: secret when given (it must satisfy
 // ValidateSecret), otherwise a generated one, returned as generated (the one

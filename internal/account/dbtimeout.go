@@ -213,6 +213,10 @@ func (s deadlineStore) Ping(ctx context.Context) error {
 
 func (s deadlineStore) Close() error { return s.inner.Close() }
 
+func (s deadlineStore) SecretIDs(ctx context.Context, apiKeys []string) (map[string][]Secret, error) {
+	return bounded(s, ctx, "SecretIDs", s.d, func(ctx context.Context) (map[string][]Secret, error) { return s.inner.SecretIDs(ctx, apiKeys) })
+}
+
 func (s deadlineStore) ListAccounts(ctx context.Context, q AccountQuery) ([]Account, error) {
 	return bounded(s, ctx, "ListAccounts", s.d, func(ctx context.Context) ([]Account, error) { return s.inner.ListAccounts(ctx, q) })
 }

@@ -51,6 +51,13 @@ type Store interface {
 	// the operator's listing, page by page.
 	ListAccounts(ctx context.Context, q AccountQuery) ([]Account, error)
 
+	// SecretIDs returns the secrets of each of apiKeys, oldest first in
+	// creation order, keyed by API key, in one read whatever the number
+	// of keys: what the operator's listing shows of them (ids and
+	// creation times). Hash is always empty: this read is never a
+	// verification's. A key naming no account is absent from the map.
+	SecretIDs(ctx context.Context, apiKeys []string) (map[string][]Secret, error)
+
 	// ResetSecrets replaces every secret of sec.APIKey by sec, in one
 	// database transaction: afterwards the account holds sec alone, and
 	// no old secret verifies on any instance. ENOTFOUND for an unknown key.

@@ -40,6 +40,7 @@ func Run(t *testing.T, open Opener) {
 		{"signatures", signatureTests},
 		{"sessions", sessionTests},
 		{"admin", adminTests},
+		{"adminsecrets", adminSecretTests},
 		{"visible", visibleTests},
 		{"webhooks", webhookTests},
 	}

@@ -25,7 +25,7 @@ var storeReads = []string{
 	"Account", "AccountCount", "Secrets", "AccountWithSecret", "Transactions", "VerifyLedger",
 	"PruneIdempotencyKeys", // idempotency keys are not part of an account's reads
 	"SetSignature",         // the signature is read on its own (Signature), never from a copy
-	"Signature", "ListAccounts",
+	"Signature", "ListAccounts", "SecretIDs",
 	// The callback queue and the webhook method are not part of an
 	// account's reads.
 	"SetWebhookMethod", "WebhookMethod", "EnqueueWebhooks", "ClaimWebhooks",
