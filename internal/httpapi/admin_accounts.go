@@ -23,22 +23,17 @@ func (s *server) listAccounts(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	accts, next, err := s.svc.ListAccounts(r.Context(), q)
+	page, err := s.svc.ListAccountsWithSecrets(r.Context(), q)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	body := adminapi.AccountsPage{Accounts: make([]adminapi.Account, 0, len(accts))}
-	for _, acct := range accts {
-		secrets, err := s.svc.Secrets(r.Context(), acct.APIKey)
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		body.Accounts = append(body.Accounts, newAdminAccount(acct, secrets))
+	body := adminapi.AccountsPage{Accounts: make([]adminapi.Account, 0, len(page.Accounts))}
+	for _, acct := range page.Accounts {
+		body.Accounts = append(body.Accounts, newAdminAccount(acct, page.Secrets[acct.APIKey]))
 	}
-	if next != "" {
-		body.NextCursor = encodeAccountCursor(next)
+	if page.Next != "" {
+		body.NextCursor = encodeAccountCursor(page.Next)
 	}
 	s.writeJSON(w, r, http.StatusOK, body)
 }
