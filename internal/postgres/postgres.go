@@ -28,7 +28,8 @@ import (
 // money rules in the Store's transactions.
 type Store struct {
 	account.Ledger
-	pool *pgxpool.Pool
+	pool  *pgxpool.Pool
+	reads *secretReads // AccountWithSecret's shared statements
 }
 
 var _ account.Store = (*Store)(nil)
@@ -152,7 +153,7 @@ func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres: open: %w", err)
 	}
-	s := &Store{pool: pool}
+	s := &Store{pool: pool, reads: newSecretReads(pool, int(cfg.MaxConns), defaultBatch)}
 	s.Ledger = account.Ledger{InTx: s.inLedgerTx}
 	if err := s.migrate(ctx); err != nil {
 		pool.Close()
