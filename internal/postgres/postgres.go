@@ -153,7 +153,7 @@ func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres: open: %w", err)
 	}
-	s := &Store{pool: pool, reads: newSecretReads(pool, int(cfg.MaxConns), defaultBatch)}
+	s := &Store{pool: pool, reads: newSecretReads(pool, min(defaultStatements, int(cfg.MaxConns)), defaultBatch)}
 	s.Ledger = account.Ledger{InTx: s.inLedgerTx}
 	if err := s.migrate(ctx); err != nil {
 		pool.Close()
