@@ -105,6 +105,9 @@ func (s *Store) CreateAccount(ctx context.Context, acct account.Account, first a
 
 // Account returns the account with that key.
 func (s *Store) Account(ctx context.Context, apiKey string) (account.Account, error) {
+	if !storable(apiKey) {
+		return account.Account{}, account.KeyNotFound(apiKey)
+	}
 	a, err := scanAccount(s.pool.QueryRow(ctx,
 		`SELECT `+accountColumns+` FROM accounts WHERE api_key = $1`, apiKey))
 	return a, wrap("account", account.OrKeyNotFound(apiKey, err))

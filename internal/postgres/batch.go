@@ -6,7 +6,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -108,11 +107,6 @@ func (b *secretReads) read(ctx context.Context, apiKey, id string) (account.Acco
 	case <-ctx.Done():
 		return account.Account{}, false, ctx.Err()
 	}
-}
-
-// storable reports whether PostgreSQL can hold s in a text column.
-func storable(s string) bool {
-	return utf8.ValidString(s) && strings.IndexByte(s, 0) < 0
 }
 
 // run is one of the maxRunning statement slots: it answers what is queued,

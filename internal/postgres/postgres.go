@@ -14,7 +14,9 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -250,6 +252,16 @@ func pgError(err error) *pgconn.PgError {
 func violates(err error, code, constraint string) bool {
 	pe := pgError(err)
 	return pe != nil && pe.Code == code && (constraint == "" || pe.ConstraintName == constraint)
+}
+
+// storable reports whether PostgreSQL can hold s in a text column: not
+// with a NUL byte or invalid UTF-8. A key that is not storable names no
+// account; sent as a parameter, it would fail the statement (SQLSTATE
+// 22021) and a lookup that should answer "not found" with a server error.
+// The reads that a client's key reaches before it is authenticated
+// (Account, Secrets, Signature, AccountWithSecret) check it first.
+func storable(s string) bool {
+	return utf8.ValidString(s) && strings.IndexByte(s, 0) < 0
 }
 
 // fromDB returns a timestamptz as the service hands times in: UTC. pgx

@@ -41,6 +41,9 @@ func (s *Store) Secrets(ctx context.Context, apiKey string) ([]account.Secret, e
 // into dst and calls fn. No row at all means the account does not exist
 // (ENOTFOUND). op names the read in unexpected errors.
 func (s *Store) accountRows(ctx context.Context, op, apiKey string, dst []any, fn func() error, query string, args ...any) error {
+	if !storable(apiKey) {
+		return account.KeyNotFound(apiKey)
+	}
 	rows, err := s.pool.Query(ctx, query, args...)
 	if err != nil {
 		return wrap(op, err)
