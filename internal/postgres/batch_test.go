@@ -314,3 +314,34 @@ func TestBatchedReadErrorReachesEach(t *testing.T) {
 		t.Errorf("read after = found %v, %v; want found", found, err)
 	}
 }
+
+// TestBatchedReadPlannedOnce: the shared statement is planned once per
+// connection, not for each execution, whatever the number of pairs.
+func TestBatchedReadPlannedOnce(t *testing.T) {
+	t.Parallel()
+	s, _ := open(t)
+	ctx := t.Context()
+	sec := seed(t, s, "planned1", 0)
+	conn, err := s.readPool.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Release()
+	const runs = 10 // past the five custom plans PostgreSQL makes before it compares
+	for range runs {
+		rows, err := conn.Query(ctx, batchQuery, []string{"planned1"}, []string{sec.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows.Close()
+	}
+	var generic, custom int64
+	if err := conn.QueryRow(ctx, `SELECT generic_plans, custom_plans FROM pg_prepared_statements
+		WHERE statement = $1`, batchQuery).Scan(&generic, &custom); err != nil {
+		t.Fatal(err)
+	}
+	// generic_plans counts the runs of the generic plan, planned once.
+	if custom != 0 || generic != runs {
+		t.Errorf("of %d runs, %d were planned for their parameters and %d ran the generic plan; want 0 and %d", runs, custom, generic, runs)
+	}
+}
