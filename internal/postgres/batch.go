@@ -56,11 +56,13 @@ func readPoolConfig(cfg *pgxpool.Config, n int) *pgxpool.Config {
 // defaultBatch is the most reads one statement answers.
 const defaultBatch = 128
 
-// defaultStatements is how many shared statements run at once (never more
-// than the pool's connections): two, so that one can travel while the
-// other runs. More would make smaller batches, each costing a statement;
-// on the 2-core bench machine one, two and four in flight measured 0.52x,
-// 0.53x and 0.42x of the baseline (balance reads, 5 rounds, noisy).
+// defaultStatements is how many shared statements run at once, each on a
+// connection of the read pool (never more than the main pool's size):
+// two, so that one can travel while the other runs. More would make
+// smaller batches, each costing a statement; on the 2-core bench machine
+// one, two and four in flight measured 0.52x, 0.53x and 0.42x of the
+// baseline (balance reads, 300 accounts, 5 rounds, noisy, before the
+// generic plan of readPoolConfig).
 const defaultStatements = 2
 
 // secretReads coalesces concurrent AccountWithSecret reads.
