@@ -14,8 +14,9 @@ const accountColumns = `api_key, primary_api_key, balance, reload_threshold, rel
 	max_outbound_request, max_inbound_request, max_calls_per_second,
 	mo_callback_url, dr_callback_url, created_at`
 
-// scanAccount reads one row of accountColumns.
-func scanAccount(row pgx.Row) (account.Account, error) {
+// scanAccount reads one row of accountColumns, followed by the columns
+// extra scans into.
+func scanAccount(row pgx.Row, extra ...any) (account.Account, error) {
 	var (
 		a                 account.Account
 		primary           *string
@@ -23,9 +24,10 @@ func scanAccount(row pgx.Row) (account.Account, error) {
 		threshold, amount *int64
 		created           time.Time
 	)
-	err := row.Scan(&a.APIKey, &primary, &balance, &threshold, &amount,
+	dst := append([]any{&a.APIKey, &primary, &balance, &threshold, &amount,
 		&a.Limits.MaxOutboundRequest, &a.Limits.MaxInboundRequest, &a.Limits.MaxCallsPerSecond,
-		&a.Settings.MoCallbackURL, &a.Settings.DrCallbackURL, &created)
+		&a.Settings.MoCallbackURL, &a.Settings.DrCallbackURL, &created}, extra...)
+	err := row.Scan(dst...)
 	if err != nil {
 		return account.Account{}, err
 	}
@@ -103,6 +105,9 @@ func (s *Store) CreateAccount(ctx context.Context, acct account.Account, first a
 
 // Account returns the account with that key.
 func (s *Store) Account(ctx context.Context, apiKey string) (account.Account, error) {
+	if !storable(apiKey) {
+		return account.Account{}, account.KeyNotFound(apiKey)
+	}
 	a, err := scanAccount(s.pool.QueryRow(ctx,
 		`SELECT `+accountColumns+` FROM accounts WHERE api_key = $1`, apiKey))
 	return a, wrap("account", account.OrKeyNotFound(apiKey, err))

@@ -14,7 +14,9 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -28,7 +30,9 @@ import (
 // money rules in the Store's transactions.
 type Store struct {
 	account.Ledger
-	pool *pgxpool.Pool
+	pool     *pgxpool.Pool
+	readPool *pgxpool.Pool // the connections of reads' shared statements
+	reads    *secretReads  // AccountWithSecret's shared statements
 }
 
 var _ account.Store = (*Store)(nil)
@@ -76,7 +80,8 @@ func WithPingTimeout(d time.Duration) Option {
 
 // WithMaxConns sets the size of the connection pool; 0 keeps the
 // connection string's pool_max_conns or pgxpool's default, max(4, number of
-// CPUs).
+// CPUs). The shared statements of AccountWithSecret have connections of
+// their own besides (batch.go): min(2, the pool's size).
 func WithMaxConns(n int32) Option {
 	return func(o *options) { o.maxConns = n }
 }
@@ -148,14 +153,21 @@ func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 		}
 	}
 
+	statements := min(defaultStatements, int(cfg.MaxConns))
+	readCfg := readPoolConfig(cfg, statements)
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: open: %w", err)
 	}
-	s := &Store{pool: pool}
+	readPool, err := pgxpool.NewWithConfig(ctx, readCfg)
+	if err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("postgres: open: %w", err)
+	}
+	s := &Store{pool: pool, readPool: readPool, reads: newSecretReads(readPool, statements, defaultBatch)}
 	s.Ledger = account.Ledger{InTx: s.inLedgerTx}
 	if err := s.migrate(ctx); err != nil {
-		pool.Close()
+		s.Close()
 		return nil, err
 	}
 	return s, nil
@@ -179,9 +191,10 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Close closes every connection of the pool, waiting for those in use.
+// Close closes every connection of the pools, waiting for those in use.
 func (s *Store) Close() error {
 	s.pool.Close()
+	s.readPool.Close()
 	return nil
 }
 
@@ -249,6 +262,16 @@ func pgError(err error) *pgconn.PgError {
 func violates(err error, code, constraint string) bool {
 	pe := pgError(err)
 	return pe != nil && pe.Code == code && (constraint == "" || pe.ConstraintName == constraint)
+}
+
+// storable reports whether PostgreSQL can hold s in a text column: not
+// with a NUL byte or invalid UTF-8. A key that is not storable names no
+// account; sent as a parameter, it would fail the statement (SQLSTATE
+// 22021) and a lookup that should answer "not found" with a server error.
+// The reads that a client's key reaches before it is authenticated
+// (Account, Secrets, Signature, AccountWithSecret) check it first.
+func storable(s string) bool {
+	return utf8.ValidString(s) && strings.IndexByte(s, 0) < 0
 }
 
 // fromDB returns a timestamptz as the service hands times in: UTC. pgx

@@ -41,6 +41,9 @@ func (s *Store) Secrets(ctx context.Context, apiKey string) ([]account.Secret, e
 // into dst and calls fn. No row at all means the account does not exist
 // (ENOTFOUND). op names the read in unexpected errors.
 func (s *Store) accountRows(ctx context.Context, op, apiKey string, dst []any, fn func() error, query string, args ...any) error {
+	if !storable(apiKey) {
+		return account.KeyNotFound(apiKey)
+	}
 	rows, err := s.pool.Query(ctx, query, args...)
 	if err != nil {
 		return wrap(op, err)
@@ -55,13 +58,11 @@ func (s *Store) accountRows(ctx context.Context, op, apiKey string, dst []any, f
 	return nil
 }
 
-// AccountWithSecret returns the account if it still holds the secret: one
-// round trip, as it runs on every request a cached verification serves.
+// AccountWithSecret returns the account if it still holds the secret. It
+// runs on every request a cached verification serves, so concurrent calls
+// share one statement (see batch.go): one round trip for all of them.
 func (s *Store) AccountWithSecret(ctx context.Context, apiKey, id string) (account.Account, bool, error) {
-	a, err := scanAccount(s.pool.QueryRow(ctx, `SELECT `+accountColumns+` FROM accounts
-		WHERE api_key = $1 AND EXISTS (SELECT 1 FROM secrets WHERE id = $2 AND api_key = $1)`, apiKey, id))
-	ok, err := account.Found(err)
-	return a, ok, wrap("account with secret", err)
+	return s.reads.read(ctx, apiKey, id)
 }
 
 // AddSecret stores sec in the account's free slot, in one statement. The

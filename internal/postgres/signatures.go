@@ -78,6 +78,9 @@ func (s *Store) SetSignature(ctx context.Context, apiKey string, sig *account.Si
 // Signature returns the account's signature, if it has one.
 func (s *Store) Signature(ctx context.Context, apiKey string) (account.Signature, bool, error) {
 	var sig account.Signature
+	if !storable(apiKey) {
+		return sig, false, nil
+	}
 	err := s.pool.QueryRow(ctx, `SELECT method, sealed FROM account_signatures WHERE api_key = $1`, apiKey).Scan(&sig.Method, &sig.Sealed)
 	ok, err := account.Found(err)
 	return sig, ok, wrap("signature", err)
