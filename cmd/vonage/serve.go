@@ -79,7 +79,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	fs.StringVar(&cfg.DB, "db", cfg.DB, "SQLite file, or a postgres:// URL")
 	fs.StringVar(&sf.logLevel, "log-level", sf.logLevel, "debug, info, warn or error")
 	fs.StringVar(&sf.logFmt, "log-format", sf.logFmt, "text or json")
-	fs.IntVar(&cfg.PGMaxConns, "pg-max-conns", cfg.PGMaxConns, "PostgreSQL pool size; 0 keeps pgxpool's default, max(4, CPUs)")
+	fs.IntVar(&cfg.PGMaxConns, "pg-max-conns", cfg.PGMaxConns, "PostgreSQL pool size; 0 keeps pgxpool's default, max(4, CPUs); the shared credential reads open up to 2 more")
 	fs.DurationVar(&cfg.PGStatementTimeout, "pg-statement-timeout", cfg.PGStatementTimeout, "PostgreSQL statement_timeout")
 	fs.DurationVar(&cfg.PGLockTimeout, "pg-lock-timeout", cfg.PGLockTimeout, "PostgreSQL lock_timeout; 0 means none")
 	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", cfg.ShutdownTimeout, "how long SIGTERM waits for in-flight requests")
