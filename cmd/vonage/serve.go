@@ -37,7 +37,8 @@ var flagOfField = map[string]string{
 	"IdleTimeoutNearCap": "idle-timeout-near-cap",
 	"TLSCertFile":        "tls-cert", "TLSKeyFile": "tls-key", "TLSSelfSigned": "tls-self-signed", "TLSAddr": "tls-addr", "TLSDir": "tls-dir",
 	"WebhookRetryBase": "webhook-retry-base", "WebhookRetryWindow": "webhook-retry-window",
-	"DBTimeout": "db-timeout", "VerifyCacheSize": "verify-cache-size", "HashConcurrency.MaxWait": "hash-wait", "DataKeyFile": "data-key-file",
+	"DashboardSessionLifetime": "dashboard-session-lifetime",
+	"DBTimeout":                "db-timeout", "VerifyCacheSize": "verify-cache-size", "HashConcurrency.MaxWait": "hash-wait", "DataKeyFile": "data-key-file",
 	"LimitsURL": "limits-url",
 }
 
@@ -107,6 +108,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	fs.StringVar(&cfg.TLSAddr, "tls-addr", cfg.TLSAddr, "serve HTTPS on this address and plain HTTP on --addr; empty serves HTTPS on --addr")
 	fs.StringVar(&cfg.TLSDir, "tls-dir", cfg.TLSDir, "directory of the --tls-self-signed files; default beside a SQLite file, else the working directory")
 	fs.BoolVar(&cfg.Dashboard, "dashboard", cfg.Dashboard, "serve the web dashboard under /dashboard/")
+	fs.DurationVar(&cfg.DashboardSessionLifetime, "dashboard-session-lifetime", cfg.DashboardSessionLifetime, "how long a dashboard session lasts from sign-in, however active (1m to 720h)")
 	fs.StringVar(&cfg.LimitsURL, "limits-url", cfg.LimitsURL, "redis:// URL: count the call-rate and failure limits in Redis, shared by every instance; empty counts them in this instance")
 	fs.IntVar(&cfg.VerifyCacheSize, "verify-cache-size", cfg.VerifyCacheSize, "successful verifications remembered (about 210 bytes each); 0 turns the cache off")
 	fs.StringVar(&cfg.DataKeyFile, "data-key-file", cfg.DataKeyFile, "file holding the data key that encrypts signature secrets (32 bytes, standard base64); or VONAGE_DATA_KEY itself")

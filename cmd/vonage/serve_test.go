@@ -275,6 +275,8 @@ func TestServeRefusesBadLimits(t *testing.T) {
 		{"--db-timeout", "0s", ""},
 		{"--verify-cache-size", "-1", ""},
 		{"--hash-wait", "-1s", ""},
+		{"--dashboard-session-lifetime", "0s", ""},
+		{"VONAGE_DASHBOARD_SESSION_LIFETIME", "800h", ""},
 		{"VONAGE_MAX_IN_FLIGHT", "abc", ""},
 		{"VONAGE_RATE_LIMIT", "nope", ""},
 		{"VONAGE_AUTH_FAIL_WINDOW", "soon", ""},

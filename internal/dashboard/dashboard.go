@@ -52,6 +52,10 @@ type Config struct {
 	Logger *slog.Logger
 	// SessionLifetime: DefaultSessionLifetime when zero.
 	SessionLifetime time.Duration
+	// HTTPS tells whether a request's client used HTTPS (directly, or
+	// through a trusted TLS-terminating proxy): the cookies are then
+	// Secure. Nil means the connection's own TLS.
+	HTTPS func(*http.Request) bool
 	// DBTimeout bounds each session read or write; 0: the request's own.
 	DBTimeout time.Duration
 	// Clock replaces time.Now (tests).
@@ -65,6 +69,7 @@ type dash struct {
 	adminDigest *[sha256.Size]byte // nil: no operator sign-in
 	operatorFP  string             // the admin token's fingerprint, kept in operator sessions
 	clientAddr  func(*http.Request) string
+	https       func(*http.Request) bool
 	log         *slog.Logger
 	lifetime    time.Duration
 	dbTimeout   time.Duration
@@ -78,10 +83,13 @@ func New(cfg Config) http.Handler {
 	if cfg.Service == nil || cfg.Sessions == nil {
 		panic("dashboard.New: Config.Service and Config.Sessions are required")
 	}
-	d := &dash{svc: cfg.Service, sessions: cfg.Sessions, clientAddr: cfg.ClientAddr, log: cfg.Logger,
+	d := &dash{svc: cfg.Service, sessions: cfg.Sessions, clientAddr: cfg.ClientAddr, https: cfg.HTTPS, log: cfg.Logger,
 		lifetime: cfg.SessionLifetime, dbTimeout: cfg.DBTimeout, now: cfg.Clock}
 	if d.clientAddr == nil {
 		d.clientAddr = peerAddr
+	}
+	if d.https == nil {
+		d.https = func(r *http.Request) bool { return r.TLS != nil }
 	}
 	if d.log == nil {
 		d.log = slog.Default()

@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"net/url"
 	"strings"
 	"testing"
@@ -356,5 +357,53 @@ func TestRotateOwnSecret(t *testing.T) {
 	}
 	if _, err := srv.Service.Authenticate(t.Context(), primaryKey, rotated, "192.0.2.9"); err != nil {
 		t.Fatalf("the new secret after the rotation: %v", err)
+	}
+}
+
+// TestCookieBehindTLSProxy: behind a TLS-terminating proxy that
+// --trusted-proxies names, the proxy's X-Forwarded-Proto: https makes the
+// cookies Secure; the same header from any other client does not, and
+// --dashboard-session-lifetime sets the session's Max-Age.
+func TestCookieBehindTLSProxy(t *testing.T) {
+	t.Parallel()
+	srv := testServer(t, func(c *server.Config) {
+		c.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}
+		c.DashboardSessionLifetime = 90 * time.Minute
+	})
+	for _, tc := range []struct {
+		name   string
+		proto  string
+		secure bool
+	}{{"proxy says https", "https", true}, {"proxy says http", "http", false}, {"no header", "", false}} {
+		v := newVisitor(t, srv.URL)
+		var headers []string
+		if tc.proto != "" {
+			headers = []string{"X-Forwarded-Proto", tc.proto}
+		}
+		p := v.post("/dashboard/signin", url.Values{"csrf": {v.csrf("/dashboard/signin")}, "api_key": {primaryKey}, "api_secret": {primarySecret}}, headers...)
+		wantStatus(t, tc.name+": sign in", p, http.StatusSeeOther)
+		cookies := (&http.Response{Header: p.header}).Cookies()
+		if len(cookies) == 0 {
+			t.Fatalf("%s: no cookie set", tc.name)
+		}
+		for _, c := range cookies {
+			if c.Secure != tc.secure {
+				t.Errorf("%s: cookie %s Secure = %v, want %v", tc.name, c.Name, c.Secure, tc.secure)
+			}
+			if c.Name == "vonage_dashboard" && c.MaxAge != 90*60 {
+				t.Errorf("%s: session Max-Age = %d, want 5400 (--dashboard-session-lifetime 90m)", tc.name, c.MaxAge)
+			}
+		}
+	}
+
+	// Without --trusted-proxies, the header proves nothing.
+	plain := testServer(t)
+	v := newVisitor(t, plain.URL)
+	req, _ := http.NewRequest(http.MethodGet, plain.URL+"/dashboard/signin", nil)
+	req.Header.Set("X-Forwarded-Proto", "https")
+	for _, c := range (&http.Response{Header: v.do(req).header}).Cookies() {
+		if c.Secure {
+			t.Errorf("cookie %s Secure from an untrusted X-Forwarded-Proto", c.Name)
+		}
 	}
 }

@@ -63,7 +63,7 @@ func operatorFingerprint(token string) string {
 
 func (d *dash) setCookie(w http.ResponseWriter, r *http.Request, name, value string, maxAge int) {
 	http.SetCookie(w, &http.Cookie{Name: name, Value: value, Path: Prefix, MaxAge: maxAge,
-		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil})
+		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: d.https(r)})
 }
 
 // errNoSession is a request without a usable session.

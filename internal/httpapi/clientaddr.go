@@ -207,3 +207,53 @@ func parseHop(s string) (netip.Addr, bool) {
 	}
 	return a.Unmap().WithZone(""), true
 }
+
+// HTTPSFunc returns what tells whether a request's client used HTTPS: the
+// connection itself is TLS, or its peer is one of the trusted proxies and
+// says so, in the last X-Forwarded-Proto value or, when header is
+// HeaderForwarded, in the proto= of the last Forwarded element (the one
+// the nearest proxy wrote). A client that is not a trusted proxy cannot
+// claim HTTPS with a header. The dashboard marks its cookies Secure by it,
+// so that behind a TLS-terminating proxy they are never sent over plain
+// HTTP.
+func HTTPSFunc(trusted []netip.Prefix, header string) func(*http.Request) bool {
+	c := clientAddrResolver{trusted: trusted, header: HeaderXForwardedFor}
+	if header == HeaderForwarded {
+		c.header = HeaderForwarded
+	}
+	return c.https
+}
+
+func (c clientAddrResolver) https(r *http.Request) bool {
+	if r.TLS != nil {
+		return true
+	}
+	if len(c.trusted) == 0 {
+		return false
+	}
+	if peer, ok := parseHop(r.RemoteAddr); !ok || !c.isTrusted(peer) {
+		return false
+	}
+	proto := ""
+	if c.header == HeaderForwarded {
+		lines := r.Header.Values(HeaderForwarded)
+		if len(lines) == 0 {
+			return false
+		}
+		elems := splitQuoted(lines[len(lines)-1], ',')
+		for _, pair := range splitQuoted(elems[len(elems)-1], ';') {
+			name, value, ok := strings.Cut(strings.TrimSpace(pair), "=")
+			if ok && strings.EqualFold(strings.TrimSpace(name), "proto") {
+				proto = unquote(strings.TrimSpace(value))
+			}
+		}
+	} else {
+		lines := r.Header.Values("X-Forwarded-Proto")
+		if len(lines) == 0 {
+			return false
+		}
+		vals := strings.Split(lines[len(lines)-1], ",")
+		proto = strings.TrimSpace(vals[len(vals)-1])
+	}
+	return strings.EqualFold(proto, "https")
+}

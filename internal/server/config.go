@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/vonage/vonage-go-sdk/internal/account"
+	"github.com/vonage/vonage-go-sdk/internal/dashboard"
 	"github.com/vonage/vonage-go-sdk/internal/postgres"
 	"github.com/vonage/vonage-go-sdk/internal/sqlite"
 	"github.com/vonage/vonage-go-sdk/internal/webhook"
@@ -97,6 +98,9 @@ type Config struct {
 	// Dashboard serves the web dashboard under /dashboard/ (on by
 	// default).
 	Dashboard bool
+	// DashboardSessionLifetime is how long a dashboard session lasts from
+	// sign-in, however active: at most 30 days.
+	DashboardSessionLifetime time.Duration
 
 	// Credentials: the argon2id cost of new hashes, the pepper mixed into
 	// them (nil: none), the limits on failed authentications, whether each
@@ -198,6 +202,7 @@ func DefaultConfig() Config {
 		IdempotencyPruneInterval: time.Hour,
 		WebhookRetryBase:         webhook.DefaultConfig().RetryBase,
 		WebhookRetryWindow:       webhook.DefaultConfig().RetryWindow,
+		DashboardSessionLifetime: dashboard.DefaultSessionLifetime,
 		WebhookLease:             webhook.DefaultConfig().Lease,
 		WebhookPoll:              webhook.DefaultConfig().Poll,
 		BodyReadTimeout:          5 * time.Second,

@@ -153,8 +153,10 @@ func build(ctx context.Context, cfg Config) (*Server, error) {
 			return nil, fmt.Errorf("the %T store keeps no dashboard sessions: turn the dashboard off", store)
 		}
 		dash = dashboard.New(dashboard.Config{Service: svc, Sessions: sessions, AdminToken: cfg.AdminToken,
-			ClientAddr: httpapi.ClientAddrFunc(cfg.TrustedProxies, cfg.ClientIPHeader),
-			Logger:     log, DBTimeout: cfg.DBTimeout, Clock: cfg.Clock})
+			ClientAddr:      httpapi.ClientAddrFunc(cfg.TrustedProxies, cfg.ClientIPHeader),
+			HTTPS:           httpapi.HTTPSFunc(cfg.TrustedProxies, cfg.ClientIPHeader),
+			SessionLifetime: cfg.DashboardSessionLifetime,
+			Logger:          log, DBTimeout: cfg.DBTimeout, Clock: cfg.Clock})
 	}
 	m.WatchService(svc.Stats)
 	h := httpapi.NewServer(httpapi.Config{
@@ -235,6 +237,7 @@ func (c Config) Check() error {
 		{"WebhookRetryWindow", c.WebhookRetryWindow < c.WebhookRetryBase, "must be at least the retry base"},
 		{"WebhookLease", c.WebhookLease <= webhook.DefaultConfig().Timeout, "must exceed a delivery's 5s timeout"},
 		{"WebhookPoll", c.WebhookPoll <= 0, nonPositive},
+		{"DashboardSessionLifetime", c.DashboardSessionLifetime < time.Minute || c.DashboardSessionLifetime > 30*24*time.Hour, "must be from 1m to 720h (30 days)"},
 		{"VerifyCacheSize", c.VerifyCacheSize < 0, negative},
 		{"TLSKeyFile", c.TLSCertFile != "" && c.TLSKeyFile == "", "is needed with a certificate file"},
 		{"TLSCertFile", c.TLSKeyFile != "" && c.TLSCertFile == "", "is needed with a key file"},
