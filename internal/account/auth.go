@@ -55,11 +55,13 @@ func (s *Service) authenticateWith(apiKey, clientAddr string, verify func(attemp
 		return Account{}, err
 	}
 	acct, err = verify(at)
-	s.fails.record(at, outcomeOf(err))
 	if err != nil {
+		s.fails.record(at, outcomeOf(err))
 		return Account{}, err
 	}
-	if err := s.calls.allow(acct); err != nil {
+	// The pair's fill and the call rate, in one store operation when the
+	// store can (succeeded).
+	if err := s.succeeded(at, acct); err != nil {
 		return Account{}, err
 	}
 	return acct, nil

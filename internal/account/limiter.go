@@ -207,8 +207,8 @@ func (f *failLimiter) record(a attempt, o outcome) {
 	}
 	switch o {
 	case outcomeSucceeded:
-		if f.pairRate > 0 && !a.addrOnly {
-			f.store.Fill(Bucket{Kind: BucketPair, Key: a.pair, Capacity: f.pairCap, Rate: f.pairRate})
+		if b, ok := f.successBucket(a); ok {
+			f.store.Fill(b)
 		}
 	case outcomeFailed:
 		f.store.Charge(f.buckets(a, true)...)
@@ -217,23 +217,65 @@ func (f *failLimiter) record(a attempt, o outcome) {
 	}
 }
 
+// successBucket is the bucket a success of a fills (record with
+// outcomeSucceeded), if any.
+func (f *failLimiter) successBucket(a attempt) (Bucket, bool) {
+	if f == nil || !a.counted || a.addrOnly || f.pairRate <= 0 {
+		return Bucket{}, false
+	}
+	return Bucket{Kind: BucketPair, Key: a.pair, Capacity: f.pairCap, Rate: f.pairRate}, true
+}
+
 // callLimiter enforces each account's max-calls-per-second in the
 // LimitStore's call counts.
 type callLimiter struct {
 	store LimitStore
 }
 
+// perSecond is acct's call rate limit, 0 when none applies.
+func (c *callLimiter) perSecond(acct Account) int {
+	if c == nil {
+		return 0
+	}
+	return max(acct.Limits.MaxCallsPerSecond, 0)
+}
+
 // allow admits one call of acct, or returns a LimitError. A limit of 0
 // means no limit.
 func (c *callLimiter) allow(acct Account) error {
-	perSecond := acct.Limits.MaxCallsPerSecond
-	if c == nil || perSecond <= 0 {
+	perSecond := c.perSecond(acct)
+	if perSecond == 0 {
 		return nil
 	}
-	if after, ok := c.store.TakeCall(acct.APIKey, perSecond); !ok {
-		return limitError(LimitCallRate, after, "rate limit hit: this account may make at most %d calls per second", perSecond)
+	after, ok := c.store.TakeCall(acct.APIKey, perSecond)
+	return callRefusal(after, ok, perSecond)
+}
+
+// callRefusal is the LimitError of a call TakeCall refused (ok false).
+func callRefusal(after time.Duration, ok bool, perSecond int) error {
+	if ok {
+		return nil
 	}
-	return nil
+	return limitError(LimitCallRate, after, "rate limit hit: this account may make at most %d calls per second", perSecond)
+}
+
+// succeeded charges an attempt verified as acct: its pair is filled
+// (record with outcomeSucceeded), then the account's call is taken
+// (allow), whose refusal it returns. When the LimitStore is a
+// SuccessStore and both apply, the two are one operation of the store: a
+// success then costs a store that counts in Redis one round trip, not
+// two. fails and calls share s.limitStore (NewService).
+func (s *Service) succeeded(at attempt, acct Account) error {
+	if b, fill := s.fails.successBucket(at); fill {
+		if perSecond := s.calls.perSecond(acct); perSecond > 0 {
+			if ss, ok := s.limitStore.(SuccessStore); ok {
+				after, ok := ss.FillTakeCall(b, acct.APIKey, perSecond)
+				return callRefusal(after, ok, perSecond)
+			}
+		}
+	}
+	s.fails.record(at, outcomeSucceeded)
+	return s.calls.allow(acct)
 }
 
 // hashGate bounds how many argon2id computations run at once (each holds
