@@ -4,7 +4,9 @@
 // account.LimitStore.
 //
 // Each operation is one round trip: a Lua script (script.lua, sent by
-// EVALSHA) on Redis's clock. The failure limits are token buckets stored as
+// EVALSHA) on Redis's clock. A successful authentication's fill of its
+// pair and its call are one operation (FillTakeCall, account.SuccessStore),
+// so a successful call costs two round trips: the check, and that. The failure limits are token buckets stored as
 // GCRA arrival times, with the same capacity, refill and debt as the local
 // buckets; the call rate is a sliding window: at most max-calls-per-second
 // calls in any one second.
@@ -234,13 +236,35 @@ func (l *Limits) Fill(b account.Bucket) {
 
 // TakeCall implements account.LimitStore.
 func (l *Limits) TakeCall(apiKey string, perSecond int) (time.Duration, bool) {
-	member := l.nonce + ":" + strconv.FormatUint(l.seq.Add(1), 36)
-	res, err := l.run("call", []string{l.prefix + "c:" + apiKey}, []any{strconv.Itoa(perSecond), member})
+	res, err := l.run("call", []string{l.callKey(apiKey)}, []any{strconv.Itoa(perSecond), l.member()})
 	if err != nil {
 		return l.local.TakeCall(apiKey, perSecond)
 	}
 	return time.Duration(res[1]) * time.Microsecond, res[0] == 0
 }
+
+// FillTakeCall implements account.SuccessStore: Fill(b) and
+// TakeCall(apiKey, perSecond) in one round trip (the script's succeed).
+// When Redis does not answer, the fallback does both, as it would the two
+// operations, and counts as two in Fallbacks.
+func (l *Limits) FillTakeCall(b account.Bucket, apiKey string, perSecond int) (time.Duration, bool) {
+	res, err := l.run("succeed", []string{l.bucketKey(b), l.callKey(apiKey)}, []any{strconv.Itoa(perSecond), l.member()})
+	if err != nil {
+		l.fallbacks.Add(1) // run counted one of the two
+		if ss, ok := l.local.(account.SuccessStore); ok {
+			return ss.FillTakeCall(b, apiKey, perSecond)
+		}
+		l.local.Fill(b)
+		return l.local.TakeCall(apiKey, perSecond)
+	}
+	return time.Duration(res[1]) * time.Microsecond, res[0] == 0
+}
+
+// callKey is the key of apiKey's calls.
+func (l *Limits) callKey(apiKey string) string { return l.prefix + "c:" + apiKey }
+
+// member names one call of this process, unique among every instance's.
+func (l *Limits) member() string { return l.nonce + ":" + strconv.FormatUint(l.seq.Add(1), 36) }
 
 // run runs the script's op, or returns an error (the caller then counts
 // locally) when Redis is known down or does not answer within the timeout.
@@ -340,3 +364,5 @@ func bucketArgs(bs []account.Bucket) []any {
 	}
 	return args
 }
+
+var _ account.SuccessStore = (*Limits)(nil)

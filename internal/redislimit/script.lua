@@ -13,6 +13,11 @@
 --          a member unique to this call. A sliding window: admits the call
 --          when fewer than ARGV[2] calls were admitted in the last second.
 --          Returns {0, 0}, or {1, wait µs}.
+--   succeed  KEYS[1]: a failure bucket, KEYS[2]: an account's calls;
+--          ARGV[2], ARGV[3] as for call. Deletes (fills) the bucket, then
+--          is call on KEYS[2]: a successful authentication's two updates
+--          in one round trip. The bucket is filled even when the call is
+--          refused.
 --
 -- A token bucket is stored as its theoretical arrival time (GCRA): the
 -- time at which it will be full again. A bucket with capacity c, refilled
@@ -25,8 +30,12 @@ local op = ARGV[1]
 
 local function fmt(x) return string.format('%.0f', x) end
 
-if op == 'call' then
+if op == 'call' or op == 'succeed' then
   local k, n = KEYS[1], tonumber(ARGV[2])
+  if op == 'succeed' then
+    redis.call('DEL', KEYS[1])
+    k = KEYS[2]
+  end
   redis.call('ZREMRANGEBYSCORE', k, '-inf', fmt(now - 1000000))
   local count = redis.call('ZCARD', k)
   if count >= n then
