@@ -19,7 +19,7 @@ import (
 )
 
 // redisURL is VONAGE_TEST_REDIS_URL; the test is skipped without it.
-func redisURL(t *testing.T) string {
+func redisURL(t testing.TB) string {
 	t.Helper()
 	u := os.Getenv("VONAGE_TEST_REDIS_URL")
 	if u == "" {
@@ -30,7 +30,7 @@ func redisURL(t *testing.T) string {
 
 // prefix is a key prefix of this test's own; its keys are deleted when it
 // ends.
-func prefix(t *testing.T, url string) string {
+func prefix(t testing.TB, url string) string {
 	b := make([]byte, 6)
 	rand.Read(b)
 	p := "vonage-test:" + t.Name() + ":" + hex.EncodeToString(b) + ":"

@@ -150,8 +150,9 @@ func TestRoundTripsPerCall(t *testing.T) {
 }
 
 // newService is a service on a fresh SQLite store (cheap hashes) counting
-// its limits in l, with one account, busy0001, of 1000 calls a second.
-func newService(t testing.TB, l *redislimit.Limits, limits account.AuthLimits, rated bool) *account.Service {
+// its limits in l, with one account, busy0001, of a million calls a
+// second.
+func newService(t testing.TB, l account.LimitStore, limits account.AuthLimits, rated bool) *account.Service {
 	t.Helper()
 	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "db"))
 	if err != nil {
@@ -160,9 +161,64 @@ func newService(t testing.TB, l *redislimit.Limits, limits account.AuthLimits, r
 	t.Cleanup(func() { st.Close() })
 	svc := account.NewService(st, account.WithHashParams(account.TestHashParams), account.WithAuthLimits(limits),
 		account.WithCallRateLimit(rated), account.WithLimitStore(l))
-	acctLimits := account.Limits{MaxOutboundRequest: 30, MaxInboundRequest: 30, MaxCallsPerSecond: 1000}
+	acctLimits := account.Limits{MaxOutboundRequest: 30, MaxInboundRequest: 30, MaxCallsPerSecond: 1_000_000}
 	if _, _, err := svc.CreateAccount(context.Background(), account.NewAccount{APIKey: "busy0001", Secret: "Busy1Secret", Limits: &acctLimits}); err != nil {
 		t.Fatal(err)
 	}
 	return svc
+}
+
+// separate hides Limits's FillTakeCall: a success then costs a Fill and a
+// TakeCall, as before it, for the benchmarks' baseline.
+type separate struct{ account.LimitStore }
+
+// BenchmarkSuccess is one successful authenticated call verified from the
+// cache (its store read included), and the store operations of its
+// success alone, counting in the Redis of VONAGE_TEST_REDIS_URL: "one-op"
+// as served (FillTakeCall), "separate" a Fill then a TakeCall.
+func BenchmarkSuccess(b *testing.B) {
+	url := redisURL(b)
+	open := func(b *testing.B) *redislimit.Limits {
+		l, err := redislimit.Open(b.Context(), url, redislimit.Options{Prefix: prefix(b, url), Timeout: time.Second,
+			Fallback: account.NewLocalLimits(0, nil)})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { l.Close() })
+		return l
+	}
+	for _, name := range []string{"one-op", "separate"} {
+		b.Run("authenticate/"+name, func(b *testing.B) {
+			l := open(b)
+			var ls account.LimitStore = l
+			if name == "separate" {
+				ls = separate{l}
+			}
+			svc := newService(b, ls, account.DefaultAuthLimits, true)
+			ctx := context.Background()
+			for b.Loop() {
+				if _, err := svc.Authenticate(ctx, "busy0001", "Busy1Secret", "192.0.2.1"); err != nil {
+					b.Fatal(err)
+				}
+			}
+			if l.Fallbacks() != 0 {
+				b.Fatalf("%d operations fell back", l.Fallbacks())
+			}
+		})
+		b.Run("store/"+name, func(b *testing.B) {
+			l := open(b)
+			pair := account.Bucket{Kind: account.BucketPair, Key: "busy0001\x00192.0.2.0/24", Capacity: 20, Rate: 20.0 / 60}
+			for b.Loop() {
+				if name == "one-op" {
+					l.FillTakeCall(pair, "busy0001", 1_000_000)
+				} else {
+					l.Fill(pair)
+					l.TakeCall("busy0001", 1_000_000)
+				}
+			}
+			if l.Fallbacks() != 0 {
+				b.Fatalf("%d operations fell back", l.Fallbacks())
+			}
+		})
+	}
 }
