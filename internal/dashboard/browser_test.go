@@ -101,16 +101,81 @@ func wantText(t *testing.T, ctx context.Context, sel, want string) {
 	}
 }
 
+// fitsPhone fails the test unless the page is no wider than the window
+// and each of its tables (wantTables, at least) fits its box, so that
+// nothing scrolls sideways. It also checks that the tables are still
+// tables with headers, for screen readers, and that each cell carries the
+// label the narrow layout shows in front of it.
+func fitsPhone(t *testing.T, ctx context.Context, page string, wantTables int) {
+	t.Helper()
+	type fit struct {
+		Page, Window int
+		Tables       []struct {
+			Scroll, Client, Box, Rows, Headers int
+			Unlabelled                         []string
+		}
+	}
+	f := read(t, ctx, chromedp.Evaluate[fit](`(() => {
+		const box = e => { const s = e.closest(".scroll"); return s ? s : e; };
+		return {
+			Page: document.documentElement.scrollWidth,
+			Window: window.innerWidth,
+			Tables: [...document.querySelectorAll("main table")].map(tb => ({
+				Scroll: tb.scrollWidth,
+				Client: tb.clientWidth,
+				Box: box(tb).scrollWidth - box(tb).clientWidth,
+				Rows: tb.querySelectorAll("tbody tr").length,
+				Headers: tb.querySelectorAll("thead th[scope=col]").length,
+				Unlabelled: [...tb.querySelectorAll("tbody td")].filter(td => !td.dataset.label || getComputedStyle(td, "::before").content.length < 3).map(td => td.textContent.trim()),
+			})),
+		};
+	})()`))
+	if f.Window != 375 {
+		t.Fatalf("%s: the window is %d px wide, want 375", page, f.Window)
+	}
+	if f.Page > f.Window {
+		t.Errorf("%s is %d px wide in a %d px window", page, f.Page, f.Window)
+	}
+	if len(f.Tables) < wantTables {
+		t.Fatalf("%s shows %d tables, want %d", page, len(f.Tables), wantTables)
+	}
+	for i, tb := range f.Tables {
+		if tb.Scroll > tb.Client || tb.Box > 0 {
+			t.Errorf("%s, table %d: %d px of content in %d px (its box overflows by %d px): it scrolls sideways", page, i, tb.Scroll, tb.Client, tb.Box)
+		}
+		if tb.Rows == 0 || tb.Headers == 0 {
+			t.Errorf("%s, table %d: %d rows, %d column headers", page, i, tb.Rows, tb.Headers)
+		}
+		if n := len(tb.Unlabelled); n > 0 {
+			t.Errorf("%s, table %d: %d cells without a shown label, the first %q", page, i, n, tb.Unlabelled[0])
+		}
+	}
+}
+
 // TestBrowserAccount: sign in (a wrong secret first), read the balance,
 // change a setting and see it saved, create a secret, revoke the old one
 // and see that it no longer signs in; the page fits 375 px.
 func TestBrowserAccount(t *testing.T) {
 	srv := testServer(t)
-	for i, m := range []struct {
-		credit bool
-		amount account.Money
-	}{{false, 125_000_000}, {true, 500_000_000}, {false, 375_000_000}} { // 12.50 → 11.25 → 16.25 → 12.50
-		req := account.MoneyRequest{APIKey: primaryKey, Amount: m.amount, Reference: fmt.Sprint("movement ", i)}
+	type movement struct {
+		credit    bool
+		amount    account.Money
+		reference string
+	}
+	// More than a page of rows, with wide amounts and long unbroken
+	// references, so that the table is as wide as it gets; then three
+	// small ones, newest, that end at 12.50.
+	var moves []movement
+	for i := range 10 {
+		ref := fmt.Sprintf("invoice-2026-12-ACME-EUROPE-NORTH-%04d/line-items", i)
+		moves = append(moves, movement{true, 98_765_432_123_456, ref}, movement{false, 98_765_432_123_456, ref})
+	}
+	moves = append(moves, movement{false, 125_000_000, ""}, movement{true, 500_000_000, ""}, movement{false, 375_000_000, ""}) // 12.50 → 11.25 → 16.25 → 12.50
+	for i, m := range moves {
+		if m.reference == "" {
+			m.reference = fmt.Sprint("movement ", i)
+		}
+		req := account.MoneyRequest{APIKey: primaryKey, Amount: m.amount, Reference: m.reference}
 		move := srv.Service.Charge
 		if m.credit {
 			move = srv.Service.Credit
@@ -134,10 +199,9 @@ func TestBrowserAccount(t *testing.T) {
 		t.Fatalf("account page title %q", title)
 	}
 
-	// The page fits a phone: nothing wider than the viewport.
-	if w := read(t, ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth`)); w > 375 {
-		t.Errorf("the account page is %d px wide at 375 px", w)
-	}
+	// The page fits a phone: nothing wider than the viewport, and the
+	// transactions table (a full page of rows) needs no sideways scroll.
+	fitsPhone(t, ctx, "the account page", 1)
 	shot := read(t, ctx, chromedp.FullScreenshot(100))
 	if len(shot) < 1000 {
 		t.Fatalf("screenshot of %d bytes", len(shot))
@@ -211,6 +275,8 @@ func TestBrowserOperator(t *testing.T) {
 	if rows := read(t, ctx, chromedp.Evaluate[int](`document.querySelectorAll("tbody tr").length`)); rows != 1 {
 		t.Fatalf("search for dashp lists %d accounts, want 1", rows)
 	}
+	do(t, ctx, chromedp.Navigate(base+"/dashboard/operator/accounts"), chromedp.WaitVisible("table"))
+	fitsPhone(t, ctx, "the operator's account list", 1)
 
 	do(t, ctx, chromedp.Navigate(base+"/dashboard/operator/accounts/"+primaryKey), chromedp.WaitVisible("#credit-amount"),
 		chromedp.SetValue("#credit-amount", "3.30"), chromedp.SetValue("#credit-ref", "double click"))
@@ -230,6 +296,7 @@ func TestBrowserOperator(t *testing.T) {
 	}
 	do(t, ctx, chromedp.Navigate(base+"/dashboard/operator/accounts/"+primaryKey), chromedp.WaitVisible("#balance"))
 	wantText(t, ctx, "#balance", "15.80 EUR")
+	fitsPhone(t, ctx, "the operator's account page", 1)
 	if n := read(t, ctx, chromedp.Evaluate[int](`[...document.querySelectorAll("tbody tr")].filter(r => r.textContent.includes("double click")).length`)); n != 1 {
 		t.Fatalf("the ledger lists %d credits of the double click, want 1", n)
 	}
