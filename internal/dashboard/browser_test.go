@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/accessibility"
+	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
@@ -111,8 +113,8 @@ func fitsPhone(t *testing.T, ctx context.Context, page string, wantTables int) {
 	type fit struct {
 		Page, Window int
 		Tables       []struct {
-			Scroll, Client, Box, Rows, Headers int
-			Unlabelled                         []string
+			Scroll, Client, Box, Rows, Headers, Cells int
+			Unlabelled                                []string
 		}
 	}
 	f := read(t, ctx, chromedp.Evaluate[fit](`(() => {
@@ -126,6 +128,7 @@ func fitsPhone(t *testing.T, ctx context.Context, page string, wantTables int) {
 				Box: box(tb).scrollWidth - box(tb).clientWidth,
 				Rows: tb.querySelectorAll("tbody tr").length,
 				Headers: tb.querySelectorAll("thead th[scope=col]").length,
+				Cells: tb.querySelectorAll("tbody td").length,
 				Unlabelled: [...tb.querySelectorAll("tbody td")].filter(td => !td.dataset.label || getComputedStyle(td, "::before").content.length < 3).map(td => td.textContent.trim()),
 			})),
 		};
@@ -139,6 +142,18 @@ func fitsPhone(t *testing.T, ctx context.Context, page string, wantTables int) {
 	if len(f.Tables) < wantTables {
 		t.Fatalf("%s shows %d tables, want %d", page, len(f.Tables), wantTables)
 	}
+	// What a screen reader is told: still tables, with their headers and
+	// cells, although the narrow layout displays them as blocks.
+	roles := axRoles(t, ctx)
+	var headers, cells int
+	for _, tb := range f.Tables {
+		headers += tb.Headers
+		cells += tb.Cells
+	}
+	if roles["table"] != len(f.Tables) || roles["columnheader"] != headers || roles["cell"] != cells {
+		t.Errorf("%s: the accessibility tree has %d tables, %d column headers, %d cells; the page %d, %d, %d",
+			page, roles["table"], roles["columnheader"], roles["cell"], len(f.Tables), headers, cells)
+	}
 	for i, tb := range f.Tables {
 		if tb.Scroll > tb.Client || tb.Box > 0 {
 			t.Errorf("%s, table %d: %d px of content in %d px (its box overflows by %d px): it scrolls sideways", page, i, tb.Scroll, tb.Client, tb.Box)
@@ -150,6 +165,67 @@ func fitsPhone(t *testing.T, ctx context.Context, page string, wantTables int) {
 			t.Errorf("%s, table %d: %d cells without a shown label, the first %q", page, i, n, tb.Unlabelled[0])
 		}
 	}
+}
+
+// tablesAtWidth fails the test unless, in a window width px wide (the
+// stylesheet's breakpoint and above), the page's tables are laid out as
+// tables: headers shown, no labels in front of the cells, and nothing
+// scrolling sideways. It leaves the window 375 px wide again.
+func tablesAtWidth(t *testing.T, ctx context.Context, page string, width int64) {
+	t.Helper()
+	do(t, ctx, chromedp.EmulateViewport(width, 812))
+	defer do(t, ctx, chromedp.EmulateViewport(375, 812))
+	type wide struct {
+		Page, Window int
+		Tables       []struct {
+			Display, Label     string
+			HeaderHeight, Over int
+		}
+	}
+	w := read(t, ctx, chromedp.Evaluate[wide](`(() => ({
+		Page: document.documentElement.scrollWidth,
+		Window: window.innerWidth,
+		Tables: [...document.querySelectorAll("main table")].map(tb => {
+			const box = tb.closest(".scroll") || tb, td = tb.querySelector("tbody td");
+			return {
+				Display: getComputedStyle(tb).display,
+				Label: td ? getComputedStyle(td, "::before").content : "",
+				HeaderHeight: Math.round(tb.tHead.getBoundingClientRect().height),
+				Over: box.scrollWidth - box.clientWidth,
+			};
+		}),
+	}))()`))
+	if w.Window != int(width) || w.Page > w.Window {
+		t.Errorf("%s at %d px: %d px wide in a %d px window", page, width, w.Page, w.Window)
+	}
+	if len(w.Tables) == 0 {
+		t.Fatalf("%s at %d px shows no table", page, width)
+	}
+	for i, tb := range w.Tables {
+		if tb.Display != "table" || tb.Label != "none" || tb.HeaderHeight < 10 {
+			t.Errorf("%s at %d px, table %d: display %q, label %s, headers %d px high: want a plain table", page, width, i, tb.Display, tb.Label, tb.HeaderHeight)
+		}
+		if tb.Over > 0 {
+			t.Errorf("%s at %d px, table %d: overflows its box by %d px", page, width, i, tb.Over)
+		}
+	}
+}
+
+// axRoles counts the roles in the page's accessibility tree, as Chromium
+// gives it to a screen reader.
+func axRoles(t *testing.T, ctx context.Context) map[string]int {
+	t.Helper()
+	tree := read(t, ctx, func(ctx context.Context, tg *chromedp.Target) (accessibility.GetFullAXTreeResult, error) {
+		return cdp.Call(ctx, tg, accessibility.GetFullAXTree, accessibility.GetFullAXTreeParams{})
+	})
+	roles := map[string]int{}
+	for _, n := range tree.Nodes {
+		if n.Ignored || n.Role == nil {
+			continue
+		}
+		roles[strings.Trim(string(n.Role.Value), `"`)]++
+	}
+	return roles
 }
 
 // TestBrowserAccount: sign in (a wrong secret first), read the balance,
@@ -167,7 +243,7 @@ func TestBrowserAccount(t *testing.T) {
 	// small ones, newest, that end at 12.50.
 	var moves []movement
 	for i := range 10 {
-		ref := fmt.Sprintf("invoice-2026-12-ACME-EUROPE-NORTH-%04d/line-items", i)
+		ref := fmt.Sprintf("invoice_2026_12_ACME_EUROPE_NORTH_%04d_line_items", i)
 		moves = append(moves, movement{true, 98_765_432_123_456, ref}, movement{false, 98_765_432_123_456, ref})
 	}
 	moves = append(moves, movement{false, 125_000_000, ""}, movement{true, 500_000_000, ""}, movement{false, 375_000_000, ""}) // 12.50 → 11.25 → 16.25 → 12.50
@@ -213,6 +289,8 @@ func TestBrowserAccount(t *testing.T) {
 	if err := os.WriteFile(out, shot, 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// From the breakpoint (40rem) up, the same rows fit as a table.
+	tablesAtWidth(t, ctx, "the account page", 640)
 
 	// A setting, saved and shown.
 	const mo = "https://example.com/inbound"
