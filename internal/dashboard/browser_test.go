@@ -228,11 +228,17 @@ func axRoles(t *testing.T, ctx context.Context) map[string]int {
 	return roles
 }
 
+// longKey is the widest API key there can be (32 characters, all of them
+// wide): a subaccount with it shows whether the lists and headings that
+// name keys fit a phone.
+var longKey = strings.Repeat("mw", 16)
+
 // TestBrowserAccount: sign in (a wrong secret first), read the balance,
 // change a setting and see it saved, create a secret, revoke the old one
 // and see that it no longer signs in; the page fits 375 px.
 func TestBrowserAccount(t *testing.T) {
 	srv := testServer(t)
+	mustCreate(t, srv, account.NewAccount{APIKey: longKey, Secret: subSecret, PrimaryAPIKey: primaryKey})
 	type movement struct {
 		credit    bool
 		amount    account.Money
@@ -291,6 +297,10 @@ func TestBrowserAccount(t *testing.T) {
 	}
 	// From the breakpoint (40rem) up, the same rows fit as a table.
 	tablesAtWidth(t, ctx, "the account page", 640)
+	// The secrets of the subaccount with the longest key.
+	do(t, ctx, chromedp.Navigate(base+"/dashboard/keys/"+longKey+"/secrets"), chromedp.WaitVisible("#secrets-h"))
+	fitsPhone(t, ctx, "a subaccount's secrets", 0)
+	do(t, ctx, chromedp.Navigate(base+"/dashboard/account"), chromedp.WaitVisible("#balance"))
 
 	// A setting, saved and shown.
 	const mo = "https://example.com/inbound"
@@ -327,6 +337,11 @@ func TestBrowserAccount(t *testing.T) {
 	wantText(t, ctx, ".error", "not accepted")
 	signInByKeyboard(t, ctx, base, primaryKey, newSecret)
 	wantText(t, ctx, "#balance", "12.50 EUR")
+
+	// The longest key, signed in: in the header and the headings.
+	signInByKeyboard(t, ctx, base, longKey, subSecret)
+	wantText(t, ctx, ".who", longKey)
+	fitsPhone(t, ctx, "the account page of the longest key", 0)
 }
 
 // TestBrowserOperator: the operator's credit submitted twice from one
@@ -344,6 +359,7 @@ func TestBrowserOperator(t *testing.T) {
 			})
 		}
 	})
+	mustCreate(t, srv, account.NewAccount{APIKey: longKey, Secret: subSecret, PrimaryAPIKey: primaryKey})
 	ctx := newBrowser(t)
 	base := srv.URL
 	do(t, ctx, chromedp.Navigate(base+"/dashboard/signin"), chromedp.WaitVisible("#admin_token"),
@@ -355,6 +371,8 @@ func TestBrowserOperator(t *testing.T) {
 	}
 	do(t, ctx, chromedp.Navigate(base+"/dashboard/operator/accounts"), chromedp.WaitVisible("table"))
 	fitsPhone(t, ctx, "the operator's account list", 1)
+	do(t, ctx, chromedp.Navigate(base+"/dashboard/operator/accounts/"+longKey), chromedp.WaitVisible("#balance"))
+	fitsPhone(t, ctx, "the operator's page of a subaccount", 0)
 
 	do(t, ctx, chromedp.Navigate(base+"/dashboard/operator/accounts/"+primaryKey), chromedp.WaitVisible("#credit-amount"),
 		chromedp.SetValue("#credit-amount", "3.30"), chromedp.SetValue("#credit-ref", "double click"))
