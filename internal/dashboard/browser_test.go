@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/accessibility"
+	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
@@ -101,16 +103,161 @@ func wantText(t *testing.T, ctx context.Context, sel, want string) {
 	}
 }
 
+// fitsPhone fails the test unless the page is no wider than the window
+// and each of its tables (wantTables, at least) fits its box, so that
+// nothing scrolls sideways. It also checks that the tables are still
+// tables with headers, for screen readers, and that each cell carries the
+// label the narrow layout shows in front of it.
+func fitsPhone(t *testing.T, ctx context.Context, page string, wantTables int) {
+	t.Helper()
+	type fit struct {
+		Page, Window int
+		Tables       []struct {
+			Scroll, Client, Box, Rows, Headers, Cells int
+			Unlabelled                                []string
+		}
+	}
+	f := read(t, ctx, chromedp.Evaluate[fit](`(() => {
+		const box = e => { const s = e.closest(".scroll"); return s ? s : e; };
+		return {
+			Page: document.documentElement.scrollWidth,
+			Window: window.innerWidth,
+			Tables: [...document.querySelectorAll("main table")].map(tb => ({
+				Scroll: tb.scrollWidth,
+				Client: tb.clientWidth,
+				Box: box(tb).scrollWidth - box(tb).clientWidth,
+				Rows: tb.querySelectorAll("tbody tr").length,
+				Headers: tb.querySelectorAll("thead th[scope=col]").length,
+				Cells: tb.querySelectorAll("tbody td").length,
+				Unlabelled: [...tb.querySelectorAll("tbody td")].filter(td => !td.dataset.label || getComputedStyle(td, "::before").content.length < 3).map(td => td.textContent.trim()),
+			})),
+		};
+	})()`))
+	if f.Window != 375 {
+		t.Fatalf("%s: the window is %d px wide, want 375", page, f.Window)
+	}
+	if f.Page > f.Window {
+		t.Errorf("%s is %d px wide in a %d px window", page, f.Page, f.Window)
+	}
+	if len(f.Tables) < wantTables {
+		t.Fatalf("%s shows %d tables, want %d", page, len(f.Tables), wantTables)
+	}
+	// What a screen reader is told: still tables, with their headers and
+	// cells, although the narrow layout displays them as blocks.
+	roles := axRoles(t, ctx)
+	var headers, cells int
+	for _, tb := range f.Tables {
+		headers += tb.Headers
+		cells += tb.Cells
+	}
+	if roles["table"] != len(f.Tables) || roles["columnheader"] != headers || roles["cell"] != cells {
+		t.Errorf("%s: the accessibility tree has %d tables, %d column headers, %d cells; the page %d, %d, %d",
+			page, roles["table"], roles["columnheader"], roles["cell"], len(f.Tables), headers, cells)
+	}
+	for i, tb := range f.Tables {
+		if tb.Scroll > tb.Client || tb.Box > 0 {
+			t.Errorf("%s, table %d: %d px of content in %d px (its box overflows by %d px): it scrolls sideways", page, i, tb.Scroll, tb.Client, tb.Box)
+		}
+		if tb.Rows == 0 || tb.Headers == 0 {
+			t.Errorf("%s, table %d: %d rows, %d column headers", page, i, tb.Rows, tb.Headers)
+		}
+		if n := len(tb.Unlabelled); n > 0 {
+			t.Errorf("%s, table %d: %d cells without a shown label, the first %q", page, i, n, tb.Unlabelled[0])
+		}
+	}
+}
+
+// tablesAtWidth fails the test unless, in a window width px wide (the
+// stylesheet's breakpoint and above), the page's tables are laid out as
+// tables: headers shown, no labels in front of the cells, and nothing
+// scrolling sideways. It leaves the window 375 px wide again.
+func tablesAtWidth(t *testing.T, ctx context.Context, page string, width int64) {
+	t.Helper()
+	do(t, ctx, chromedp.EmulateViewport(width, 812))
+	defer do(t, ctx, chromedp.EmulateViewport(375, 812))
+	type wide struct {
+		Page, Window int
+		Tables       []struct {
+			Display, Label     string
+			HeaderHeight, Over int
+		}
+	}
+	w := read(t, ctx, chromedp.Evaluate[wide](`(() => ({
+		Page: document.documentElement.scrollWidth,
+		Window: window.innerWidth,
+		Tables: [...document.querySelectorAll("main table")].map(tb => {
+			const box = tb.closest(".scroll") || tb, td = tb.querySelector("tbody td");
+			return {
+				Display: getComputedStyle(tb).display,
+				Label: td ? getComputedStyle(td, "::before").content : "",
+				HeaderHeight: Math.round(tb.tHead.getBoundingClientRect().height),
+				Over: box.scrollWidth - box.clientWidth,
+			};
+		}),
+	}))()`))
+	if w.Window != int(width) || w.Page > w.Window {
+		t.Errorf("%s at %d px: %d px wide in a %d px window", page, width, w.Page, w.Window)
+	}
+	if len(w.Tables) == 0 {
+		t.Fatalf("%s at %d px shows no table", page, width)
+	}
+	for i, tb := range w.Tables {
+		if tb.Display != "table" || tb.Label != "none" || tb.HeaderHeight < 10 {
+			t.Errorf("%s at %d px, table %d: display %q, label %s, headers %d px high: want a plain table", page, width, i, tb.Display, tb.Label, tb.HeaderHeight)
+		}
+		if tb.Over > 0 {
+			t.Errorf("%s at %d px, table %d: overflows its box by %d px", page, width, i, tb.Over)
+		}
+	}
+}
+
+// axRoles counts the roles in the page's accessibility tree, as Chromium
+// gives it to a screen reader.
+func axRoles(t *testing.T, ctx context.Context) map[string]int {
+	t.Helper()
+	tree := read(t, ctx, func(ctx context.Context, tg *chromedp.Target) (accessibility.GetFullAXTreeResult, error) {
+		return cdp.Call(ctx, tg, accessibility.GetFullAXTree, accessibility.GetFullAXTreeParams{})
+	})
+	roles := map[string]int{}
+	for _, n := range tree.Nodes {
+		if n.Ignored || n.Role == nil {
+			continue
+		}
+		roles[strings.Trim(string(n.Role.Value), `"`)]++
+	}
+	return roles
+}
+
+// longKey is the widest API key there can be (32 characters, all of them
+// wide): a subaccount with it shows whether the lists and headings that
+// name keys fit a phone.
+var longKey = strings.Repeat("mw", 16)
+
 // TestBrowserAccount: sign in (a wrong secret first), read the balance,
 // change a setting and see it saved, create a secret, revoke the old one
 // and see that it no longer signs in; the page fits 375 px.
 func TestBrowserAccount(t *testing.T) {
 	srv := testServer(t)
-	for i, m := range []struct {
-		credit bool
-		amount account.Money
-	}{{false, 125_000_000}, {true, 500_000_000}, {false, 375_000_000}} { // 12.50 → 11.25 → 16.25 → 12.50
-		req := account.MoneyRequest{APIKey: primaryKey, Amount: m.amount, Reference: fmt.Sprint("movement ", i)}
+	mustCreate(t, srv, account.NewAccount{APIKey: longKey, Secret: subSecret, PrimaryAPIKey: primaryKey})
+	type movement struct {
+		credit    bool
+		amount    account.Money
+		reference string
+	}
+	// More than a page of rows, with wide amounts and long unbroken
+	// references, so that the table is as wide as it gets; then three
+	// small ones, newest, that end at 12.50.
+	var moves []movement
+	for i := range 10 {
+		ref := fmt.Sprintf("invoice_2026_12_ACME_EUROPE_NORTH_%04d_line_items", i)
+		moves = append(moves, movement{true, 98_765_432_123_456, ref}, movement{false, 98_765_432_123_456, ref})
+	}
+	moves = append(moves, movement{false, 125_000_000, ""}, movement{true, 500_000_000, ""}, movement{false, 375_000_000, ""}) // 12.50 → 11.25 → 16.25 → 12.50
+	for i, m := range moves {
+		if m.reference == "" {
+			m.reference = fmt.Sprint("movement ", i)
+		}
+		req := account.MoneyRequest{APIKey: primaryKey, Amount: m.amount, Reference: m.reference}
 		move := srv.Service.Charge
 		if m.credit {
 			move = srv.Service.Credit
@@ -134,10 +281,9 @@ func TestBrowserAccount(t *testing.T) {
 		t.Fatalf("account page title %q", title)
 	}
 
-	// The page fits a phone: nothing wider than the viewport.
-	if w := read(t, ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth`)); w > 375 {
-		t.Errorf("the account page is %d px wide at 375 px", w)
-	}
+	// The page fits a phone: nothing wider than the viewport, and the
+	// transactions table (a full page of rows) needs no sideways scroll.
+	fitsPhone(t, ctx, "the account page", 1)
 	shot := read(t, ctx, chromedp.FullScreenshot(100))
 	if len(shot) < 1000 {
 		t.Fatalf("screenshot of %d bytes", len(shot))
@@ -149,6 +295,12 @@ func TestBrowserAccount(t *testing.T) {
 	if err := os.WriteFile(out, shot, 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// From the breakpoint (40rem) up, the same rows fit as a table.
+	tablesAtWidth(t, ctx, "the account page", 640)
+	// The secrets of the subaccount with the longest key.
+	do(t, ctx, chromedp.Navigate(base+"/dashboard/keys/"+longKey+"/secrets"), chromedp.WaitVisible("#secrets-h"))
+	fitsPhone(t, ctx, "a subaccount's secrets", 0)
+	do(t, ctx, chromedp.Navigate(base+"/dashboard/account"), chromedp.WaitVisible("#balance"))
 
 	// A setting, saved and shown.
 	const mo = "https://example.com/inbound"
@@ -185,6 +337,11 @@ func TestBrowserAccount(t *testing.T) {
 	wantText(t, ctx, ".error", "not accepted")
 	signInByKeyboard(t, ctx, base, primaryKey, newSecret)
 	wantText(t, ctx, "#balance", "12.50 EUR")
+
+	// The longest key, signed in: in the header and the headings.
+	signInByKeyboard(t, ctx, base, longKey, subSecret)
+	wantText(t, ctx, ".who", longKey)
+	fitsPhone(t, ctx, "the account page of the longest key", 0)
 }
 
 // TestBrowserOperator: the operator's credit submitted twice from one
@@ -202,6 +359,7 @@ func TestBrowserOperator(t *testing.T) {
 			})
 		}
 	})
+	mustCreate(t, srv, account.NewAccount{APIKey: longKey, Secret: subSecret, PrimaryAPIKey: primaryKey})
 	ctx := newBrowser(t)
 	base := srv.URL
 	do(t, ctx, chromedp.Navigate(base+"/dashboard/signin"), chromedp.WaitVisible("#admin_token"),
@@ -211,6 +369,10 @@ func TestBrowserOperator(t *testing.T) {
 	if rows := read(t, ctx, chromedp.Evaluate[int](`document.querySelectorAll("tbody tr").length`)); rows != 1 {
 		t.Fatalf("search for dashp lists %d accounts, want 1", rows)
 	}
+	do(t, ctx, chromedp.Navigate(base+"/dashboard/operator/accounts"), chromedp.WaitVisible("table"))
+	fitsPhone(t, ctx, "the operator's account list", 1)
+	do(t, ctx, chromedp.Navigate(base+"/dashboard/operator/accounts/"+longKey), chromedp.WaitVisible("#balance"))
+	fitsPhone(t, ctx, "the operator's page of a subaccount", 0)
 
 	do(t, ctx, chromedp.Navigate(base+"/dashboard/operator/accounts/"+primaryKey), chromedp.WaitVisible("#credit-amount"),
 		chromedp.SetValue("#credit-amount", "3.30"), chromedp.SetValue("#credit-ref", "double click"))
@@ -230,6 +392,7 @@ func TestBrowserOperator(t *testing.T) {
 	}
 	do(t, ctx, chromedp.Navigate(base+"/dashboard/operator/accounts/"+primaryKey), chromedp.WaitVisible("#balance"))
 	wantText(t, ctx, "#balance", "15.80 EUR")
+	fitsPhone(t, ctx, "the operator's account page", 1)
 	if n := read(t, ctx, chromedp.Evaluate[int](`[...document.querySelectorAll("tbody tr")].filter(r => r.textContent.includes("double click")).length`)); n != 1 {
 		t.Fatalf("the ledger lists %d credits of the double click, want 1", n)
 	}
