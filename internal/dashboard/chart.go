@@ -14,8 +14,13 @@ import (
 
 const (
 	chartW, chartH = 640, 220
-	padL, padR     = 90, 10
+	padR           = 10
 	padT, padB     = 12, 30
+	// labelCharW is an upper bound of one character's width of the axis
+	// labels (12px sans-serif digits are about 6.7 units); the left margin
+	// grows with the top label so that a large balance is never clipped.
+	labelCharW = 7
+	minPadL    = 40
 )
 
 // balanceChart draws the balance after each of rows (newest first, as the
@@ -31,6 +36,7 @@ func balanceChart(rows []account.Transaction) template.HTML {
 	if hi == 0 {
 		hi = account.Scale // a flat line at zero, on a scale of 1 EUR
 	}
+	padL := max(minPadL, labelCharW*len(hi.String())+12)
 	plotW, plotH := float64(chartW-padL-padR), float64(chartH-padT-padB)
 	n := len(rows)
 	x := func(i int) float64 {
