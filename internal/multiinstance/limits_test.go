@@ -98,6 +98,15 @@ func TestCallRateAcrossInstances(t *testing.T) {
 	const key, secret, perSecond, calls = "rate0001", "Rate0Secret", 30, 200
 	createAccount(t, c, a, adminapi.NewAccount{APIKey: key, Secret: secret, Limits: &adminapi.LimitsPatch{MaxCallsPerSecond: new(perSecond)}})
 
+	// Each instance verifies the secret once first (an argon2id hash, which
+	// under -race on a loaded machine can take a second, and would hold the
+	// burst's first calls back past its second); then the window empties.
+	for _, in := range []*instance{a, b} {
+		if res, err := getBalance(c, in, key, secret); err != nil || res.status != 200 {
+			t.Fatalf("warm-up call: %v, %+v", err, res)
+		}
+	}
+
 	// Paced evenly over half a second, so that all of them fall within
 	// one second even when a loaded machine delays the last ones: the
 	// window is a sliding one, and a call arriving a second after the
@@ -107,47 +116,55 @@ func TestCallRateAcrossInstances(t *testing.T) {
 		status   int
 		answered time.Duration // since start
 	}
-	results := make([]result, calls)
-	var wg sync.WaitGroup
-	start := time.Now()
-	for i := range calls {
-		in := []*instance{a, b}[i%2]
-		wg.Go(func() {
-			time.Sleep(time.Until(start.Add(spread * time.Duration(i) / calls)))
-			res, err := getBalance(c, in, key, secret)
-			if err != nil {
-				t.Error(err)
-				return
+	var acceptedInSecond int
+	for attempt := 1; ; attempt++ {
+		time.Sleep(1100 * time.Millisecond) // the sliding window forgets every earlier call
+		results := make([]result, calls)
+		var wg sync.WaitGroup
+		start := time.Now()
+		for i := range calls {
+			in := []*instance{a, b}[i%2]
+			wg.Go(func() {
+				time.Sleep(time.Until(start.Add(spread * time.Duration(i) / calls)))
+				res, err := getBalance(c, in, key, secret)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				results[i] = result{res.status, time.Since(start)}
+			})
+		}
+		wg.Wait()
+		elapsed := time.Since(start)
+		// A loaded machine may deliver the last calls more than a second
+		// after the first: the count that must hold is that of the calls
+		// answered within one second of the start, which were all admitted
+		// within that second.
+		accepted, inSecond := 0, 0
+		acceptedInSecond = 0
+		for i, r := range results {
+			if r.status != 200 && r.status != 429 {
+				t.Errorf("call %d: status %d", i, r.status)
 			}
-			results[i] = result{res.status, time.Since(start)}
-		})
-	}
-	wg.Wait()
-	elapsed := time.Since(start)
-	// A loaded machine may deliver the last calls more than a second
-	// after the first: the count that must hold is that of the calls
-	// answered within one second of the start, which were all admitted
-	// within that second.
-	accepted, inSecond, acceptedInSecond := 0, 0, 0
-	for i, r := range results {
-		if r.status != 200 && r.status != 429 {
-			t.Errorf("call %d: status %d", i, r.status)
-		}
-		if r.status == 200 {
-			accepted++
-		}
-		if r.answered < time.Second {
-			inSecond++
 			if r.status == 200 {
-				acceptedInSecond++
+				accepted++
+			}
+			if r.answered < time.Second {
+				inSecond++
+				if r.status == 200 {
+					acceptedInSecond++
+				}
 			}
 		}
-	}
-	t.Logf("%d calls over both instances, all answered in %v: %d answered within the first second, %d of them accepted; %d accepted in all",
-		calls, elapsed.Round(time.Millisecond), inSecond, acceptedInSecond, accepted)
-	noFallbacks(t, a, b)
-	if inSecond < calls/2 {
-		t.Fatalf("only %d of the %d calls were answered within a second: the machine is too slow for this test", inSecond, calls)
+		t.Logf("attempt %d: %d calls over both instances, all answered in %v: %d answered within the first second, %d of them accepted; %d accepted in all",
+			attempt, calls, elapsed.Round(time.Millisecond), inSecond, acceptedInSecond, accepted)
+		noFallbacks(t, a, b)
+		if inSecond >= calls/2 {
+			break
+		}
+		if attempt == 3 {
+			t.Fatalf("only %d of the %d calls were answered within a second, three times: the machine is too slow for this test", inSecond, calls)
+		}
 	}
 	if acceptedInSecond < perSecond*9/10 || acceptedInSecond > perSecond*11/10 {
 		t.Errorf("%d calls accepted within one second, want %d ± 10%%", acceptedInSecond, perSecond)
