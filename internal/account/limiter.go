@@ -264,14 +264,13 @@ func callRefusal(after time.Duration, ok bool, perSecond int) error {
 // (allow), whose refusal it returns. When the LimitStore is a
 // SuccessStore and both apply, the two are one operation of the store: a
 // success then costs a store that counts in Redis one round trip, not
-// two. fails and calls share s.limitStore (NewService).
+// two. fails and calls share s.limitStore (NewService), and
+// s.successStore is that store when it can.
 func (s *Service) succeeded(at attempt, acct Account) error {
-	if b, fill := s.fails.successBucket(at); fill {
+	if b, fill := s.fails.successBucket(at); fill && s.successStore != nil {
 		if perSecond := s.calls.perSecond(acct); perSecond > 0 {
-			if ss, ok := s.limitStore.(SuccessStore); ok {
-				after, ok := ss.FillTakeCall(b, acct.APIKey, perSecond)
-				return callRefusal(after, ok, perSecond)
-			}
+			after, ok := s.successStore.FillTakeCall(b, acct.APIKey, perSecond)
+			return callRefusal(after, ok, perSecond)
 		}
 	}
 	s.fails.record(at, outcomeSucceeded)

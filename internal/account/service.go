@@ -23,11 +23,13 @@ type Service struct {
 	fails  *failLimiter // nil: failed authentications are not limited
 	calls  *callLimiter // nil: max-calls-per-second is not enforced
 	limits AuthLimits
-	// limitStore counts for fails and calls (nil: NewLocalLimits).
-	limitStore LimitStore
-	conc       HashConcurrency
-	rated      bool
-	monoNow    func() time.Time // the limiters' clock
+	// limitStore counts for fails and calls (nil: NewLocalLimits);
+	// successStore is the same store when it is a SuccessStore, else nil.
+	limitStore   LimitStore
+	successStore SuccessStore
+	conc         HashConcurrency
+	rated        bool
+	monoNow      func() time.Time // the limiters' clock
 	// dbTimeout bounds each store call (0: only the caller's context).
 	dbTimeout time.Duration
 
@@ -128,6 +130,7 @@ func NewService(store Store, opts ...Option) *Service {
 	if s.limitStore == nil {
 		s.limitStore = NewLocalLimits(s.limits.MaxEntries, s.monoNow)
 	}
+	s.successStore, _ = s.limitStore.(SuccessStore)
 	s.fails = newFailLimiter(s.limits, s.limitStore)
 	if s.rated {
 		s.calls = &callLimiter{store: s.limitStore}

@@ -6,10 +6,10 @@
 // Each operation is one round trip: a Lua script (script.lua, sent by
 // EVALSHA) on Redis's clock. A successful authentication's fill of its
 // pair and its call are one operation (FillTakeCall, account.SuccessStore),
-// so a successful call costs two round trips: the check, and that. The failure limits are token buckets stored as
-// GCRA arrival times, with the same capacity, refill and debt as the local
-// buckets; the call rate is a sliding window: at most max-calls-per-second
-// calls in any one second.
+// so a successful call costs two round trips: the check, and that. The
+// failure limits are token buckets stored as GCRA arrival times, with the
+// same capacity, refill and debt as the local buckets; the call rate is a
+// sliding window: at most max-calls-per-second calls in any one second.
 //
 // Redis is never allowed to hold a request: each operation waits for it at
 // most Options.Timeout. An operation that does not get an answer in time is
@@ -251,9 +251,6 @@ func (l *Limits) FillTakeCall(b account.Bucket, apiKey string, perSecond int) (t
 	res, err := l.run("succeed", []string{l.bucketKey(b), l.callKey(apiKey)}, []any{strconv.Itoa(perSecond), l.member()})
 	if err != nil {
 		l.fallbacks.Add(1) // run counted one of the two
-		if ss, ok := l.local.(account.SuccessStore); ok {
-			return ss.FillTakeCall(b, apiKey, perSecond)
-		}
 		l.local.Fill(b)
 		return l.local.TakeCall(apiKey, perSecond)
 	}
