@@ -2,13 +2,13 @@ package account_test
 
 import (
 	"context"
-	"fmt"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/vonage/vonage-go-sdk/internal/account"
 	"github.com/vonage/vonage-go-sdk/internal/sqlite"
+	"github.com/vonage/vonage-go-sdk/internal/storetest"
 )
 
 // storeCalls is an Observer that counts the Store calls by method.
@@ -54,15 +54,8 @@ func TestListAccountsWithSecretsReads(t *testing.T) {
 	ctx := t.Context()
 
 	const n = 501
-	recs := make([]account.ImportRecord, n)
 	created := time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)
-	for i := range recs {
-		key := fmt.Sprintf("lst%05d", i)
-		recs[i] = account.ImportRecord{
-			Account: account.Account{APIKey: key, Limits: account.DefaultLimits, CreatedAt: created},
-			Secret:  account.Secret{ID: account.NewID(), APIKey: key, Hash: "$argon2id$opaque$" + key, CreatedAt: created},
-		}
-	}
+	recs := storetest.PageRecords("lst", n, created)
 	if errs, err := st.ImportAccounts(ctx, recs); err != nil {
 		t.Fatal(err)
 	} else {

@@ -1,12 +1,9 @@
 package postgres
 
 import (
-	"context"
-	"fmt"
 	"testing"
-	"time"
 
-	"github.com/vonage/vonage-go-sdk/internal/account"
+	"github.com/vonage/vonage-go-sdk/internal/storetest"
 )
 
 // BenchmarkAdminAccountPage measures one 500-account page of GET
@@ -17,42 +14,16 @@ import (
 //
 //	go test -run '^$' -bench AdminAccountPage -benchmem ./internal/postgres
 func BenchmarkAdminAccountPage(b *testing.B) {
-	const n = 500
-	ctx := context.Background()
 	s, _ := open(b)
-	recs := make([]account.ImportRecord, n)
-	now := time.Now().UTC().Truncate(time.Microsecond)
-	for i := range recs {
-		key := fmt.Sprintf("page%04d", i)
-		recs[i] = account.ImportRecord{
-			Account: account.Account{APIKey: key, Limits: account.DefaultLimits, CreatedAt: now},
-			Secret:  account.Secret{ID: account.NewID(), APIKey: key, Hash: "$argon2id$opaque$" + key, CreatedAt: now},
-		}
-	}
-	if _, err := s.ImportAccounts(ctx, recs); err != nil {
-		b.Fatal(err)
-	}
-	svc := account.NewService(s)
-	q := account.AccountQuery{Limit: n}
+	perAccount, oneRead := storetest.AdminPageReads(b, s, 500)
 	b.Run("per_account", func(b *testing.B) {
 		for b.Loop() {
-			accts, _, err := svc.ListAccounts(ctx, q)
-			if err != nil || len(accts) != n {
-				b.Fatalf("ListAccounts: %d, %v", len(accts), err)
-			}
-			for _, a := range accts {
-				if _, err := svc.Secrets(ctx, a.APIKey); err != nil {
-					b.Fatal(err)
-				}
-			}
+			perAccount(b)
 		}
 	})
 	b.Run("one_read", func(b *testing.B) {
 		for b.Loop() {
-			page, err := svc.ListAccountsWithSecrets(ctx, q)
-			if err != nil || len(page.Accounts) != n || len(page.Secrets) != n {
-				b.Fatalf("ListAccountsWithSecrets: %d accounts, %d secrets, %v", len(page.Accounts), len(page.Secrets), err)
-			}
+			oneRead(b)
 		}
 	})
 }
