@@ -86,7 +86,7 @@ func (c *cli) rootCAs(flagValue string) (*x509.CertPool, error) {
 	}
 	pool, err := vonage.CertPoolFromFile(strings.TrimSpace(f.value))
 	if err != nil {
-		return nil, usageError{fmt.Errorf("%w (from %s)", err, f.source)}
+		return nil, usageError{fmt.Errorf("%w (from %s)", err, f.source())}
 	}
 	return pool, nil
 }
@@ -167,10 +167,10 @@ func (c *cli) baseURL(flagValue string) (string, error) {
 
 // baseSource names what set the base URL, for messages.
 func (c *cli) baseSource() string {
-	if c.base.source == "" {
+	if c.base.source() == "" {
 		return "nothing set it: the default is Vonage's own hosts; set it with --base-url, " + envBaseURL + " or vonage config set base-url URL"
 	}
-	return "set by " + c.base.source + "; change it with --base-url, " + envBaseURL + " or vonage config set base-url URL"
+	return "set by " + c.base.source() + "; change it with --base-url, " + envBaseURL + " or vonage config set base-url URL"
 }
 
 // cmdError is a failure printed as "vonage: <title>: <detail>". It wraps the
@@ -209,7 +209,7 @@ func (c *cli) apiFailure(err error, secrets ...string) error {
 	}
 	switch {
 	case errors.Is(err, vonage.ErrAuthentication):
-		detail += fmt.Sprintf(" (API key %s from %s, secret from %s)", c.key.value, c.key.source, c.creds.source)
+		detail += fmt.Sprintf(" (API key %s from %s, secret from %s)", c.key.value, c.key.source(), c.creds.source())
 	case errors.Is(err, vonage.ErrTransport):
 		detail += fmt.Sprintf(" (could not reach %s: the base URL %s)", c.reachedURL(), c.baseSource())
 	}

@@ -146,22 +146,35 @@ func (c *cli) activeProfile() string {
 
 // setting is a value and where it came from, for messages.
 type setting struct {
-	value  string
-	source string // "--api-key", "VONAGE_API_KEY", `profile "work" (api-key)`; empty when unset
-	// Exactly one of these says where: the flag's name (without "--"), the
-	// environment variable, or the profile and its key.
+	value string
+	// At most one of these says where (none when unset): the flag's name
+	// (without "--"), the environment variable, or the profile and its key.
 	flag, env           string
 	profile, profileKey string
+}
+
+// source names where s came from, for messages: "--api-key",
+// "VONAGE_API_KEY", `profile "work" (api-key)`; empty when unset.
+func (s setting) source() string {
+	switch {
+	case s.flag != "":
+		return "--" + s.flag
+	case s.env != "":
+		return s.env
+	case s.profile != "":
+		return fmt.Sprintf("profile %q (%s)", s.profile, s.profileKey)
+	}
+	return ""
 }
 
 // lookup resolves one setting: the flag (when given), else the environment
 // variable, else the profile's key.
 func (c *cli) lookup(flagName, flagValue, env, key string) (setting, error) {
 	if v := strings.TrimSpace(flagValue); v != "" {
-		return setting{value: flagValue, source: "--" + flagName, flag: flagName}, nil
+		return setting{value: flagValue, flag: flagName}, nil
 	}
 	if v := c.getenv(env); strings.TrimSpace(v) != "" {
-		return setting{value: v, source: env, env: env}, nil
+		return setting{value: v, env: env}, nil
 	}
 	cf, err := c.config()
 	if err != nil {
@@ -169,7 +182,7 @@ func (c *cli) lookup(flagName, flagValue, env, key string) (setting, error) {
 	}
 	name := c.activeProfile()
 	if v := cf.Profiles[name][key]; v != "" {
-		return setting{value: v, source: fmt.Sprintf("profile %q (%s)", name, key), profile: name, profileKey: key}, nil
+		return setting{value: v, profile: name, profileKey: key}, nil
 	}
 	if key == keyAPISecret {
 		if command := cf.Profiles[name][keySecretCommand]; command != "" {
@@ -177,7 +190,7 @@ func (c *cli) lookup(flagName, flagValue, env, key string) (setting, error) {
 			if err != nil {
 				return setting{}, fmt.Errorf("profile %q: %s: %w", name, keySecretCommand, err)
 			}
-			return setting{value: secret, source: fmt.Sprintf("profile %q (%s)", name, keySecretCommand), profile: name, profileKey: keySecretCommand}, nil
+			return setting{value: secret, profile: name, profileKey: keySecretCommand}, nil
 		}
 	}
 	return setting{}, nil
